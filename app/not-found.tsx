@@ -1,0 +1,13 @@
+import Link from 'next/link';
+
+export default function NotFound() {
+  return (
+    <section className="not-found">
+      <h1>Nothing here</h1>
+      <p>This page does not exist, or the post was moved or unpublished.</p>
+      <p>
+        <Link href="/">Back to the latest posts</Link> or follow the <Link href="/feed.xml">RSS feed</Link>.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,19 @@
+import { notFound } from 'next/navigation';
+import { Pagination } from '@/components/Pagination';
+import { PostList } from '@/components/PostList';
+import { getLatestPosts } from '@/lib/content';
+
+// A week: the page is rebuilt when a post it lists changes (tag invalidation), not on a timer.
+export const revalidate = 604800;
+
+export default async function HomePage() {
+  const list = await getLatestPosts(1);
+  if (!list) notFound();
+  return (
+    <>
+      <h1 className="visually-hidden">Latest posts</h1>
+      <PostList posts={list.posts} />
+      <Pagination basePath="/" page={1} pageCount={list.pageCount} />
+    </>
+  );
+}

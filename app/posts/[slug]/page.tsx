@@ -1,0 +1,49 @@
+import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
+import { Article } from '@/components/Article';
+import { CommentForm } from '@/components/CommentForm';
+import { CommentList } from '@/components/CommentList';
+import { postComment } from '@/lib/actions/comments';
+import { getComments, getPost, getPrerenderedSlugs } from '@/lib/content';
+
+export const revalidate = 604800;
+
+// The newest posts are rendered at build time; older ones on first request, then cached alike.
+export async function generateStaticParams() {
+  return (await getPrerenderedSlugs()).map((slug) => ({ slug }));
+}
+
+type Props = { params: Promise<{ slug: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const post = await getPost((await params).slug);
+  if (!post) return { title: 'Post not found' };
+  return {
+    title: post.title,
+    description: post.excerpt,
+    alternates: { canonical: `/posts/${post.slug}` },
+    openGraph: { type: 'article', title: post.title, description: post.excerpt, publishedTime: post.publishedAt },
+  };
+}
+
+export default async function PostPage({ params }: Props) {
+  const post = await getPost((await params).slug);
+  if (!post) notFound();
+  const comments = await getComments(post.id);
+  return (
+    <>
+      <Article post={post} />
+      <section id="comments" className="comments" aria-labelledby="comments-heading">
+        <h2 id="comments-heading">
+          {comments.length === 1 ? '1 comment' : `${comments.length} comments`}
+        </h2>
+        <CommentList comments={comments} />
+        <CommentForm
+          action={postComment.bind(null, post.id)}
+          postId={post.id}
+          publishedIds={comments.map((comment) => comment.id)}
+        />
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,6 @@
+import type { MetadataRoute } from 'next';
+import { siteUrl } from '@/lib/config';
+
+export default function robots(): MetadataRoute.Robots {
+  return { rules: [{ userAgent: '*', allow: '/', disallow: ['/api/', '/stats'] }], sitemap: `${siteUrl}/sitemap.xml` };
+}

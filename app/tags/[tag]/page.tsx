@@ -1,0 +1,24 @@
+import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
+import { TagPage } from '@/components/TagPage';
+import { getPrerenderedTags, getTaggedPosts } from '@/lib/content';
+
+export const revalidate = 604800;
+
+export async function generateStaticParams() {
+  return (await getPrerenderedTags()).map((tag) => ({ tag }));
+}
+
+type Props = { params: Promise<{ tag: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const name = decodeURIComponent((await params).tag);
+  return { title: `#${name}`, alternates: { canonical: `/tags/${encodeURIComponent(name)}` } };
+}
+
+export default async function TagFirstPage({ params }: Props) {
+  const name = decodeURIComponent((await params).tag);
+  const list = await getTaggedPosts(name, 1);
+  if (!list) notFound();
+  return <TagPage name={name} list={list} />;
+}

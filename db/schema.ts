@@ -1,0 +1,88 @@
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+export const postStatus = pgEnum('post_status', ['draft', 'published']);
+export const commentStatus = pgEnum('comment_status', ['pending', 'published', 'spam']);
+
+export const posts = pgTable(
+  'posts',
+  {
+    id: serial('id').primaryKey(),
+    slug: text('slug').notNull(),
+    title: text('title').notNull(),
+    /** Markdown source; rendered and sanitized when a page is rendered. */
+    body: text('body').notNull(),
+    status: postStatus('status').notNull().default('draft'),
+    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('posts_slug_key').on(t.slug),
+    check('posts_published_has_date', sql`${t.status} <> 'published' OR ${t.publishedAt} IS NOT NULL`),
+    // Every list page walks published posts newest first; the id breaks ties so pages never overlap.
+    index('posts_published_order_idx')
+      .on(t.publishedAt.desc(), t.id.desc())
+      .where(sql`${t.status} = 'published'`),
+  ],
+);
+
+export const tags = pgTable('tags', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+});
+
+export const postTags = pgTable(
+  'post_tags',
+  {
+    postId: integer('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    tagId: integer('tag_id')
+      .notNull()
+      .references(() => tags.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.postId, t.tagId] }), index('post_tags_tag_post_idx').on(t.tagId, t.postId)],
+);
+
+export const comments = pgTable(
+  'comments',
+  {
+    id: serial('id').primaryKey(),
+    postId: integer('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    authorName: text('author_name').notNull(),
+    /** Kept for moderation only: no query that feeds a page selects it. */
+    authorEmail: text('author_email').notNull(),
+    body: text('body').notNull(),
+    status: commentStatus('status').notNull().default('pending'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    // Post pages list published comments oldest first, and lists count them per post.
+    index('comments_published_by_post_idx')
+      .on(t.postId, t.createdAt, t.id)
+      .where(sql`${t.status} = 'published'`),
+    // The moderation queue reads by state, newest first.
+    index('comments_status_created_idx').on(t.status, t.createdAt.desc()),
+  ],
+);
+
+export type Post = typeof posts.$inferSelect;
+export type NewPost = typeof posts.$inferInsert;
+export type Tag = typeof tags.$inferSelect;
+export type Comment = typeof comments.$inferSelect;
+export type NewComment = typeof comments.$inferInsert;
+export type CommentStatus = (typeof commentStatus.enumValues)[number];
+export type PostStatus = (typeof postStatus.enumValues)[number];

@@ -1,0 +1,53 @@
+/**
+ * The one place cache tag strings are made. Tags name content, never pages: a page depends on
+ * whatever content its cached readers read, and a writer invalidates the content it changed.
+ * Readers and writers both build tags here, so the two sides cannot drift apart.
+ */
+export const tags = {
+  /** A post's own title, body, tags and published state. */
+  post: (id: number) => `post:${id}`,
+  /** The published comments of one post (and so its comment count). */
+  comments: (postId: number) => `post:${postId}:comments`,
+  /** Which posts are published, and in what order: membership of the homepage, feed and sitemap. */
+  postList: 'posts:list',
+  /** Which published posts carry a tag, and in what order. */
+  tag: (name: string) => `tag:${name}`,
+  /**
+   * Which published post a slug names. A post page must look up its slug before it knows the post
+   * id, and `unstable_cache` needs its tags before it runs; tagging that look-up with `posts:list`
+   * would rebuild every post page whenever any post is published.
+   */
+  slug: (slug: string) => `slug:${slug}`,
+  /**
+   * The original design's strategy, kept as a switch for comparison: every write invalidates this
+   * one tag, which every cached reader carries.
+   */
+  everything: 'all',
+} as const;
+
+/** Tags a post change touches, given what changed. Used by writers so the rules live in one place. */
+export function tagsForPostChange(change: {
+  id: number;
+  slugs: readonly string[];
+  listChanged: boolean;
+  tagNames: readonly string[];
+}): string[] {
+  const out = new Set<string>([tags.post(change.id)]);
+  for (const slug of change.slugs) out.add(tags.slug(slug));
+  if (change.listChanged) out.add(tags.postList);
+  for (const name of change.tagNames) out.add(tags.tag(name));
+  return [...out];
+}
+
+export type TagKind = 'post' | 'comments' | 'list' | 'tag' | 'slug' | 'all' | 'other';
+
+/** Classifies a tag for the statistics ("rebuilt because of comments"), inverse of the builders above. */
+export function tagKind(tag: string): TagKind {
+  if (tag === tags.postList) return 'list';
+  if (tag === tags.everything) return 'all';
+  if (/^post:\d+:comments$/.test(tag)) return 'comments';
+  if (/^post:\d+$/.test(tag)) return 'post';
+  if (tag.startsWith('tag:')) return 'tag';
+  if (tag.startsWith('slug:')) return 'slug';
+  return 'other';
+}

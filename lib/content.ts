@@ -1,0 +1,165 @@
+import 'server-only';
+import { unstable_cache } from 'next/cache';
+import {
+  countPublishedPosts,
+  countPublishedPostsByTag,
+  findPublishedPostIdBySlug,
+  getPostSummaries,
+  getPublishedPost,
+  listNewestPublishedSlugs,
+  listPublishedComments,
+  listPublishedPostIds,
+  listPublishedPostIdsByTag,
+  listSitemapEntries,
+  listTagsInUse,
+  tagExists,
+} from '@/db/queries';
+import { tags } from './cache-tags';
+import { excerptFromMarkdown } from './excerpt';
+import { renderMarkdown } from './markdown';
+
+/*
+ * The cached readers behind every cached page. Each states its key, tags and lifetime first.
+ * Lifetimes are long on purpose: freshness comes from tag invalidation when content changes,
+ * not from expiry. Results cross a JSON boundary in the cache, so dates are ISO strings here.
+ *
+ * Never call one of these from inside another's function: a nested unstable_cache skips its own
+ * cache and its tags never reach the page entry. Lists therefore read in two sequential steps.
+ */
+
+export const CONTENT_LIFETIME_SECONDS = 60 * 60 * 24 * 7;
+export const PAGE_SIZE = 10;
+export const FEED_SIZE = 20;
+
+function cached<T>(key: readonly (string | number)[], tagList: readonly string[], read: () => Promise<T>): Promise<T> {
+  return unstable_cache(read, key.map(String), {
+    // Every entry also carries the global tag, so the original design's "every write invalidates
+    // everything" strategy can be switched on for comparison without touching any reader.
+    tags: [...tagList, tags.everything],
+    revalidate: CONTENT_LIFETIME_SECONDS,
+  })();
+}
+
+export interface PostSummary {
+  id: number;
+  slug: string;
+  title: string;
+  excerpt: string;
+  publishedAt: string;
+  tags: string[];
+  commentCount: number;
+}
+
+export interface PostDetail {
+  id: number;
+  slug: string;
+  title: string;
+  html: string;
+  excerpt: string;
+  publishedAt: string;
+  updatedAt: string;
+  tags: string[];
+}
+
+export interface PublicComment {
+  id: number;
+  authorName: string;
+  body: string;
+  createdAt: string;
+}
+
+export interface PostListPage {
+  posts: PostSummary[];
+  page: number;
+  pageCount: number;
+  total: number;
+}
+
+/** Step two of every list: the rows of the posts it shows, tagged by each of those posts. */
+function readSummaries(ids: readonly number[]): Promise<PostSummary[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return cached(
+    ['post-summaries', ids.join(',')],
+    ids.flatMap((id) => [tags.post(id), tags.comments(id)]),
+    async () =>
+      (await getPostSummaries(ids)).map(({ lead, publishedAt, ...row }) => ({
+        ...row,
+        excerpt: excerptFromMarkdown(lead),
+        publishedAt: publishedAt.toISOString(),
+      })),
+  );
+}
+
+function pageCountOf(total: number): number {
+  return Math.max(1, Math.ceil(total / PAGE_SIZE));
+}
+
+/** Page `page` (1-based) of the newest published posts, or null past the last page. */
+export async function getLatestPosts(page: number): Promise<PostListPage | null> {
+  const { ids, total } = await cached(['latest-ids', page], [tags.postList], async () => ({
+    ids: await listPublishedPostIds(PAGE_SIZE, (page - 1) * PAGE_SIZE),
+    total: await countPublishedPosts(),
+  }));
+  const pageCount = pageCountOf(total);
+  if (page > pageCount) return null;
+  return { posts: await readSummaries(ids), page, pageCount, total };
+}
+
+/** Page `page` of one tag's posts, or null when no published post carries the tag. */
+export async function getTaggedPosts(name: string, page: number): Promise<PostListPage | null> {
+  const { ids, total } = await cached(['tag-ids', name, page], [tags.tag(name)], async () => {
+    if (!(await tagExists(name))) return { ids: [], total: 0 };
+    return {
+      ids: await listPublishedPostIdsByTag(name, PAGE_SIZE, (page - 1) * PAGE_SIZE),
+      total: await countPublishedPostsByTag(name),
+    };
+  });
+  if (total === 0 || page > pageCountOf(total)) return null;
+  return { posts: await readSummaries(ids), page, pageCount: pageCountOf(total), total };
+}
+
+export async function getPost(slug: string): Promise<PostDetail | null> {
+  const id = await cached(['post-id-by-slug', slug], [tags.slug(slug)], () => findPublishedPostIdBySlug(slug));
+  if (id === null) return null;
+  return cached(['post', id], [tags.post(id)], async () => {
+    const row = await getPublishedPost(id);
+    if (!row) return null;
+    return {
+      id: row.id,
+      slug: row.slug,
+      title: row.title,
+      html: renderMarkdown(row.body),
+      excerpt: excerptFromMarkdown(row.body),
+      publishedAt: row.publishedAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+      tags: row.tags,
+    };
+  });
+}
+
+export function getComments(postId: number): Promise<PublicComment[]> {
+  return cached(['comments', postId], [tags.comments(postId)], async () =>
+    (await listPublishedComments(postId)).map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })),
+  );
+}
+
+export async function getFeedPosts(): Promise<PostSummary[]> {
+  const ids = await cached(['feed-ids'], [tags.postList], () => listPublishedPostIds(FEED_SIZE, 0));
+  return readSummaries(ids);
+}
+
+export function getSitemap(): Promise<{ posts: { slug: string; publishedAt: string }[]; tags: string[] }> {
+  return cached(['sitemap'], [tags.postList], async () => ({
+    posts: (await listSitemapEntries()).map((row) => ({ slug: row.slug, publishedAt: row.publishedAt.toISOString() })),
+    tags: await listTagsInUse(),
+  }));
+}
+
+/** Build-time only: which pages `next build` renders ahead of the first visitor. */
+export function getPrerenderedSlugs(): Promise<string[]> {
+  return listNewestPublishedSlugs(20);
+}
+
+export function getPrerenderedTags(): Promise<string[]> {
+  return listTagsInUse();
+}

@@ -1,0 +1,43 @@
+import { Marked } from 'marked';
+import sanitizeHtml from 'sanitize-html';
+
+// A private instance: marked's global options are shared module state, and a plugin set elsewhere
+// must not change how posts render.
+const markdown = new Marked({ gfm: true, breaks: false, async: false });
+
+const allowed: sanitizeHtml.IOptions = {
+  allowedTags: [
+    ...sanitizeHtml.defaults.allowedTags.filter((tag) => tag !== 'h1'),
+    'img',
+    'del',
+    'input',
+  ],
+  allowedAttributes: {
+    a: ['href', 'title', 'rel'],
+    img: ['src', 'alt', 'title', 'width', 'height', 'loading'],
+    code: ['class'],
+    input: ['type', 'checked', 'disabled'],
+    th: ['align'],
+    td: ['align'],
+  },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedClasses: { code: [/^language-[\w-]+$/] },
+  transformTags: {
+    // The page title is the only h1; a post's own top-level headings step down one level.
+    h1: 'h2',
+    img: (tagName, attribs) => ({ tagName, attribs: { ...attribs, loading: 'lazy' } }),
+    a: (tagName, attribs) => {
+      const external = /^https?:\/\//i.test(attribs.href ?? '');
+      return { tagName, attribs: external ? { ...attribs, rel: 'noopener noreferrer' } : attribs };
+    },
+  },
+};
+
+/**
+ * Post bodies are written by the blog's authors, but they are still sanitized: a pasted snippet
+ * with a <script> or an onerror= must not run in every reader's browser.
+ */
+export function renderMarkdown(source: string): string {
+  const html = markdown.parse(source) as string;
+  return sanitizeHtml(html, allowed);
+}

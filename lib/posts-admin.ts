@@ -1,0 +1,97 @@
+import 'server-only';
+import { z } from 'zod';
+import { insertPost, updatePost, type PostState } from '@/db/queries';
+import { tagsForPostChange } from './cache-tags';
+import { invalidate, type InvalidationEvent, type WriteContext } from './invalidate';
+
+/*
+ * Writing posts: each change names exactly the content it touched, and invalidates after its
+ * transaction has committed (the query functions commit before they return).
+ */
+
+const slugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const tagNames = z
+  .array(z.string().trim().toLowerCase().regex(slugPattern, 'Tag names use a-z, 0-9 and single hyphens.').max(40))
+  .max(12, 'At most 12 tags per post.')
+  .transform((names) => [...new Set(names)].sort());
+
+export const PostChangeInput = z
+  .object({
+    slug: z.string().trim().regex(slugPattern, 'A slug uses a-z, 0-9 and single hyphens.').max(100),
+    title: z.string().trim().min(1, 'A post needs a title.').max(200),
+    body: z.string().min(1, 'A post needs a body.').max(200_000),
+    status: z.enum(['draft', 'published']),
+    publishedAt: z.coerce.date().nullable(),
+    tags: tagNames,
+  })
+  .partial()
+  .strict();
+
+export const NewPostInput = PostChangeInput.required({ slug: true, title: true, body: true });
+
+export type PostChange = z.infer<typeof PostChangeInput>;
+export type NewPost = z.infer<typeof NewPostInput>;
+
+const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+
+/** The tags a change from `before` to `after` invalidates, and the event that explains it. */
+export function describePostChange(
+  before: PostState | null,
+  after: PostState,
+): { tags: string[]; event: InvalidationEvent } | null {
+  const wasPublic = before?.status === 'published';
+  const isPublic = after.status === 'published';
+  const id = after.id;
+  // A draft is on no page: writing one changes nothing a visitor can see.
+  if (!wasPublic && !isPublic) return null;
+
+  if (!before || wasPublic !== isPublic || !sameTime(before.publishedAt, after.publishedAt)) {
+    const kind = !wasPublic ? 'post-published' : !isPublic ? 'post-unpublished' : 'post-redated';
+    return {
+      tags: tagsForPostChange({
+        id,
+        slugs: [...(before ? [before.slug] : []), after.slug],
+        listChanged: true,
+        tagNames: [...(before?.tags ?? []), ...after.tags],
+      }),
+      event: { kind, postId: id, description: `post ${id} ${kind.replace('post-', '')}: “${after.title}”` },
+    };
+  }
+
+  const changedTags = [
+    ...before.tags.filter((name) => !after.tags.includes(name)),
+    ...after.tags.filter((name) => !before.tags.includes(name)),
+  ];
+  return {
+    tags: tagsForPostChange({
+      id,
+      slugs: before.slug === after.slug ? [] : [before.slug, after.slug],
+      listChanged: false,
+      tagNames: changedTags,
+    }),
+    event: {
+      kind: changedTags.length > 0 ? 'post-retagged' : 'post-edited',
+      postId: id,
+      description: `post ${id} edited: “${after.title}”`,
+    },
+  };
+}
+
+export interface PostWriteResult {
+  post: PostState;
+  invalidated: string[];
+}
+
+export async function createPost(input: NewPost, context: WriteContext): Promise<PostWriteResult> {
+  const post = await insertPost(input);
+  const change = describePostChange(null, post);
+  return { post, invalidated: change ? invalidate(change.tags, change.event, context) : [] };
+}
+
+export async function changePost(id: number, change: PostChange, context: WriteContext): Promise<PostWriteResult | null> {
+  const result = await updatePost(id, change);
+  if (!result) return null;
+  const described = describePostChange(result.before, result.after);
+  return { post: result.after, invalidated: described ? invalidate(described.tags, described.event, context) : [] };
+}
+

@@ -1,0 +1,29 @@
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { config } from '@/lib/config';
+
+/*
+ * `npm run build`: `next build`, after emptying Next's data cache. `next build` reuses
+ * <distDir>/cache/fetch-cache from earlier builds, where the `unstable_cache` entries live; those
+ * were read from whatever database and code the earlier build saw, and would be prerendered
+ * into this build's pages as if they were current.
+ */
+
+export async function build(env: NodeJS.ProcessEnv = process.env, stdio: 'inherit' | 'pipe' = 'inherit'): Promise<{ code: number; output: string }> {
+  const distDir = path.resolve(process.cwd(), config.FRESHPRESS_DIST_DIR);
+  await rm(path.join(distDir, 'cache', 'fetch-cache'), { recursive: true, force: true });
+  const nextBin = path.join(process.cwd(), 'node_modules', 'next', 'dist', 'bin', 'next');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [nextBin, 'build'], { env, stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exit((await build()).code);
+}

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect, test } from './support/fixtures';
+
+/*
+ * A page that reads cookies(), headers() or searchParams becomes dynamic and silently loses its
+ * cache. These tests read what `next build` reported for the build the other suites run against.
+ */
+
+const cachedRoutes = ['/', '/page/[n]', '/posts/[slug]', '/tags/[tag]', '/tags/[tag]/page/[n]', '/feed.xml', '/sitemap.xml'];
+
+/**
+ * Symbol per route from the build's table. A route with generateStaticParams has a header line
+ * without a symbol and its prerendered paths below it; it takes the symbol of those paths.
+ */
+async function routeTable(): Promise<Map<string, string>> {
+  const output = await readFile(path.join('test-results', 'build-output.txt'), 'utf8');
+  const table = new Map<string, string>();
+  let header: string | null = null;
+  for (const line of output.split('\n')) {
+    const match = line.match(/^([┌├└│ ]+?)\s*([○●ƒ◐])?\s+(\/\S*)/u);
+    if (!match) continue;
+    const [, indent, symbol, route] = match;
+    const nested = indent!.startsWith('│');
+    if (!nested) header = null;
+    if (!symbol) {
+      header = route!;
+      continue;
+    }
+    if (nested && header && !table.has(header)) table.set(header, symbol);
+    if (!nested) table.set(route!, symbol);
+  }
+  return table;
+}
+
+test('next build lists every cached route as static or ISR, never as dynamic', async () => {
+  const table = await routeTable();
+  for (const route of cachedRoutes) {
+    expect(table.get(route), `${route} in the build's route table`).toMatch(/^[○●]$/u);
+  }
+  // The admin API reads the request and is meant to be dynamic; it proves the parser sees ƒ rows.
+  expect(table.get('/api/admin/posts')).toBe('ƒ');
+});
+
+test('the prerender manifest gives cached pages a lifetime of a week', async () => {
+  const manifest = JSON.parse(await readFile(path.join('.next', 'prerender-manifest.json'), 'utf8')) as {
+    routes: Record<string, { initialRevalidateSeconds: number | false }>;
+    dynamicRoutes: Record<string, unknown>;
+  };
+  expect(manifest.routes['/']?.initialRevalidateSeconds).toBe(604800);
+  expect(manifest.routes['/feed.xml']?.initialRevalidateSeconds).toBe(604800);
+  for (const route of ['/posts/[slug]', '/tags/[tag]', '/page/[n]']) expect(Object.keys(manifest.dynamicRoutes)).toContain(route);
+  const prerenderedPosts = Object.keys(manifest.routes).filter((route) => route.startsWith('/posts/'));
+  expect(prerenderedPosts).toHaveLength(20);
+});
+
+test('cached pages answer with the page cache, not a render per request', async ({ request }) => {
+  for (const route of ['/', '/feed.xml']) {
+    await request.get(route);
+    const again = await request.get(route);
+    expect(again.headers()['x-nextjs-cache'], route).toBe('HIT');
+  }
+});

@@ -1,0 +1,85 @@
+import { test as base, expect, type APIRequestContext } from '@playwright/test';
+import postgres from 'postgres';
+
+/** What a test needs to know about one response of a cached page. */
+export interface Snapshot {
+  status: number;
+  html: string;
+  generatedAt: string | null;
+  cache: string | null;
+}
+
+/** The render marker of an HTML page (a meta tag) or of the feed (an XML comment). */
+export function generatedAtOf(body: string): string | null {
+  return body.match(/<meta name="x-generated-at" content="([^"]+)"/)?.[1] ?? body.match(/<!-- x-generated-at: (\S+) -->/)?.[1] ?? null;
+}
+
+export async function snapshot(request: APIRequestContext, path: string): Promise<Snapshot> {
+  const response = await request.get(path, { maxRedirects: 0 });
+  const html = await response.text();
+  // Next renders a 404 from its not-found shell, whose head is not the layout's.
+  if (response.status() === 200) expect(generatedAtOf(html), `${path} carries a render marker`).not.toBeNull();
+  return { status: response.status(), html, generatedAt: generatedAtOf(html), cache: response.headers()['x-nextjs-cache'] ?? null };
+}
+
+/** Requests a page until it is in the page cache, so later requests can show whether it was rebuilt. */
+export async function warm(request: APIRequestContext, path: string): Promise<Snapshot> {
+  const first = await snapshot(request, path);
+  const second = await snapshot(request, path);
+  expect(second.cache, `${path} should be served from the page cache once rendered`).toBe('HIT');
+  expect(second.generatedAt, `${path} cached copy keeps its render time`).toBe(first.cache === 'HIT' ? first.generatedAt : second.generatedAt);
+  return second;
+}
+
+export interface PostRef {
+  id: number;
+  slug: string;
+  title: string;
+  tags: string[];
+}
+
+/** Read-only access to the e2e database, to choose posts by their place in the lists. */
+export class Blog {
+  constructor(private readonly sql: postgres.Sql) {}
+
+  async publishedNewestFirst(): Promise<PostRef[]> {
+    return this.sql<PostRef[]>`
+      select p.id, p.slug, p.title,
+        coalesce((select array_agg(t.name order by t.name) from post_tags pt join tags t on t.id = pt.tag_id where pt.post_id = p.id), '{}') as tags
+      from posts p where p.status = 'published' order by p.published_at desc, p.id desc`;
+  }
+
+  async commenterEmails(): Promise<string[]> {
+    const rows = await this.sql<{ author_email: string }[]>`select distinct author_email from comments`;
+    return rows.map((row) => row.author_email);
+  }
+
+  async commentsByEmail(email: string) {
+    return this.sql<{ id: number; status: string; body: string; author_name: string }[]>`
+      select id, status, body, author_name from comments where author_email = ${email} order by id`;
+  }
+
+  async publishedCommentCount(postId: number): Promise<number> {
+    const [row] = await this.sql<{ n: number }[]>`select count(*)::int as n from comments where post_id = ${postId} and status = 'published'`;
+    return row?.n ?? 0;
+  }
+}
+
+export const test = base.extend<{ adminToken: string }, { blog: Blog }>({
+  baseURL: async ({}, use) => {
+    await use(process.env.E2E_BASE_URL);
+  },
+  adminToken: async ({}, use) => {
+    await use(process.env.E2E_ADMIN_TOKEN ?? '');
+  },
+  blog: [
+    async ({}, use) => {
+      const sql = postgres(process.env.E2E_DATABASE_URL ?? '', { max: 2, onnotice: () => {} });
+      await use(new Blog(sql));
+      await sql.end({ timeout: 5 });
+    },
+    { scope: 'worker' },
+  ],
+});
+
+export { expect };

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  countPublishedPosts,
+  countPublishedPostsByTag,
+  deleteComment,
+  findPublishedPostIdBySlug,
+  getPostState,
+  getPostSummaries,
+  getPublishedPost,
+  insertCommentOnPublishedPost,
+  insertPost,
+  listNewestPublishedSlugs,
+  listPublishedComments,
+  listPublishedPostIds,
+  listPublishedPostIdsByTag,
+  listSitemapEntries,
+  listTagsInUse,
+  setCommentStatus,
+  tagExists,
+  updatePost,
+} from '@/db/queries';
+import { useSeededDatabase } from '../support/test-database';
+
+const database = useSeededDatabase('queries');
+
+describe('published post lists', () => {
+  test('list ids newest first, without drafts, paging without overlap', async () => {
+    const { db } = database;
+    const total = await countPublishedPosts(db);
+    assert.equal(total, 194);
+    const first = await listPublishedPostIds(10, 0, db);
+    const second = await listPublishedPostIds(10, 10, db);
+    assert.equal(first.length, 10);
+    assert.equal(new Set([...first, ...second]).size, 20);
+    const all = await listPublishedPostIds(1000, 0, db);
+    assert.equal(all.length, total);
+    const summaries = await getPostSummaries(all, db);
+    const dates = summaries.map((s) => s.publishedAt.getTime());
+    assert.deepEqual(dates, [...dates].sort((a, b) => b - a));
+  });
+
+  test('summaries come back in the order asked, with tags and published comment counts', async () => {
+    const { db } = database;
+    const ids = (await listPublishedPostIds(5, 0, db)).reverse();
+    const summaries = await getPostSummaries(ids, db);
+    assert.deepEqual(summaries.map((s) => s.id), ids);
+    for (const summary of summaries) {
+      const comments = await listPublishedComments(summary.id, db);
+      assert.equal(summary.commentCount, comments.length);
+      assert.ok(summary.tags.length >= 1);
+      assert.deepEqual(summary.tags, [...summary.tags].sort());
+      assert.ok(summary.lead.length > 0 && summary.lead.length <= 1200);
+    }
+  });
+
+  test('summaries leave out ids of drafts and of posts that do not exist', async () => {
+    const { db } = database;
+    const [published] = await listPublishedPostIds(1, 0, db);
+    const draft = await insertPost({ slug: 'draft-for-summaries', title: 'Draft', body: 'x', status: 'draft' }, db);
+    const summaries = await getPostSummaries([published!, draft.id, 999_999], db);
+    assert.deepEqual(summaries.map((s) => s.id), [published]);
+  });
+
+  test('tag lists hold exactly the published posts carrying the tag', async () => {
+    const { db } = database;
+    const tags = await listTagsInUse(db);
+    assert.equal(tags.length, 20);
+    for (const name of tags.slice(0, 5)) {
+      const ids = await listPublishedPostIdsByTag(name, 1000, 0, db);
+      assert.equal(ids.length, await countPublishedPostsByTag(name, db));
+      for (const summary of await getPostSummaries(ids, db)) assert.ok(summary.tags.includes(name));
+    }
+    assert.equal(await tagExists('no-such-tag', db), false);
+    assert.deepEqual(await listPublishedPostIdsByTag('no-such-tag', 10, 0, db), []);
+  });
+
+  test('the sitemap and prerender lists hold published posts only', async () => {
+    const { db } = database;
+    const entries = await listSitemapEntries(db);
+    assert.equal(entries.length, await countPublishedPosts(db));
+    const newest = await listNewestPublishedSlugs(20, db);
+    assert.deepEqual(newest, entries.slice(0, 20).map((e) => e.slug));
+  });
+});
+
+describe('a single post', () => {
+  test('is found by slug only while published', async () => {
+    const { db } = database;
+    const [slug] = await listNewestPublishedSlugs(1, db);
+    const id = await findPublishedPostIdBySlug(slug!, db);
+    assert.ok(id);
+    const post = await getPublishedPost(id, db);
+    assert.equal(post?.slug, slug);
+    assert.ok((post?.body.length ?? 0) > 100);
+    await updatePost(id, { status: 'draft' }, db);
+    assert.equal(await findPublishedPostIdBySlug(slug!, db), null);
+    assert.equal(await getPublishedPost(id, db), null);
+    await updatePost(id, { status: 'published' }, db);
+    assert.equal(await findPublishedPostIdBySlug(slug!, db), id);
+  });
+
+  test('public comment rows never carry the e-mail address', async () => {
+    const { db } = database;
+    const [id] = await listPublishedPostIds(1, 0, db);
+    const inserted = await insertCommentOnPublishedPost(
+      { postId: id!, authorName: 'Eve', authorEmail: 'eve.secret@example.net', body: 'Hello', status: 'published' },
+      db,
+    );
+    assert.ok(inserted);
+    const rows = await listPublishedComments(id!, db);
+    assert.ok(rows.some((row) => row.id === inserted.id));
+    assert.ok(!JSON.stringify(rows).includes('eve.secret@example.net'));
+    assert.deepEqual(Object.keys(rows[0]!).sort(), ['authorName', 'body', 'createdAt', 'id']);
+  });
+
+  test('published comments are listed oldest first; pending and spam ones are not listed', async () => {
+    const { db } = database;
+    const [, id] = await listPublishedPostIds(2, 0, db);
+    const before = await listPublishedComments(id!, db);
+    const pending = await insertCommentOnPublishedPost({ postId: id!, authorName: 'P', authorEmail: 'p@example.net', body: 'pending', status: 'pending' }, db);
+    const spam = await insertCommentOnPublishedPost({ postId: id!, authorName: 'S', authorEmail: 's@example.net', body: 'spam', status: 'spam' }, db);
+    const after = await listPublishedComments(id!, db);
+    assert.deepEqual(after.map((c) => c.id), before.map((c) => c.id));
+    const times = after.map((c) => c.createdAt.getTime());
+    assert.deepEqual(times, [...times].sort((a, b) => a - b));
+    assert.deepEqual(await setCommentStatus(pending!.id, 'published', db), { postId: id, previous: 'pending' });
+    assert.equal((await listPublishedComments(id!, db)).at(-1)?.id, pending!.id);
+    assert.deepEqual(await deleteComment(spam!.id, db), { postId: id, previous: 'spam' });
+    assert.equal(await deleteComment(spam!.id, db), null);
+  });
+
+  test('a comment on a draft or a missing post is refused without storing anything', async () => {
+    const { db } = database;
+    const draft = await insertPost({ slug: 'draft-no-comments', title: 'Draft', body: 'x', status: 'draft' }, db);
+    for (const postId of [draft.id, 987_654]) {
+      const inserted = await insertCommentOnPublishedPost({ postId, authorName: 'A', authorEmail: 'a@example.net', body: 'hi', status: 'published' }, db);
+      assert.equal(inserted, null);
+    }
+    assert.deepEqual(await listPublishedComments(draft.id, db), []);
+  });
+});
+
+describe('post writes', () => {
+  test('report the state before and after, including tags gained and lost', async () => {
+    const { db } = database;
+    const created = await insertPost(
+      { slug: 'write-test', title: 'Write test', body: 'Body', status: 'published', tags: ['caching', 'brand-new-tag'] },
+      db,
+    );
+    assert.equal(created.status, 'published');
+    assert.ok(created.publishedAt);
+    assert.deepEqual(created.tags, ['brand-new-tag', 'caching']);
+    const result = await updatePost(created.id, { title: 'Write test, edited', tags: ['caching', 'redis'] }, db);
+    assert.deepEqual(result?.before.tags, ['brand-new-tag', 'caching']);
+    assert.deepEqual(result?.after.tags, ['caching', 'redis']);
+    assert.equal(result?.after.title, 'Write test, edited');
+    assert.equal((await getPostState(created.id, db))?.title, 'Write test, edited');
+    assert.equal(await updatePost(999_999, { title: 'x' }, db), null);
+  });
+
+  test('a duplicate slug is refused and leaves nothing behind', async () => {
+    const { db } = database;
+    const [slug] = await listNewestPublishedSlugs(1, db);
+    const before = await countPublishedPosts(db);
+    await assert.rejects(
+      insertPost({ slug: slug!, title: 'Dup', body: 'x', status: 'published', tags: ['a-tag-that-must-not-stay'] }, db),
+      (error: { cause?: { code?: string } }) => error.cause?.code === '23505',
+    );
+    assert.equal(await countPublishedPosts(db), before);
+    assert.equal(await tagExists('a-tag-that-must-not-stay', db), false);
+  });
+});

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { PostState } from '@/db/queries';
+import { tagKind, tags } from '@/lib/cache-tags';
+import { describePostChange } from '@/lib/posts-admin';
+
+const published: PostState = {
+  id: 7,
+  slug: 'on-caching',
+  title: 'On caching',
+  status: 'published',
+  publishedAt: new Date('2026-01-01T10:00:00Z'),
+  tags: ['caching', 'performance'],
+};
+
+describe('tags for post changes', () => {
+  test('editing the text of a published post invalidates that post only', () => {
+    const change = describePostChange(published, { ...published, title: 'On caching, again' });
+    assert.deepEqual(change?.tags, [tags.post(7)]);
+    assert.equal(change?.event.kind, 'post-edited');
+  });
+
+  test('publishing invalidates the list, the slug and every tag of the post', () => {
+    const change = describePostChange({ ...published, status: 'draft', publishedAt: null }, published);
+    assert.deepEqual(new Set(change?.tags), new Set([tags.post(7), tags.slug('on-caching'), tags.postList, tags.tag('caching'), tags.tag('performance')]));
+    assert.equal(change?.event.kind, 'post-published');
+  });
+
+  test('unpublishing and re-dating change list membership too', () => {
+    assert.equal(describePostChange(published, { ...published, status: 'draft' })?.event.kind, 'post-unpublished');
+    const redated = describePostChange(published, { ...published, publishedAt: new Date('2026-02-01T00:00:00Z') });
+    assert.equal(redated?.event.kind, 'post-redated');
+    assert.ok(redated?.tags.includes(tags.postList));
+  });
+
+  test('changing tags invalidates the tags gained and lost, not the ones kept', () => {
+    const change = describePostChange(published, { ...published, tags: ['caching', 'redis'] });
+    assert.deepEqual(new Set(change?.tags), new Set([tags.post(7), tags.tag('performance'), tags.tag('redis')]));
+    assert.equal(change?.event.kind, 'post-retagged');
+  });
+
+  test('renaming a slug frees the old one and claims the new one', () => {
+    const change = describePostChange(published, { ...published, slug: 'caching-whole-pages' });
+    assert.deepEqual(new Set(change?.tags), new Set([tags.post(7), tags.slug('on-caching'), tags.slug('caching-whole-pages')]));
+  });
+
+  test('a draft that stays a draft invalidates nothing', () => {
+    const draft = { ...published, status: 'draft' as const, publishedAt: null };
+    assert.equal(describePostChange(draft, { ...draft, title: 'x' }), null);
+    assert.equal(describePostChange(null, draft), null);
+  });
+});
+
+describe('tag kinds', () => {
+  test('classify every tag the builders make', () => {
+    assert.equal(tagKind(tags.post(1)), 'post');
+    assert.equal(tagKind(tags.comments(1)), 'comments');
+    assert.equal(tagKind(tags.postList), 'list');
+    assert.equal(tagKind(tags.tag('css')), 'tag');
+    assert.equal(tagKind(tags.slug('a-b')), 'slug');
+    assert.equal(tagKind(tags.everything), 'all');
+    assert.equal(tagKind('_N_T_/posts/a'), 'other');
+  });
+});

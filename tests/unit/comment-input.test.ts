@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { COMMENT_LIMITS, CommentInput } from '@/lib/comment-input';
+import { renderRss } from '@/lib/rss';
+
+const valid = { name: 'Ada', email: 'ada@example.com', body: 'Nice post.' };
+
+test('a complete comment is accepted, trimmed', () => {
+  const parsed = CommentInput.parse({ name: '  Ada ', email: ' ada@example.com ', body: ' Nice post. ' });
+  assert.deepEqual(parsed, valid);
+});
+
+test('every field has a clear error when empty, too long or malformed', () => {
+  const cases: [Partial<typeof valid>, string, RegExp][] = [
+    [{ name: '   ' }, 'name', /give a name/],
+    [{ name: 'x'.repeat(COMMENT_LIMITS.name + 1) }, 'name', /at most 80/],
+    [{ email: 'not-an-address' }, 'email', /looks wrong/],
+    [{ email: `${'a'.repeat(250)}@example.com` }, 'email', /at most 254/],
+    [{ body: ' ' }, 'body', /write a comment/],
+    [{ body: 'x'.repeat(COMMENT_LIMITS.body + 1) }, 'body', /at most 5000/],
+  ];
+  for (const [override, field, message] of cases) {
+    const result = CommentInput.safeParse({ ...valid, ...override });
+    assert.equal(result.success, false, JSON.stringify(override));
+    const issue = result.error?.issues.find((i) => i.path[0] === field);
+    assert.match(issue?.message ?? '', message);
+  }
+});
+
+test('the feed escapes titles and excerpts', () => {
+  const xml = renderRss({ title: 'A & B', description: '<d>', siteUrl: 'https://blog.test' }, [
+    { id: 1, slug: 's', title: '<script>x</script>', excerpt: 'a & b', publishedAt: '2026-01-01T00:00:00.000Z', tags: ['t'], commentCount: 0 },
+  ]);
+  assert.match(xml, /<title>&lt;script&gt;x&lt;\/script&gt;<\/title>/);
+  assert.match(xml, /<title>A &amp; B<\/title>/);
+  assert.doesNotMatch(xml, /<script>/);
+  assert.match(xml, /<pubDate>Thu, 01 Jan 2026 00:00:00 GMT<\/pubDate>/);
+});
