@@ -72,6 +72,23 @@ async function playwrightSuite(env: NodeJS.ProcessEnv): Promise<SuiteResult> {
   }
 }
 
+/** Type checking and linting, counted as one test each so a failure shows in the closing line. */
+async function staticChecks(env: NodeJS.ProcessEnv): Promise<SuiteResult> {
+  console.log('\n=== static checks (tsc, eslint) ===');
+  let passed = 0;
+  let failed = 0;
+  for (const [label, bin, args] of [
+    ['typecheck', 'typescript/bin/tsc', ['--noEmit', '-p', '.']],
+    ['lint', 'eslint/bin/eslint.js', ['.']],
+  ] as const) {
+    const { code } = await run(process.execPath, [path.join(root, 'node_modules', bin), ...args], env);
+    console.log(`${code === 0 ? '✔' : '✖'} ${label}`);
+    if (code === 0) passed += 1;
+    else failed += 1;
+  }
+  return { name: 'checks', passed, failed, skipped: 0, exitCode: failed > 0 ? 1 : 0 };
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const template = `${runId}_template`;
@@ -90,6 +107,7 @@ async function main(): Promise<number> {
   };
   const results: SuiteResult[] = [];
   try {
+    results.push(await staticChecks(env));
     results.push(await nodeSuite('unit', 'unit', env, 2));
     results.push(await nodeSuite('integration', 'integration', env, 2));
     if (!process.argv.includes('--no-e2e')) results.push(await playwrightSuite(env));

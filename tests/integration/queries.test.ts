@@ -20,9 +20,9 @@ import {
   tagExists,
   updatePost,
 } from '@/db/queries';
-import { useSeededDatabase } from '../support/test-database';
+import { seededDatabaseForFile } from '../support/test-database';
 
-const database = useSeededDatabase('queries');
+const database = seededDatabaseForFile('queries');
 
 describe('published post lists', () => {
   test('list ids newest first, without drafts, paging without overlap', async () => {

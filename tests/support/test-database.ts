@@ -6,7 +6,7 @@ import { dropDatabase, freshSeededDatabase } from './databases';
  * Gives a test file its own copy of the seeded database for its whole run, and drops it after.
  * The returned object is filled in by the `before` hook.
  */
-export function useSeededDatabase(label: string): { db: Database; url: string } {
+export function seededDatabaseForFile(label: string): { db: Database; url: string } {
   const handle = {} as { db: Database; url: string; close?: () => Promise<void>; name?: string };
   before(async () => {
     const fresh = await freshSeededDatabase(label);
