@@ -21,6 +21,24 @@ const EnvSchema = z.object({
   COMMENT_MODERATION: z.enum(['off', 'manual']).default('off'),
   INVALIDATION_STRATEGY: z.enum(['precise', 'global']).default('precise'),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  UPSTASH_REDIS_REST_URL: z.url('UPSTASH_REDIS_REST_URL must be an https:// URL').optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+  /** off: no counting at all (to measure what counting costs). */
+  STATS_RECORDING: z.enum(['on', 'off']).default('on'),
+  /** Every stats key starts with this, so several sites (or test runs) can share one Redis. */
+  STATS_PREFIX: z.string().regex(/^[\w.-]+$/, 'STATS_PREFIX may use letters, digits, _ . -').default('fp'),
+  STATS_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Distinct counters held in memory while Redis is unreachable; past it, counts are dropped (and counted). */
+  STATS_BUFFER_LIMIT: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
+  STATS_PASSWORD: z.string().min(1).optional(),
+  /** on: serve /uncached, the homepage rendered per request, as the benchmark's baseline. */
+  UNCACHED_BASELINE: z.enum(['on', 'off']).default('off'),
+  /** Set by Next while it builds; nothing is recorded during a build. */
+  NEXT_PHASE: z.string().optional(),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

@@ -5,6 +5,7 @@ import {
   countPublishedPostsByTag,
   findPublishedPostIdBySlug,
   getPostSummaries,
+  getPostState,
   getPublishedPost,
   listNewestPublishedSlugs,
   listPublishedComments,
@@ -75,18 +76,21 @@ export interface PostListPage {
   total: number;
 }
 
+function toSummaries(rows: Awaited<ReturnType<typeof getPostSummaries>>): PostSummary[] {
+  return rows.map(({ lead, publishedAt, ...row }) => ({
+    ...row,
+    excerpt: excerptFromMarkdown(lead),
+    publishedAt: publishedAt.toISOString(),
+  }));
+}
+
 /** Step two of every list: the rows of the posts it shows, tagged by each of those posts. */
 function readSummaries(ids: readonly number[]): Promise<PostSummary[]> {
   if (ids.length === 0) return Promise.resolve([]);
   return cached(
     ['post-summaries', ids.join(',')],
     ids.flatMap((id) => [tags.post(id), tags.comments(id)]),
-    async () =>
-      (await getPostSummaries(ids)).map(({ lead, publishedAt, ...row }) => ({
-        ...row,
-        excerpt: excerptFromMarkdown(lead),
-        publishedAt: publishedAt.toISOString(),
-      })),
+    async () => toSummaries(await getPostSummaries(ids)),
   );
 }
 
@@ -143,9 +147,18 @@ export function getComments(postId: number): Promise<PublicComment[]> {
   );
 }
 
-export async function getFeedPosts(): Promise<PostSummary[]> {
+export type FeedItem = Omit<PostSummary, 'commentCount'>;
+
+/**
+ * The feed shows no comment counts, so its items depend on the posts alone: tagged like the list
+ * rows it would otherwise share, it was rebuilt, byte for byte the same, on every comment.
+ */
+export async function getFeedPosts(): Promise<FeedItem[]> {
   const ids = await cached(['feed-ids'], [tags.postList], () => listPublishedPostIds(FEED_SIZE, 0));
-  return readSummaries(ids);
+  if (ids.length === 0) return [];
+  return cached(['feed-items', ids.join(',')], ids.map(tags.post), async () =>
+    toSummaries(await getPostSummaries(ids)).map(({ commentCount: _count, ...item }) => item),
+  );
 }
 
 export function getSitemap(): Promise<{ posts: { slug: string; publishedAt: string }[]; tags: string[] }> {
@@ -162,4 +175,15 @@ export function getPrerenderedSlugs(): Promise<string[]> {
 
 export function getPrerenderedTags(): Promise<string[]> {
   return listTagsInUse();
+}
+
+/** Uncached: the statistics link posts by id, and only an operator follows those links. */
+export async function getPostSlugById(id: number): Promise<string | null> {
+  return (await getPostState(id))?.slug ?? null;
+}
+
+/** The benchmark's baseline: the same list with every query run again, as an app without a cache would. */
+export async function getLatestPostsUncached(page: number): Promise<{ posts: PostSummary[] }> {
+  const ids = await listPublishedPostIds(PAGE_SIZE, (page - 1) * PAGE_SIZE);
+  return { posts: toSummaries(await getPostSummaries(ids)) };
 }

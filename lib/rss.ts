@@ -1,4 +1,4 @@
-import type { PostSummary } from './content';
+import type { FeedItem } from './content';
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
@@ -7,7 +7,7 @@ function escapeXml(text: string): string {
 /** RSS 2.0 with an atom:link to itself, as feed validators expect. */
 export function renderRss(
   channel: { title: string; description: string; siteUrl: string },
-  posts: readonly PostSummary[],
+  posts: readonly FeedItem[],
   generatedAt: Date = new Date(),
 ): string {
   const items = posts.map((post) => {

@@ -8,6 +8,7 @@ import { migrateDatabase } from '@/db/migrate';
 import { seedIfEmpty } from '@/db/seed';
 import { config } from '@/lib/config';
 import { build } from './build';
+import { runtimeFiles } from './runtime-files';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-db';
 
 /*
@@ -17,10 +18,9 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-db';
  */
 
 const root = process.cwd();
-const nextBin = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
 const distDir = path.resolve(root, config.FRESHPRESS_DIST_DIR);
 const stampFile = path.join(distDir, 'freshpress-build.json');
-const sourceEntries = ['app', 'components', 'lib', 'db', 'drizzle', 'next.config.ts', 'package-lock.json', 'tsconfig.json'];
+const sourceEntries = ['app', 'components', 'lib', 'db', 'drizzle', 'scripts', 'next.config.ts', 'package-lock.json', 'tsconfig.json'];
 
 const log = (line: string) => console.log(`[freshpress] ${line}`);
 
@@ -45,7 +45,7 @@ async function buildIdentity(databaseIdentity: string): Promise<string> {
 }
 
 async function buildIsCurrent(identity: string): Promise<boolean> {
-  if (!existsSync(path.join(distDir, 'BUILD_ID'))) return false;
+  if (!existsSync(path.join(distDir, 'BUILD_ID')) || !existsSync(runtimeFiles.server) || !existsSync(runtimeFiles.cacheHandler)) return false;
   try {
     return JSON.parse(await readFile(stampFile, 'utf8')).identity === identity;
   } catch {
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   }
 
   log(`Serving on http://localhost:${config.PORT}`);
-  const server = spawn(process.execPath, [nextBin, 'start', '-p', String(config.PORT)], { stdio: 'inherit', env });
+  const server = spawn(process.execPath, [runtimeFiles.server], { stdio: 'inherit', env });
   // Forwarded so the server can flush and exit cleanly; the embedded database closes after it.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => server.kill(signal));

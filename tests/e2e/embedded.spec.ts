@@ -22,7 +22,7 @@ test.describe('npm start without DATABASE_URL', () => {
     try {
       const first = startProcess('npm', ['start'], env);
       try {
-        await waitForHttp(`${url}/robots.txt`, first.child, first.output, 360_000);
+        await waitForHttp(`${url}/api/health`, first.child, first.output, 360_000);
         expect(first.output()).toContain('starting the embedded PostgreSQL');
         expect(first.output()).toMatch(/Seeded 200 posts \(194 published, 6 drafts\), 20 tags and \d{4} comments/);
         const home = await request.get(`${url}/`);
@@ -34,7 +34,7 @@ test.describe('npm start without DATABASE_URL', () => {
 
       const second = startProcess('npm', ['start'], env);
       try {
-        await waitForHttp(`${url}/robots.txt`, second.child, second.output, 120_000);
+        await waitForHttp(`${url}/api/health`, second.child, second.output, 120_000);
         expect(second.output()).toContain('The build is current; not rebuilding.');
         expect(second.output()).toMatch(/Database holds 200 posts; not seeding/);
         expect((await request.get(`${url}/tags/caching`)).status()).toBe(200);

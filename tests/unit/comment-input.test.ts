@@ -29,7 +29,7 @@ test('every field has a clear error when empty, too long or malformed', () => {
 
 test('the feed escapes titles and excerpts', () => {
   const xml = renderRss({ title: 'A & B', description: '<d>', siteUrl: 'https://blog.test' }, [
-    { id: 1, slug: 's', title: '<script>x</script>', excerpt: 'a & b', publishedAt: '2026-01-01T00:00:00.000Z', tags: ['t'], commentCount: 0 },
+    { id: 1, slug: 's', title: '<script>x</script>', excerpt: 'a & b', publishedAt: '2026-01-01T00:00:00.000Z', tags: ['t'] },
   ]);
   assert.match(xml, /<title>&lt;script&gt;x&lt;\/script&gt;<\/title>/);
   assert.match(xml, /<title>A &amp; B<\/title>/);

@@ -3,7 +3,9 @@ import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import { build } from '../../../scripts/build';
 import { createSeededTemplate, dropDatabase, freshSeededDatabase } from '../../support/databases';
-import { freePort, nextBin, startProcess, waitForHttp } from './server';
+import { runtimeFiles } from '../../../scripts/runtime-files';
+import { deleteStatsKeys } from '../../support/redis';
+import { freePort, startProcess, waitForHttp } from './server';
 
 /*
  * Builds the app against a fresh seeded database and starts it with `next start`, as production
@@ -27,12 +29,14 @@ export default async function globalSetup(_config: FullConfig) {
   }
   const database = await freshSeededDatabase('e2e');
 
+  const statsPrefix = `${database.name}_stats`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     DATABASE_URL: database.url,
     ADMIN_TOKEN,
+    STATS_PREFIX: statsPrefix,
   };
 
   const built = await build(env, 'pipe');
@@ -47,28 +51,32 @@ export default async function globalSetup(_config: FullConfig) {
   });
 
   const [port, manualPort] = [await freePort(), await freePort()];
-  const main = startProcess(process.execPath, [nextBin, 'start', '-p', String(port)], { ...env, COMMENT_MODERATION: 'off' });
-  const manual = startProcess(process.execPath, [nextBin, 'start', '-p', String(manualPort)], {
+  const main = startProcess(process.execPath, [runtimeFiles.server], { ...env, PORT: String(port), COMMENT_MODERATION: 'off' });
+  const manual = startProcess(process.execPath, [runtimeFiles.server], {
     ...env,
+    PORT: String(manualPort),
     COMMENT_MODERATION: 'manual',
     FRESHPRESS_DIST_DIR: manualDist,
+    STATS_PREFIX: `${statsPrefix}_manual`,
   });
   const baseURL = `http://127.0.0.1:${port}`;
   const manualURL = `http://127.0.0.1:${manualPort}`;
   await Promise.all([
-    waitForHttp(`${baseURL}/robots.txt`, main.child, main.output, 60_000),
-    waitForHttp(`${manualURL}/robots.txt`, manual.child, manual.output, 60_000),
+    waitForHttp(`${baseURL}/api/health`, main.child, main.output, 60_000),
+    waitForHttp(`${manualURL}/api/health`, manual.child, manual.output, 60_000),
   ]);
 
   process.env.E2E_BASE_URL = baseURL;
   process.env.E2E_MANUAL_URL = manualURL;
   process.env.E2E_DATABASE_URL = database.url;
   process.env.E2E_ADMIN_TOKEN = ADMIN_TOKEN;
+  process.env.E2E_STATS_PREFIX = statsPrefix;
 
   return async () => {
     await Promise.all([main.stop(), manual.stop()]);
     await writeFile(path.join(results, 'server-output.txt'), `${main.output()}\n--- manual moderation ---\n${manual.output()}`);
     await rm(path.join(root, manualDist), { recursive: true, force: true });
+    await deleteStatsKeys(statsPrefix);
     await dropDatabase(database.name);
     if (ownTemplate) await dropDatabase(ownTemplate);
   };

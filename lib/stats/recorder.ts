@@ -1,0 +1,268 @@
+import type { Redis } from '@upstash/redis';
+import { tagKind } from '@/lib/cache-tags';
+import { bucketStart, GRANULARITIES, LOG_LENGTH, RETENTION_SECONDS, statsKeys, type PageMetric } from './keys';
+import type { InvalidationEventSummary, RebuildCause, RequestOutcome, StoreStatus } from './types';
+
+/*
+ * Counting costs the serving path one Map update: counts are aggregated in memory and written to
+ * Redis in one pipeline per flush (every second, and at shutdown). Serving never waits on Redis.
+ * While Redis is unreachable the counts stay in memory up to a bound; past it they are dropped and
+ * the drop itself is counted, so the dashboard can say how much is missing.
+ */
+
+export interface RecorderOptions {
+  redis: Redis | null;
+  transport: 'tcp' | 'http';
+  prefix: string;
+  flushMs: number;
+  /** Distinct pending counters (and log lines) held while Redis cannot be reached. */
+  bufferLimit: number;
+  now?: () => number;
+  /** Closes the Redis connection on shutdown. */
+  closeRedis?: () => Promise<void>;
+  onFlushError?: (error: unknown) => void;
+}
+
+export interface RebuildRecord {
+  page: string;
+  cause: RebuildCause;
+  tags: readonly string[];
+  events: readonly InvalidationEventSummary[];
+  wasted: boolean;
+  at?: number;
+}
+
+type Op = 'h' | 'z';
+const SEP = '\u0000';
+
+/** HINCRBY (h) or ZINCRBY (z) of one field or member by one. */
+interface PendingOp {
+  op: Op;
+  key: string;
+  field: string;
+  ttl: number;
+}
+
+export class StatsRecorder {
+  private pending = new Map<string, number>();
+  private pendingLogs: { key: string; line: string }[] = [];
+  private ttl = new Map<string, number>();
+  /** Dropped counts per minute bucket; a handful of numbers, so they are never dropped themselves. */
+  private dropped = new Map<number, number>();
+  private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private reachable = true;
+  private unreachableSince: number | null = null;
+  private lastFlushAt: number | null = null;
+  private readonly keys;
+  private readonly now: () => number;
+  /** Tags invalidated in this process, with when and why: the handler explains rebuilds with it. */
+  private readonly tagInvalidations = new Map<string, { at: number; events: InvalidationEventSummary[] }>();
+
+  constructor(private readonly options: RecorderOptions) {
+    this.keys = statsKeys(options.prefix);
+    this.now = options.now ?? Date.now;
+  }
+
+  get enabled(): boolean {
+    return this.options.redis !== null;
+  }
+
+  start(): this {
+    if (this.enabled && !this.timer) {
+      this.timer = setInterval(() => void this.flush(), this.options.flushMs);
+      // The flush timer must never keep a process alive on its own.
+      this.timer.unref();
+    }
+    return this;
+  }
+
+  recordRequest(page: string, outcome: RequestOutcome, at = this.now()): void {
+    if (!this.enabled) return;
+    this.apply(this.everywhere(page, outcome, at), []);
+  }
+
+  recordRebuild(record: RebuildRecord): void {
+    if (!this.enabled) return;
+    const at = record.at ?? this.now();
+    const ops = this.everywhere(record.page, 'rebuilds', at);
+    if (record.wasted) ops.push(...this.everywhere(record.page, 'wasted', at));
+    const kinds = record.cause === 'invalidated' ? new Set(record.tags.map(tagKind)) : new Set([record.cause]);
+    const eventKinds = new Set(record.events.map((event) => event.kind));
+    const causes = record.cause === 'invalidated' && record.tags.length > 0 ? record.tags : [record.cause];
+    for (const g of GRANULARITIES) {
+      const start = bucketStart(g, at);
+      const totals = this.keys.totals(g, start);
+      const ttl = RETENTION_SECONDS[g];
+      for (const kind of kinds) ops.push({ op: 'h', key: totals, field: `cause:${kind}`, ttl });
+      for (const kind of eventKinds) ops.push({ op: 'h', key: totals, field: `event:${kind}`, ttl });
+      const causeKey = this.keys.causes(g, start);
+      for (const cause of causes) ops.push({ op: 'h', key: causeKey, field: `${record.page}\t${cause}`, ttl });
+    }
+    const line = JSON.stringify({
+      at: new Date(at).toISOString(),
+      page: record.page,
+      cause: record.cause,
+      tags: record.tags,
+      events: record.events,
+      wasted: record.wasted,
+    });
+    this.apply(ops, [{ key: this.keys.rebuildLog, line }]);
+  }
+
+  /** A writer invalidated `tags` because of `event` (called before the tags are expired). */
+  recordInvalidation(tags: readonly string[], event: InvalidationEventSummary, at = this.now()): void {
+    for (const tag of tags) {
+      const known = this.tagInvalidations.get(tag);
+      // A short memory per tag is enough: a rebuild is explained by the events since its entry was made.
+      const events = [...(known?.events ?? []), event].slice(-20);
+      this.tagInvalidations.set(tag, { at, events });
+    }
+    if (!this.enabled) return;
+    this.apply([], [{ key: this.keys.invalidationLog, line: JSON.stringify({ at: new Date(at).toISOString(), tags, event }) }]);
+  }
+
+  /** Next expired these tags (the cache handler's revalidateTag). */
+  noteTagsExpired(tags: readonly string[], at = this.now()): void {
+    for (const tag of tags) {
+      const known = this.tagInvalidations.get(tag);
+      this.tagInvalidations.set(tag, { at: Math.max(at, known?.at ?? 0), events: known?.events ?? [] });
+    }
+  }
+
+  /** Which of an entry's tags were invalidated after it was made, and the events behind them. */
+  explainInvalidation(entryTags: readonly string[], lastModified: number): { tags: string[]; events: InvalidationEventSummary[] } {
+    const tags: string[] = [];
+    const events = new Map<string, InvalidationEventSummary>();
+    for (const tag of entryTags) {
+      const known = this.tagInvalidations.get(tag);
+      if (!known || known.at < lastModified) continue;
+      tags.push(tag);
+      for (const event of known.events) events.set(`${event.kind}|${event.description}`, event);
+    }
+    return { tags, events: [...events.values()] };
+  }
+
+  status(): StoreStatus {
+    return {
+      reachable: this.reachable,
+      unreachableSince: this.unreachableSince === null ? null : new Date(this.unreachableSince).toISOString(),
+      lastFlushAt: this.lastFlushAt === null ? null : new Date(this.lastFlushAt).toISOString(),
+      transport: this.options.transport,
+      buffered: this.pending.size + this.pendingLogs.length,
+    };
+  }
+
+  /** Writes everything pending in one pipeline. Concurrent callers share the flush under way. */
+  flush(): Promise<void> {
+    if (!this.enabled) return Promise.resolve();
+    this.flushing ??= this.flushOnce().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+    // Whatever arrived during that flush goes out too.
+    if (this.pending.size > 0 || this.pendingLogs.length > 0 || this.dropped.size > 0) await this.flush();
+    await this.options.closeRedis?.();
+  }
+
+  private everywhere(page: string, metric: PageMetric, at: number): PendingOp[] {
+    return GRANULARITIES.flatMap((g) => {
+      const start = bucketStart(g, at);
+      const ttl = RETENTION_SECONDS[g];
+      return [
+        { op: 'h' as const, key: this.keys.totals(g, start), field: metric, ttl },
+        { op: 'z' as const, key: this.keys.pages(g, start, metric), field: page, ttl },
+      ];
+    });
+  }
+
+  /**
+   * All of a record's counts and log lines, or none: a record that would grow the buffer past its
+   * bound is dropped whole and counted once, so "stored + dropped" is exactly what was recorded.
+   */
+  private apply(ops: PendingOp[], logs: { key: string; line: string }[]): void {
+    const ids = ops.map((o) => `${o.op}${SEP}${o.key}${SEP}${o.field}`);
+    const fresh = new Set(ids.filter((id) => !this.pending.has(id))).size;
+    if (fresh + logs.length > 0 && this.pending.size + this.pendingLogs.length + fresh + logs.length > this.options.bufferLimit) {
+      this.countDropped(1);
+      return;
+    }
+    ids.forEach((id, i) => {
+      this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
+      const { key, ttl } = ops[i]!;
+      this.ttl.set(key, ttl);
+    });
+    this.pendingLogs.push(...logs);
+  }
+
+  private countDropped(n: number): void {
+    const minute = bucketStart('minute', this.now());
+    this.dropped.set(minute, (this.dropped.get(minute) ?? 0) + n);
+  }
+
+  private async flushOnce(): Promise<void> {
+    const redis = this.options.redis;
+    if (!redis || (this.pending.size === 0 && this.pendingLogs.length === 0 && this.dropped.size === 0)) return;
+    const batch = this.pending;
+    const logs = this.pendingLogs;
+    const ttl = this.ttl;
+    const dropped = this.dropped;
+    this.pending = new Map();
+    this.pendingLogs = [];
+    this.ttl = new Map();
+    this.dropped = new Map();
+
+    const pipeline = redis.pipeline();
+    for (const [id, n] of batch) {
+      const [op, key, field] = id.split(SEP) as [Op, string, string];
+      if (op === 'h') pipeline.hincrby(key, field, n);
+      else pipeline.zincrby(key, n, field);
+    }
+    for (const [minute, n] of dropped) {
+      pipeline.hincrby(this.keys.meta, 'dropped', n);
+      for (const g of GRANULARITIES) {
+        const totals = this.keys.totals(g, bucketStart(g, minute));
+        pipeline.hincrby(totals, 'dropped', n);
+        ttl.set(totals, RETENTION_SECONDS[g]);
+      }
+    }
+    const logKeys = new Set<string>();
+    for (const { key, line } of logs) {
+      pipeline.lpush(key, line);
+      logKeys.add(key);
+    }
+    for (const key of logKeys) pipeline.ltrim(key, 0, LOG_LENGTH - 1);
+    for (const [key, seconds] of ttl) pipeline.expire(key, seconds);
+
+    try {
+      await pipeline.exec();
+      this.reachable = true;
+      this.unreachableSince = null;
+      this.lastFlushAt = this.now();
+    } catch (error) {
+      if (this.reachable) this.options.onFlushError?.(error);
+      this.reachable = false;
+      this.unreachableSince ??= this.now();
+      this.restore(batch, logs, ttl, dropped);
+    }
+  }
+
+  /**
+   * Puts a failed flush back under what arrived meanwhile. Nothing is dropped here: what arrived was
+   * admitted within the bound, so the buffer holds at most twice the bound, and new records are
+   * refused until a flush succeeds.
+   */
+  private restore(batch: Map<string, number>, logs: { key: string; line: string }[], ttl: Map<string, number>, dropped: Map<number, number>): void {
+    for (const [id, n] of this.pending) batch.set(id, (batch.get(id) ?? 0) + n);
+    this.pending = batch;
+    this.pendingLogs = [...logs, ...this.pendingLogs];
+    for (const [key, seconds] of ttl) if (!this.ttl.has(key)) this.ttl.set(key, seconds);
+    for (const [minute, n] of dropped) this.dropped.set(minute, (this.dropped.get(minute) ?? 0) + n);
+  }
+}

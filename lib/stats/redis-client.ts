@@ -1,0 +1,61 @@
+import { Redis, type Requester } from '@upstash/redis';
+import { createTcpRequester } from './tcp-requester';
+
+/*
+ * The one way the stats code reaches Redis: an @upstash/redis `Redis` over the Upstash REST API
+ * when a REST URL and token are configured (serverless, edge), otherwise over TCP to REDIS_URL.
+ * Both are set up to behave alike: results come back as Redis sent them (the stats code stores
+ * integers and JSON it serialises itself, and must not see "007" turn into 7 or HGETALL become an
+ * object on one transport only), no telemetry, no implicit batching, and a bounded wait.
+ */
+
+export interface StatsRedisSettings {
+  redisUrl: string;
+  restUrl?: string;
+  restToken?: string;
+  /** Longest wait for one request; 2 s unless given. */
+  commandTimeoutMs?: number;
+}
+
+export interface StatsRedis {
+  redis: Redis;
+  transport: 'tcp' | 'http';
+  close(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 2000;
+
+/**
+ * `new Redis(requester)` takes no options, so a custom requester would run with automatic
+ * deserialisation on. The command methods read `opts` each time they are called, so setting it
+ * here gives the TCP client the same options the HTTP one gets from its config.
+ */
+class RequesterRedis extends Redis {
+  constructor(requester: Requester) {
+    super(requester);
+    this.opts = { automaticDeserialization: false };
+    this.enableTelemetry = false;
+    this.enableAutoPipelining = false;
+  }
+}
+
+export function createStatsRedis(settings: StatsRedisSettings): StatsRedis {
+  const timeoutMs = settings.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (settings.restUrl && settings.restToken) {
+    const redis = new Redis({
+      url: settings.restUrl,
+      token: settings.restToken,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+      // On by default over HTTP: it would batch unrelated calls and reword their errors.
+      enableAutoPipelining: false,
+      // A function, so every request gets a fresh deadline covering its retries; a plain signal
+      // would also turn a timeout into the result "Aborted" instead of an error.
+      signal: () => AbortSignal.timeout(timeoutMs),
+      retry: { retries: 2, backoff: (retryCount) => 50 * 2 ** retryCount },
+    });
+    return { redis, transport: 'http', close: async () => {} };
+  }
+  const tcp = createTcpRequester(settings.redisUrl, { commandTimeoutMs: timeoutMs });
+  return { redis: new RequesterRedis(tcp.requester), transport: 'tcp', close: () => tcp.close() };
+}

@@ -1,0 +1,108 @@
+/*
+ * The shape of the statistics as the dashboard and GET /api/stats see them. Pure types: imported by
+ * server code and by the dashboard's client components alike.
+ */
+
+export const STATS_RANGES = ['1h', '24h', '7d', '90d'] as const;
+export type StatsRange = (typeof STATS_RANGES)[number];
+export type Granularity = 'minute' | 'hour' | 'day';
+
+/** How a request for a cached page was answered. */
+export type RequestOutcome = 'hit' | 'stale' | 'miss';
+
+/** Why a page was rendered again. */
+export type RebuildCause = 'cold' | 'expired' | 'invalidated';
+
+export interface InvalidationEventSummary {
+  kind: string;
+  description: string;
+  postId?: number;
+  commentId?: number;
+}
+
+export interface Counts {
+  hit: number;
+  stale: number;
+  miss: number;
+  /** Renders that replaced (or created) a page cache entry. */
+  rebuilds: number;
+  /** Rebuilds whose HTML, render marker aside, was identical to the entry they replaced. */
+  wasted: number;
+}
+
+export interface SeriesPoint extends Counts {
+  /** ISO start of the bucket. */
+  bucket: string;
+  /** hit + stale over all requests, null when there were none. */
+  hitRatio: number | null;
+}
+
+export interface PageRow extends Counts {
+  page: string;
+  hitRatio: number | null;
+}
+
+export interface PageSeries {
+  page: string;
+  points: { bucket: string; hitRatio: number | null; requests: number }[];
+}
+
+export interface CauseCount {
+  /** A tag kind ("comments", "post", "list", "tag", "slug", "all"), "cold" or "expired". */
+  kind: string;
+  count: number;
+}
+
+export interface PageCause {
+  page: string;
+  /** A tag such as "post:7:comments", or "cold" / "expired". */
+  cause: string;
+  count: number;
+}
+
+export interface InvalidationLogEntry {
+  at: string;
+  tags: string[];
+  event: InvalidationEventSummary;
+}
+
+export interface RebuildLogEntry {
+  at: string;
+  page: string;
+  cause: RebuildCause;
+  tags: string[];
+  events: InvalidationEventSummary[];
+  wasted: boolean;
+}
+
+export interface StoreStatus {
+  reachable: boolean;
+  /** When this server last failed to reach the stats store, if it still cannot. */
+  unreachableSince: string | null;
+  lastFlushAt: string | null;
+  transport: 'tcp' | 'http';
+  /** Counts waiting in this server's memory for the store. */
+  buffered: number;
+}
+
+export interface StatsReport {
+  range: StatsRange;
+  granularity: Granularity;
+  generatedAt: string;
+  /** Server time spent building this report, in milliseconds. */
+  serverMs: number;
+  store: StoreStatus;
+  totals: Counts & { requests: number; hitRatio: number | null };
+  /** Counts lost because the store stayed unreachable past the buffer's bound. */
+  dropped: { inRange: number; allTime: number };
+  /** The headline: the homepage over the last 24 hours, whatever the range. */
+  homepage: Counts & { requests: number; hitsPerRebuild: number | null };
+  series: SeriesPoint[];
+  /** Hit ratio over time for the homepage and the busiest pages. */
+  pageSeries: PageSeries[];
+  /** Pages by rebuilds, most first (at most 50). */
+  pages: PageRow[];
+  causes: { byKind: CauseCount[]; byEvent: CauseCount[]; byPage: PageCause[] };
+  invalidations: InvalidationLogEntry[];
+  rebuilds: RebuildLogEntry[];
+}

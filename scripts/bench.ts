@@ -1,0 +1,474 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { migrateDatabase } from '@/db/migrate';
+import { seedDatabase } from '@/db/seed';
+import { readStats } from '@/lib/stats/reader';
+import { createStatsRedis } from '@/lib/stats/redis-client';
+import { build } from './build';
+import { runtimeFiles } from './runtime-files';
+import { seedStatsHistory } from './seed-stats';
+
+/*
+ * `npm run bench [-- --quick]`: the speed of cached pages against what a user would pick instead,
+ * measured side by side in one run (absolute numbers drift on shared machines; ratios hold).
+ * It builds, prepares a seeded database of its own, starts every server it measures, drives load
+ * with autocannon (and wrk when installed), and writes bench/results/<date>.json and .md.
+ */
+
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 1 : 3;
+const DURATION_S = quick ? 4 : 10;
+const CONNECTIONS = 32;
+const STORM_COMMENTS = quick ? 100 : 400;
+const FRESHNESS_SAMPLES = quick ? 20 : 50;
+const STATS_PAGES = quick ? 200 : 1000;
+
+const root = process.cwd();
+const serverUrl = process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const runId = `freshpress_bench_${Date.now().toString(36)}`;
+const adminToken = 'bench-admin-token-0123456789abcdef';
+
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function adminSql<T>(work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    return await work(sql);
+  } finally {
+    await sql.end();
+  }
+}
+
+interface Server {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function waitFor(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited:\n${output()}`);
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no answer from ${url}:\n${output()}`);
+}
+
+async function startApp(name: string, env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [runtimeFiles.server], {
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), ADMIN_TOKEN: adminToken, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/api/health`, child, () => output);
+  return {
+    name,
+    url,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** The physical limit: the same HTML from a static file server (nginx when installed). */
+async function startStatic(html: string): Promise<Server> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'freshpress-bench-static-'));
+  await writeFile(path.join(dir, 'index.html'), html);
+  const port = await freePort();
+  const nginx = spawnSync('which', ['nginx']).status === 0 ? 'nginx' : null;
+  if (nginx) {
+    const conf = path.join(dir, 'nginx.conf');
+    await writeFile(
+      conf,
+      `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events { worker_connections 1024; }
+http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  server { listen 127.0.0.1:${port}; root ${dir}; location / { default_type text/html; try_files /index.html =404; } } }`,
+    );
+    const child = spawn(nginx, ['-c', conf, '-p', dir], { stdio: 'ignore' });
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(`${url}/`, child, () => 'nginx failed to start');
+    return {
+      name: 'nginx',
+      url,
+      child,
+      stop: async () => {
+        await new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGQUIT');
+        });
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const body = Buffer.from(html);
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    name: 'node static server',
+    url: `http://127.0.0.1:${port}`,
+    child: process as unknown as ChildProcess,
+    stop: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function rssMb(pid: number | undefined): number | null {
+  if (!pid) return null;
+  const out = spawnSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+  return out ? Math.round(Number(out) / 1024) : null;
+}
+
+interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  wrkRps: number | null;
+}
+
+async function measure(url: string): Promise<Sample> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  let wrkRps: number | null = null;
+  if (spawnSync('which', ['wrk']).status === 0) {
+    const wrk = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${Math.max(2, Math.round(DURATION_S / 2))}s`, url], { encoding: 'utf8' });
+    const match = wrk.stdout.match(/Requests\/sec:\s+([\d.]+)/);
+    wrkRps = match ? Number(match[1]) : null;
+  }
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+    wrkRps,
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+
+/** Posts a comment the way a reader with JavaScript off does: the form's own fields, as multipart. */
+async function postCommentThroughForm(base: string, slug: string, token: string): Promise<void> {
+  const page = await (await fetch(`${base}/posts/${slug}`)).text();
+  const form = page.slice(page.indexOf('<form'), page.indexOf('</form>'));
+  const data = new FormData();
+  for (const match of form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?/g)) {
+    data.append(match[1]!.replace(/&amp;/g, '&'), (match[2] ?? '').replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+  }
+  data.append('name', 'Bench reader');
+  data.append('email', `bench.${token}@example.test`);
+  data.append('body', `Benchmark comment ${token}`);
+  const response = await fetch(`${base}/posts/${slug}`, { method: 'POST', body: data });
+  const html = await response.text();
+  if (!response.ok || !html.includes(token)) throw new Error(`comment ${token} not shown in its own response (${response.status})`);
+}
+
+async function addComment(base: string, postId: number, token: string): Promise<void> {
+  const response = await fetch(`${base}/api/admin/comments`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ postId, authorName: 'Storm', authorEmail: `storm.${token}@example.test`, body: `Storm comment ${token}` }),
+  });
+  if (response.status !== 201) throw new Error(`admin comment failed: ${response.status} ${await response.text()}`);
+}
+
+async function main() {
+  const started = Date.now();
+  log(`${quick ? 'quick' : 'full'} run: ${ROUNDS} round(s) of ${DURATION_S} s per row, ${CONNECTIONS} connections`);
+  const dbName = runId;
+  await adminSql((sql) => sql.unsafe(`create database "${dbName}"`));
+  const dbUrl = databaseUrl(dbName);
+  const servers: Server[] = [];
+  const statsPrefix = `${runId}_stats`;
+  const bigPrefix = `${runId}_big`;
+  const stats = createStatsRedis({ redisUrl });
+  try {
+    log('preparing a seeded database…');
+    await migrateDatabase(dbUrl);
+    await seedDatabase(dbUrl, () => {});
+    const sql = postgres(dbUrl, { max: 2 });
+    const posts = await sql<{ id: number; slug: string }[]>`select id, slug from posts where status = 'published' order by published_at desc, id desc`;
+    const [firstTag] = await sql<{ name: string }[]>`select t.name from tags t join post_tags pt on pt.tag_id = t.id where pt.post_id = ${posts[0]!.id} limit 1`;
+    await sql.end();
+
+    log('building…');
+    const built = await build({ ...process.env, DATABASE_URL: dbUrl, NEXT_TELEMETRY_DISABLED: '1', ADMIN_TOKEN: adminToken }, 'pipe');
+    if (built.code !== 0) throw new Error(`build failed:\n${built.output}`);
+
+    const common = { DATABASE_URL: dbUrl, NEXT_TELEMETRY_DISABLED: '1', UNCACHED_BASELINE: 'on' };
+    const statsOn = await startApp('stats on', { ...common, STATS_PREFIX: statsPrefix });
+    servers.push(statsOn);
+    const statsOff = await startApp('stats off', { ...common, STATS_RECORDING: 'off' });
+    servers.push(statsOff);
+    const homeHtml = await (await fetch(`${statsOn.url}/`)).text();
+    const staticServer = await startStatic(homeHtml);
+    servers.push(staticServer);
+
+    const postPath = `/posts/${posts[0]!.slug}`;
+    const tagPath = `/tags/${firstTag!.name}`;
+    for (const p of ['/', postPath, tagPath]) {
+      await fetch(`${statsOn.url}${p}`);
+      await fetch(`${statsOff.url}${p}`);
+    }
+    const rows: { key: string; label: string; url: string; pid?: number }[] = [
+      { key: 'cached', label: 'Cached homepage, stats on', url: `${statsOn.url}/`, pid: statsOn.child.pid },
+      { key: 'statsOff', label: 'Cached homepage, stats off', url: `${statsOff.url}/`, pid: statsOff.child.pid },
+      { key: 'dynamic', label: 'Homepage rendered per request (no cache)', url: `${statsOff.url}/uncached`, pid: statsOff.child.pid },
+      { key: 'static', label: `Same HTML from ${staticServer.name}`, url: `${staticServer.url}/`, pid: staticServer.child.pid },
+      { key: 'post', label: 'Cached post page, stats on', url: `${statsOn.url}${postPath}`, pid: statsOn.child.pid },
+      { key: 'tag', label: 'Cached tag page, stats on', url: `${statsOn.url}${tagPath}`, pid: statsOn.child.pid },
+    ];
+    const samples = new Map<string, Sample[]>(rows.map((row) => [row.key, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const row of rows) {
+        const sample = await measure(row.url);
+        samples.get(row.key)!.push(sample);
+        log(`round ${round}: ${row.label}: ${Math.round(sample.rps)} req/s (p99 ${sample.p99} ms)`);
+      }
+    }
+    const table = rows.map((row) => {
+      const s = samples.get(row.key)!;
+      const wrk = s.map((x) => x.wrkRps).filter((x): x is number => x !== null);
+      return {
+        key: row.key,
+        label: row.label,
+        rps: Math.round(median(s.map((x) => x.rps))),
+        p50: median(s.map((x) => x.p50)),
+        p99: median(s.map((x) => x.p99)),
+        errors: s.reduce((n, x) => n + x.errors, 0),
+        wrkRps: wrk.length ? Math.round(median(wrk)) : null,
+        rssMb: rssMb(row.pid),
+      };
+    });
+    const rps = (key: string) => table.find((row) => row.key === key)!.rps;
+
+    log('comment storm: precise tags against one global tag…');
+    const homepageIds = new Set(posts.slice(0, 10).map((p) => p.id));
+    const stormPosts = [...posts.slice(0, 10), ...posts.slice(10, 200)];
+    const storm: Record<string, { rebuilds: number; hits: number; requests: number }> = {};
+    for (const strategy of ['precise', 'global'] as const) {
+      const prefix = `${runId}_storm_${strategy}`;
+      const app = await startApp(`storm ${strategy}`, { ...common, STATS_PREFIX: prefix, INVALIDATION_STRATEGY: strategy });
+      servers.push(app);
+      await fetch(`${app.url}/`);
+      const loadDone = autocannon({ url: `${app.url}/`, connections: 8, duration: quick ? 8 : 20 });
+      for (let i = 0; i < STORM_COMMENTS; i++) {
+        // Spread over 200 posts: 10 of them on the homepage, as on a real blog.
+        const post = stormPosts[i % stormPosts.length]!;
+        await addComment(app.url, post.id, `${strategy}-${i}`);
+      }
+      await loadDone;
+      await app.stop();
+      servers.splice(servers.indexOf(app), 1);
+      const report = await readStats(stats.redis, prefix, '1h', Date.now(), '/');
+      storm[strategy] = { rebuilds: report.totals.rebuilds, hits: report.totals.hit + report.totals.stale, requests: report.totals.requests };
+      log(`${strategy}: homepage rebuilt ${report.totals.rebuilds} times for ${report.totals.requests} requests`);
+    }
+    const commentsOnHomepage = [...Array(STORM_COMMENTS).keys()].filter((i) => homepageIds.has(stormPosts[i % stormPosts.length]!.id)).length;
+
+    log('freshness: from the response to a comment to the first GET that shows it…');
+    const postLatency: number[] = [];
+    const homeLatency: number[] = [];
+    for (let i = 0; i < FRESHNESS_SAMPLES; i++) {
+      const post = posts[i % 10]!;
+      const token = `fresh-${i}-${Date.now().toString(36)}`;
+      const homeBefore = await (await fetch(`${statsOn.url}/`)).text();
+      await postCommentThroughForm(statsOn.url, post.slug, token);
+      const answered = performance.now();
+      for (;;) {
+        if ((await (await fetch(`${statsOn.url}${`/posts/${post.slug}`}`)).text()).includes(token)) break;
+      }
+      postLatency.push(performance.now() - answered);
+      for (;;) {
+        const home = await (await fetch(`${statsOn.url}/`)).text();
+        if (home !== homeBefore && home.includes(`/posts/${post.slug}#comments`)) break;
+      }
+      homeLatency.push(performance.now() - answered);
+    }
+
+    log(`dashboard: seeding 90 days of hourly statistics for ${STATS_PAGES} pages…`);
+    await seedStatsHistory({ redis: stats.redis, prefix: bigPrefix, pages: STATS_PAGES, days: 90, log: () => {} });
+    const dashboard = await startApp('dashboard', { ...common, STATS_PREFIX: bigPrefix, STATS_RECORDING: 'off' });
+    servers.push(dashboard);
+    const dashboardTimes: Record<string, { apiServerMs: number; pageMs: number }> = {};
+    for (const range of ['24h', '90d'] as const) {
+      const server: number[] = [];
+      const page: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const report = (await (await fetch(`${dashboard.url}/api/stats?range=${range}`)).json()) as { serverMs: number };
+        server.push(report.serverMs);
+        const t0 = performance.now();
+        await (await fetch(`${dashboard.url}/stats?range=${range}`)).text();
+        page.push(performance.now() - t0);
+      }
+      dashboardTimes[range] = { apiServerMs: median(server.slice(2)), pageMs: Math.round(median(page.slice(2)) * 10) / 10 };
+    }
+    const finalRss = rssMb(statsOn.child.pid);
+
+    const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 100) / 100);
+    const targets = [
+      { name: 'stats on ≥ 0.95 × stats off', value: ratio(rps('cached'), rps('statsOff')), pass: rps('cached') >= 0.95 * rps('statsOff') },
+      { name: 'cached homepage ≥ 7 × dynamic', value: ratio(rps('cached'), rps('dynamic')), pass: rps('cached') >= 7 * rps('dynamic') },
+      {
+        name: 'storm: homepage rebuilds ≤ 1/10 of the global strategy',
+        value: ratio(storm.precise!.rebuilds, storm.global!.rebuilds),
+        pass: storm.precise!.rebuilds * 10 <= storm.global!.rebuilds,
+      },
+      { name: 'freshness p50 ≤ 150 ms (post page)', value: Math.round(median(postLatency)), pass: median(postLatency) <= 150 },
+      { name: 'freshness p50 ≤ 150 ms (homepage)', value: Math.round(median(homeLatency)), pass: median(homeLatency) <= 150 },
+      { name: 'server RSS ≤ 300 MB after the run', value: finalRss, pass: finalRss !== null && finalRss <= 300 },
+      { name: '/stats ≤ 200 ms at 90 days', value: dashboardTimes['90d']!.pageMs, pass: dashboardTimes['90d']!.pageMs <= 200 },
+    ];
+
+    const results = {
+      date: new Date().toISOString(),
+      mode: quick ? 'quick' : 'full',
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      settings: { rounds: ROUNDS, durationSeconds: DURATION_S, connections: CONNECTIONS },
+      rows: table,
+      ratios: {
+        statsOnVsOff: ratio(rps('cached'), rps('statsOff')),
+        cachedVsDynamic: ratio(rps('cached'), rps('dynamic')),
+        cachedVsStatic: ratio(rps('cached'), rps('static')),
+      },
+      storm: {
+        comments: STORM_COMMENTS,
+        commentsOnHomepagePosts: commentsOnHomepage,
+        precise: { ...storm.precise!, hitsPerRebuild: storm.precise!.rebuilds ? Math.round(storm.precise!.hits / storm.precise!.rebuilds) : null },
+        global: { ...storm.global!, hitsPerRebuild: storm.global!.rebuilds ? Math.round(storm.global!.hits / storm.global!.rebuilds) : null },
+      },
+      freshnessMs: {
+        post: { p50: Math.round(median(postLatency)), p99: Math.round(percentile(postLatency, 99)) },
+        homepage: { p50: Math.round(median(homeLatency)), p99: Math.round(percentile(homeLatency, 99)) },
+        samples: FRESHNESS_SAMPLES,
+      },
+      dashboard: dashboardTimes,
+      statsPages: STATS_PAGES,
+      finalRssMb: finalRss,
+      targets,
+      seconds: Math.round((Date.now() - started) / 1000),
+    };
+
+    const md = renderMarkdown(results);
+    console.log(`\n${md}`);
+    await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
+    const stamp = results.date.slice(0, 19).replace(/[:T]/g, '-');
+    const name = `${stamp}${quick ? '-quick' : ''}`;
+    await writeFile(path.join(root, 'bench', 'results', `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(path.join(root, 'bench', 'results', `${name}.md`), md);
+    log(`wrote bench/results/${name}.json and .md`);
+  } finally {
+    for (const server of servers.reverse()) await server.stop().catch(() => {});
+    const cleaner = createStatsRedis({ redisUrl });
+    for (const prefix of [statsPrefix, bigPrefix, `${runId}_storm_precise`, `${runId}_storm_global`]) {
+      await deletePrefix(cleaner.redis, prefix);
+    }
+    await cleaner.close();
+    await stats.close();
+    await adminSql((sql) => sql.unsafe(`drop database if exists "${dbName}" with (force)`)).catch(() => {});
+  }
+}
+
+async function deletePrefix(redis: ReturnType<typeof createStatsRedis>['redis'], prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, { match: `${prefix}:*`, count: 1000 });
+    cursor = String(next);
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+type Results = {
+  date: string;
+  mode: string;
+  rows: { label: string; rps: number; p50: number; p99: number; errors: number; wrkRps: number | null; rssMb: number | null }[];
+  ratios: Record<string, number | null>;
+  storm: { comments: number; commentsOnHomepagePosts: number; precise: { rebuilds: number; requests: number; hitsPerRebuild: number | null }; global: { rebuilds: number; requests: number; hitsPerRebuild: number | null } };
+  freshnessMs: { post: { p50: number; p99: number }; homepage: { p50: number; p99: number }; samples: number };
+  dashboard: Record<string, { apiServerMs: number; pageMs: number }>;
+  statsPages: number;
+  targets: { name: string; value: number | null; pass: boolean }[];
+  settings: { rounds: number; durationSeconds: number; connections: number };
+};
+
+function renderMarkdown(r: Results): string {
+  const lines = [
+    `### Benchmark ${r.date.slice(0, 10)} (${r.mode}; ${r.settings.rounds} round(s) × ${r.settings.durationSeconds} s, ${r.settings.connections} connections, medians)`,
+    '',
+    '| row | req/s (autocannon) | req/s (wrk) | p50 ms | p99 ms | errors | server RSS MB |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...r.rows.map((row) => `| ${row.label} | ${row.rps} | ${row.wrkRps ?? '–'} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.rssMb ?? '–'} |`),
+    '',
+    `Ratios: stats on / off ${r.ratios.statsOnVsOff}; cached / per-request render ${r.ratios.cachedVsDynamic}; cached / static file ${r.ratios.cachedVsStatic}.`,
+    '',
+    `Comment storm (${r.storm.comments} comments over 200 posts, ${r.storm.commentsOnHomepagePosts} on homepage posts, homepage under load): ` +
+      `precise tags ${r.storm.precise.rebuilds} homepage rebuilds (1 per ${r.storm.precise.hitsPerRebuild ?? '–'} hits), ` +
+      `one global tag ${r.storm.global.rebuilds} (1 per ${r.storm.global.hitsPerRebuild ?? '–'} hits).`,
+    '',
+    `Freshness over ${r.freshnessMs.samples} comments (response → first GET showing it): post page p50 ${r.freshnessMs.post.p50} ms, p99 ${r.freshnessMs.post.p99} ms; homepage p50 ${r.freshnessMs.homepage.p50} ms, p99 ${r.freshnessMs.homepage.p99} ms.`,
+    '',
+    `Dashboard with 90 days × ${r.statsPages} pages: ${Object.entries(r.dashboard)
+      .map(([range, t]) => `${range}: report ${t.apiServerMs} ms server time, /stats page ${t.pageMs} ms`)
+      .join('; ')}.`,
+    '',
+    '| target | measured | result |',
+    '|---|---:|---|',
+    ...r.targets.map((t) => `| ${t.name} | ${t.value ?? '–'} | ${t.pass ? 'PASS' : 'FAIL'} |`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+await main();

@@ -1,0 +1,75 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import next from 'next';
+import { config } from '@/lib/config';
+import { pagePathOf } from '@/lib/stats/keys';
+import { getRecorder, recordingEnabled } from '@/lib/stats/runtime';
+import type { RequestOutcome } from '@/lib/stats/types';
+
+/*
+ * The production server: Next's request handler behind a plain Node HTTP server, so each answered
+ * request can be counted from the `x-nextjs-cache` header Next sets (HIT, STALE, MISS). This is the
+ * one place that sees every request: Next serves concurrent requests for the same page from one
+ * cache read, and a proxy.ts costs half the cached-page throughput. Counting is a Map update after
+ * the response has finished; the request never waits for it. Built to .freshpress/server.mjs.
+ */
+
+const OUTCOMES: Record<string, RequestOutcome> = { HIT: 'hit', STALE: 'stale', MISS: 'miss' };
+
+export async function startServer(options: { port: number; hostname?: string; dir?: string }) {
+  const app = next({ dev: false, dir: options.dir ?? process.cwd(), hostname: options.hostname, port: options.port });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const counting = recordingEnabled();
+  const recorder = counting ? getRecorder() : null;
+
+  const countWhenDone = (req: IncomingMessage, res: ServerResponse) => {
+    res.once('finish', () => {
+      const header = res.getHeader('x-nextjs-cache');
+      const outcome = typeof header === 'string' ? OUTCOMES[header] : undefined;
+      if (!outcome) return;
+      // Cached 404s are one page for the statistics: a scan of made-up URLs must not add thousands of rows.
+      const page = res.statusCode === 404 ? '(not found)' : pagePathOf(req.url ?? '/');
+      recorder?.recordRequest(page, outcome);
+    });
+  };
+
+  const server = createServer((req, res) => {
+    if (recorder && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
+    void handle(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve) => server.listen(options.port, options.hostname, resolve));
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      // The last second of counts is still in memory: write it before the process goes.
+      await recorder?.close();
+      await app.close();
+    })();
+    return closing;
+  };
+  return { server, close };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { close } = await startServer({ port: config.PORT });
+  console.log(`[freshpress] ready on http://localhost:${config.PORT}${recordingEnabled() ? '' : ' (statistics off)'}`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('[freshpress] shutdown failed', error);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createClient } from 'redis';
+
+/*
+ * Test-side Redis helpers. Cleaning up and running private servers are test chores, not part of
+ * the app, so they talk to Redis with a plain client; the app itself only uses @upstash/redis.
+ */
+
+export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Deletes every key under a prefix (a test run's or a test's own). */
+export async function deleteStatsKeys(prefix: string, url = testRedisUrl): Promise<void> {
+  const client = createClient({ url, RESP: 2 });
+  await client.connect();
+  try {
+    const doomed: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) doomed.push(...batch);
+    for (let i = 0; i < doomed.length; i += 500) await client.del(doomed.slice(i, i + 500));
+  } finally {
+    await client.quit();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+export interface PrivateRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** A redis-server of the test's own on a free port, to stop and start again mid-test. */
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Ready to accept connections')) resolve();
+      };
+      child?.stdout?.on('data', onData);
+      child?.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
+    });
+  };
+  const stop = async () => {
+    const running = child;
+    child = null;
+    if (!running || running.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGKILL');
+    });
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+}
