@@ -48,6 +48,8 @@ export async function startServer(options: { port: number; hostname?: string; di
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // A browser holding a keep-alive connection open would otherwise delay shutdown for good.
+        setTimeout(() => server.closeAllConnections(), 3000).unref();
       });
       // The last second of counts is still in memory: write it before the process goes.
       await recorder?.close();

@@ -67,13 +67,16 @@ test('with Redis stopped, every page is still served; the dashboard says since w
   const server = await startServer(port, { STATS_BUFFER_LIMIT: '300' });
   try {
     // Many distinct pages: each needs counters of its own, so the small buffer overflows during the
-    // outage. They are rendered now, so the outage sees only hits and no rebuild records.
+    // outage. They are rendered now, so the outage sees only hits and no rebuild records. One
+    // connection walks the whole list (autocannon starts every connection at its head).
     const postPaths = posts.slice(0, 120).map((p) => `/posts/${p.slug}`);
-    await load(base, postPaths, 240, 8);
-    await expectRecordedRequests(request, base, 240);
+    // In small batches: the tiny buffer bounds what one flush interval may hold, Redis up or down.
+    for (let i = 0; i < postPaths.length; i += 15) {
+      await load(base, postPaths.slice(i, i + 15), 30, 1);
+      await expectRecordedRequests(request, base, 2 * Math.min(i + 15, postPaths.length));
+    }
 
     await redis.stop();
-    // One connection walks the whole list (autocannon starts every connection at its head).
     const result = await load(base, postPaths, 600, 1);
     expect(result.latency.p99, 'serving does not wait on Redis').toBeLessThan(2000);
 
@@ -82,9 +85,6 @@ test('with Redis stopped, every page is still served; the dashboard says since w
     const body = (await unavailable.json()) as { error: string; store: { reachable: boolean; unreachableSince: string } };
     expect(body.store.reachable).toBe(false);
     expect(Date.parse(body.store.unreachableSince)).toBeLessThanOrEqual(Date.now());
-    await page.goto(`${base}/stats`);
-    await expect(page.getByTestId('store-status')).toContainText('unreachable');
-
     await redis.start();
     await expect
       .poll(async () => {
@@ -97,6 +97,11 @@ test('with Redis stopped, every page is still served; the dashboard says since w
     expect(afterOutage.totals.requests + afterOutage.dropped.allTime).toBe(600);
     await load(base, ['/'], 50, 4);
     await expectRecordedRequests(request, base, afterOutage.totals.requests + 50);
+
+    // Last, as the browser's own requests (a favicon) would be counted too: what an operator sees.
+    await redis.stop();
+    await page.goto(`${base}/stats`);
+    await expect(page.getByTestId('store-status')).toContainText('unreachable');
   } finally {
     await server.stop();
   }
