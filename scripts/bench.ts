@@ -453,7 +453,7 @@ function renderMarkdown(r: Results): string {
     '',
     `Ratios: stats on / off ${r.ratios.statsOnVsOff}; cached / per-request render ${r.ratios.cachedVsDynamic}; cached / static file ${r.ratios.cachedVsStatic}.`,
     '',
-    `Comment storm (${r.storm.comments} comments over 200 posts, ${r.storm.commentsOnHomepagePosts} on homepage posts, homepage under load): ` +
+    `Comment storm (${r.storm.comments} comments spread over every published post, ${r.storm.commentsOnHomepagePosts} on homepage posts, homepage under load): ` +
       `precise tags ${r.storm.precise.rebuilds} homepage rebuilds (1 per ${r.storm.precise.hitsPerRebuild ?? '–'} hits), ` +
       `one global tag ${r.storm.global.rebuilds} (1 per ${r.storm.global.hitsPerRebuild ?? '–'} hits).`,
     '',

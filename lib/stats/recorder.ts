@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { tagKind } from '@/lib/cache-tags';
 import { bucketStart, GRANULARITIES, LOG_LENGTH, RETENTION_SECONDS, statsKeys, type PageMetric } from './keys';
@@ -33,6 +34,26 @@ export interface RebuildRecord {
 }
 
 type Op = 'h' | 'z';
+
+/** A flush's writes, as the arguments of APPLY_BATCH, with the id that makes retrying it safe. */
+interface Batch {
+  id: string;
+  args: string[];
+}
+
+const APPLY_BATCH = `
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', 600) then return 0 end
+local i = 1
+while i <= #ARGV do
+  local op = ARGV[i]
+  if op == 'h' then redis.call('HINCRBY', ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]); i = i + 4
+  elseif op == 'z' then redis.call('ZINCRBY', ARGV[i + 1], ARGV[i + 3], ARGV[i + 2]); i = i + 4
+  elseif op == 'l' then redis.call('LPUSH', ARGV[i + 1], ARGV[i + 2]); i = i + 3
+  elseif op == 't' then redis.call('LTRIM', ARGV[i + 1], 0, ARGV[i + 2]); i = i + 3
+  elseif op == 'e' then redis.call('EXPIRE', ARGV[i + 1], ARGV[i + 2]); i = i + 3
+  else return redis.error_reply('unknown stats op ' .. tostring(op)) end
+end
+return 1`;
 const SEP = '\u0000';
 
 /** HINCRBY (h) or ZINCRBY (z) of one field or member by one. */
@@ -50,6 +71,8 @@ export class StatsRecorder {
   /** Dropped counts per minute bucket; a handful of numbers, so they are never dropped themselves. */
   private dropped = new Map<number, number>();
   private flushing: Promise<void> | null = null;
+  /** A batch whose write failed or timed out; it may or may not have been applied. */
+  private unconfirmed: Batch | null = null;
   private timer: NodeJS.Timeout | null = null;
   private reachable = true;
   private unreachableSince: number | null = null;
@@ -149,7 +172,7 @@ export class StatsRecorder {
       unreachableSince: this.unreachableSince === null ? null : new Date(this.unreachableSince).toISOString(),
       lastFlushAt: this.lastFlushAt === null ? null : new Date(this.lastFlushAt).toISOString(),
       transport: this.options.transport,
-      buffered: this.pending.size + this.pendingLogs.length,
+      buffered: this.pending.size + this.pendingLogs.length + (this.unconfirmed ? 1 : 0),
     };
   }
 
@@ -167,7 +190,7 @@ export class StatsRecorder {
     this.timer = null;
     await this.flush();
     // Whatever arrived during that flush goes out too.
-    if (this.pending.size > 0 || this.pendingLogs.length > 0 || this.dropped.size > 0) await this.flush();
+    if (this.unconfirmed || this.pending.size > 0 || this.pendingLogs.length > 0 || this.dropped.size > 0) await this.flush();
     await this.options.closeRedis?.();
   }
 
@@ -208,61 +231,62 @@ export class StatsRecorder {
 
   private async flushOnce(): Promise<void> {
     const redis = this.options.redis;
-    if (!redis || (this.pending.size === 0 && this.pendingLogs.length === 0 && this.dropped.size === 0)) return;
-    const batch = this.pending;
-    const logs = this.pendingLogs;
-    const ttl = this.ttl;
-    const dropped = this.dropped;
+    if (!redis) return;
+    // A batch whose write failed goes again first, under its own id, before anything newer.
+    if (this.unconfirmed) {
+      if (!(await this.write(redis, this.unconfirmed))) return;
+      this.unconfirmed = null;
+    }
+    if (this.pending.size === 0 && this.pendingLogs.length === 0 && this.dropped.size === 0) return;
+    const batch: Batch = { id: randomUUID(), args: this.encode() };
+    if (!(await this.write(redis, batch))) this.unconfirmed = batch;
+  }
+
+  /** Moves everything pending into one script's arguments: op, key, then the op's operands. */
+  private encode(): string[] {
+    const args: string[] = [];
+    for (const [id, n] of this.pending) {
+      const [op, key, field] = id.split(SEP) as [Op, string, string];
+      args.push(op, key, field, String(n));
+    }
+    for (const [minute, n] of this.dropped) {
+      args.push('h', this.keys.meta, 'dropped', String(n));
+      for (const g of GRANULARITIES) {
+        const totals = this.keys.totals(g, bucketStart(g, minute));
+        args.push('h', totals, 'dropped', String(n));
+        this.ttl.set(totals, RETENTION_SECONDS[g]);
+      }
+    }
+    const logKeys = new Set<string>();
+    for (const { key, line } of this.pendingLogs) {
+      args.push('l', key, line);
+      logKeys.add(key);
+    }
+    for (const key of logKeys) args.push('t', key, String(LOG_LENGTH - 1));
+    for (const [key, seconds] of this.ttl) args.push('e', key, String(seconds));
     this.pending = new Map();
     this.pendingLogs = [];
     this.ttl = new Map();
     this.dropped = new Map();
+    return args;
+  }
 
-    const pipeline = redis.pipeline();
-    for (const [id, n] of batch) {
-      const [op, key, field] = id.split(SEP) as [Op, string, string];
-      if (op === 'h') pipeline.hincrby(key, field, n);
-      else pipeline.zincrby(key, n, field);
-    }
-    for (const [minute, n] of dropped) {
-      pipeline.hincrby(this.keys.meta, 'dropped', n);
-      for (const g of GRANULARITIES) {
-        const totals = this.keys.totals(g, bucketStart(g, minute));
-        pipeline.hincrby(totals, 'dropped', n);
-        ttl.set(totals, RETENTION_SECONDS[g]);
-      }
-    }
-    const logKeys = new Set<string>();
-    for (const { key, line } of logs) {
-      pipeline.lpush(key, line);
-      logKeys.add(key);
-    }
-    for (const key of logKeys) pipeline.ltrim(key, 0, LOG_LENGTH - 1);
-    for (const [key, seconds] of ttl) pipeline.expire(key, seconds);
-
+  /**
+   * One script per batch, applied at most once: a write that timed out may still have landed, so
+   * a retry must not add the same counts again. The batch id is claimed in the same atomic step.
+   */
+  private async write(redis: Redis, batch: Batch): Promise<boolean> {
     try {
-      await pipeline.exec();
+      await redis.eval(APPLY_BATCH, [`${this.options.prefix}:batch:${batch.id}`], batch.args);
       this.reachable = true;
       this.unreachableSince = null;
       this.lastFlushAt = this.now();
+      return true;
     } catch (error) {
       if (this.reachable) this.options.onFlushError?.(error);
       this.reachable = false;
       this.unreachableSince ??= this.now();
-      this.restore(batch, logs, ttl, dropped);
+      return false;
     }
-  }
-
-  /**
-   * Puts a failed flush back under what arrived meanwhile. Nothing is dropped here: what arrived was
-   * admitted within the bound, so the buffer holds at most twice the bound, and new records are
-   * refused until a flush succeeds.
-   */
-  private restore(batch: Map<string, number>, logs: { key: string; line: string }[], ttl: Map<string, number>, dropped: Map<number, number>): void {
-    for (const [id, n] of this.pending) batch.set(id, (batch.get(id) ?? 0) + n);
-    this.pending = batch;
-    this.pendingLogs = [...logs, ...this.pendingLogs];
-    for (const [key, seconds] of ttl) if (!this.ttl.has(key)) this.ttl.set(key, seconds);
-    for (const [minute, n] of dropped) this.dropped.set(minute, (this.dropped.get(minute) ?? 0) + n);
   }
 }

@@ -183,6 +183,41 @@ for (const transport of ['tcp', 'http'] as const) {
   });
 }
 
+test('a flush whose reply was lost is retried without counting twice', async () => {
+  const prefix = `fptest_retry_${randomUUID().slice(0, 8)}`;
+  const connection = createStatsRedis({ redisUrl: testRedisUrl });
+  let loseNextReply = true;
+  // The one fault made by hand: Redis applied the write but the reply never came back (a timeout
+  // after the fact). Everything else is the real client against the real server.
+  const flaky = new Proxy(connection.redis, {
+    get(target, property, receiver) {
+      if (property !== 'eval') return Reflect.get(target, property, receiver);
+      return async (...args: Parameters<typeof target.eval>) => {
+        const result = await target.eval(...args);
+        if (loseNextReply) {
+          loseNextReply = false;
+          throw new Error('reply lost');
+        }
+        return result;
+      };
+    },
+  });
+  const recorder = new StatsRecorder({ redis: flaky, transport: 'tcp', prefix, flushMs: 60_000, bufferLimit: 1000 });
+  try {
+    for (let i = 0; i < 10; i++) recorder.recordRequest('/', 'hit');
+    await recorder.flush();
+    assert.equal(recorder.status().reachable, false, 'the lost reply counts as a failed write');
+    recorder.recordRequest('/', 'miss');
+    await recorder.flush();
+    assert.equal(recorder.status().reachable, true);
+    const report = await readStats(connection.redis, prefix, '1h', Date.now());
+    assert.deepEqual([report.totals.hit, report.totals.miss], [10, 1]);
+  } finally {
+    await connection.close();
+    await deleteStatsKeys(prefix);
+  }
+});
+
 test('with Redis stopped mid-run, counts buffer, then overflow is dropped and counted, and recording resumes', async () => {
   const redisServer = await startPrivateRedis();
   const prefix = `fptest_outage_${randomUUID().slice(0, 8)}`;
