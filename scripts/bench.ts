@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -11,6 +10,7 @@ import { seedDatabase } from '@/db/seed';
 import { readStats } from '@/lib/stats/reader';
 import { createStatsRedis } from '@/lib/stats/redis-client';
 import { build } from './build';
+import { freePort } from './free-port';
 import { runtimeFiles } from './runtime-files';
 import { seedStatsHistory } from './seed-stats';
 
@@ -37,16 +37,6 @@ const adminToken = 'bench-admin-token-0123456789abcdef';
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function databaseUrl(name: string): string {
   const url = new URL(serverUrl);

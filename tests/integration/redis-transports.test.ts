@@ -9,6 +9,7 @@ import { errors, type Redis } from '@upstash/redis';
 import { config } from '@/lib/config';
 import { createStatsRedis, type StatsRedis } from '@/lib/stats/redis-client';
 import { createTcpRequester } from '@/lib/stats/tcp-requester';
+import { freePort } from '@/scripts/free-port';
 import { startRedisHttpBridge, type RedisHttpBridge } from '@/scripts/redis-http-bridge';
 
 /*
@@ -58,14 +59,6 @@ async function eventually<T>(attempt: () => Promise<T>, ms: number): Promise<T> 
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 describe('choosing the transport', () => {

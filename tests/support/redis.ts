@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createClient } from 'redis';
+import { freePort } from '../../scripts/free-port';
 
 /*
  * Test-side Redis helpers. Cleaning up and running private servers are test chores, not part of
@@ -22,16 +22,6 @@ export async function deleteStatsKeys(prefix: string, url = testRedisUrl): Promi
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 export interface PrivateRedis {
   url: string;
