@@ -29,11 +29,13 @@ const FileSystemCache = ((FileSystemCacheModule as unknown as { default?: unknow
 
 interface KnownEntry {
   page: string;
-  tags: string[];
+  /**
+   * The entry as the cache holds it (keeping the reference costs nothing). Its tags and body are
+   * derived only when a rebuild needs them, never on the hit path.
+   */
+  value: IncrementalCacheValue;
   lastModified: number;
   revalidate: number | null;
-  /** The body of the entry; the cache already holds it, so keeping the reference costs nothing. */
-  body: string | null;
 }
 
 interface PendingCause {
@@ -145,43 +147,54 @@ export default class StatsCacheHandler {
   }
 
   private observeRead(key: string, data: CacheHandlerValue | null): void {
-    const now = Date.now();
+    const previous = known.get(key);
     if (data?.value) {
-      const page = pageOfKey(key, statusOf(data.value));
-      const revalidate =
-        (typeof data.cacheControl?.revalidate === 'number' ? data.cacheControl.revalidate : null) ??
-        known.get(key)?.revalidate ??
-        manifestRevalidate(this.serverDistDir, page);
-      remember(key, { page, tags: tagsOf(data.value), lastModified: data.lastModified, revalidate, body: bodyOf(data.value) });
+      // The common case, a hit on the entry already known: nothing to derive again.
+      const entry =
+        previous && previous.value === data.value && previous.lastModified === data.lastModified
+          ? previous
+          : this.rememberRead(key, data.value, data.lastModified, data.cacheControl?.revalidate, previous);
       // Served stale, Next renders again in the background: that rebuild is due to the lifetime.
-      if (revalidate !== null && data.lastModified + revalidate * 1000 < now) {
+      if (entry.revalidate !== null && entry.lastModified + entry.revalidate * 1000 < Date.now()) {
         pendingCauses.set(key, { cause: 'expired', tags: [], events: [] });
       }
       return;
     }
-    const previous = known.get(key);
     if (!previous) {
       pendingCauses.set(key, { cause: 'cold', tags: [], events: [] });
       return;
     }
-    const why = getRecorder().explainInvalidation(previous.tags, previous.lastModified);
+    const why = getRecorder().explainInvalidation(tagsOf(previous.value), previous.lastModified);
     pendingCauses.set(key, why.tags.length > 0 ? { cause: 'invalidated', ...why } : { cause: 'expired', tags: [], events: [] });
+  }
+
+  private rememberRead(
+    key: string,
+    value: IncrementalCacheValue,
+    lastModified: number,
+    revalidate: number | false | undefined,
+    previous: KnownEntry | undefined,
+  ): KnownEntry {
+    const page = pageOfKey(key, statusOf(value));
+    const entry = {
+      page,
+      value,
+      lastModified,
+      revalidate: (typeof revalidate === 'number' ? revalidate : null) ?? previous?.revalidate ?? manifestRevalidate(this.serverDistDir, page),
+    };
+    remember(key, entry);
+    return entry;
   }
 
   private observeWrite(key: string, data: IncrementalCacheValue, revalidate: number | false | undefined): void {
     const page = pageOfKey(key, statusOf(data));
-    const body = bodyOf(data);
     const previous = known.get(key);
     const cause = pendingCauses.get(key) ?? { cause: previous ? 'expired' : 'cold', tags: [], events: [] };
     pendingCauses.delete(key);
-    const wasted = previous?.body != null && body !== null && sameIgnoringMarker(previous.body, body);
+    const before = previous ? bodyOf(previous.value) : null;
+    const after = bodyOf(data);
+    const wasted = before !== null && after !== null && sameIgnoringMarker(before, after);
     getRecorder().recordRebuild({ page, cause: cause.cause, tags: cause.tags, events: cause.events, wasted });
-    remember(key, {
-      page,
-      tags: tagsOf(data),
-      lastModified: Date.now(),
-      revalidate: typeof revalidate === 'number' ? revalidate : null,
-      body,
-    });
+    remember(key, { page, value: data, lastModified: Date.now(), revalidate: typeof revalidate === 'number' ? revalidate : null });
   }
 }

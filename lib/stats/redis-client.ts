@@ -39,12 +39,17 @@ class RequesterRedis extends Redis {
   }
 }
 
+/** HTTP only when both REST settings are given; otherwise TCP to REDIS_URL. */
+export function statsTransport(settings: Pick<StatsRedisSettings, 'restUrl' | 'restToken'>): 'tcp' | 'http' {
+  return settings.restUrl && settings.restToken ? 'http' : 'tcp';
+}
+
 export function createStatsRedis(settings: StatsRedisSettings): StatsRedis {
   const timeoutMs = settings.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (settings.restUrl && settings.restToken) {
+  if (statsTransport(settings) === 'http') {
     const redis = new Redis({
-      url: settings.restUrl,
-      token: settings.restToken,
+      url: settings.restUrl as string,
+      token: settings.restToken as string,
       automaticDeserialization: false,
       enableTelemetry: false,
       // On by default over HTTP: it would batch unrelated calls and reword their errors.

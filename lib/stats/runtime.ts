@@ -1,6 +1,6 @@
 import { config } from '@/lib/config';
 import { StatsRecorder } from './recorder';
-import { createStatsRedis } from './redis-client';
+import { createStatsRedis, statsTransport } from './redis-client';
 
 /*
  * One stats connection and one recorder per process. The custom server, the cache handler (loaded
@@ -19,12 +19,14 @@ export function recordingEnabled(): boolean {
   return config.STATS_RECORDING === 'on' && config.NEXT_PHASE !== 'phase-production-build';
 }
 
+const settings = {
+  redisUrl: config.REDIS_URL,
+  restUrl: config.UPSTASH_REDIS_REST_URL,
+  restToken: config.UPSTASH_REDIS_REST_TOKEN,
+};
+
 export function getStatsConnection(): ReturnType<typeof createStatsRedis> {
-  holder[CONNECTION] ??= createStatsRedis({
-    redisUrl: config.REDIS_URL,
-    restUrl: config.UPSTASH_REDIS_REST_URL,
-    restToken: config.UPSTASH_REDIS_REST_TOKEN,
-  });
+  holder[CONNECTION] ??= createStatsRedis(settings);
   return holder[CONNECTION];
 }
 
@@ -33,7 +35,7 @@ export function getRecorder(): StatsRecorder {
   const connection = recordingEnabled() ? getStatsConnection() : null;
   holder[RECORDER] = new StatsRecorder({
     redis: connection?.redis ?? null,
-    transport: config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN ? 'http' : 'tcp',
+    transport: statsTransport(settings),
     prefix: config.STATS_PREFIX,
     flushMs: config.STATS_FLUSH_MS,
     bufferLimit: config.STATS_BUFFER_LIMIT,
