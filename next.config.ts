@@ -6,7 +6,7 @@ import { runtimeFiles } from './scripts/runtime-files';
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   distDir: config.FRESHPRESS_DIST_DIR,
-  // Next's page cache, wrapped to explain every rebuild (lib/stats/cache-handler.ts). `npm run build`
+  // The page cache: shared in Redis or Next's own, durable either way (lib/page-cache/handler.ts). `npm run build`
   // bundles it first; `next dev` without a build runs with Next's own cache.
   cacheHandler: existsSync(runtimeFiles.cacheHandler) ? runtimeFiles.cacheHandler : undefined,
   // Page 1 of a list is the list itself; one address per page keeps caches and search engines simple.

@@ -4,6 +4,8 @@ import { config } from '@/lib/config';
 import * as schema from './schema';
 
 export type Database = ReturnType<typeof createDatabase>['db'];
+/** A connection or an open transaction: writes that must share a writer's transaction take either. */
+export type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** Used by scripts that manage their own connection (migrate, seed) as well as by the app. */
 export function createDatabase(url: string, options: { max?: number } = {}) {

@@ -1,6 +1,6 @@
 import 'server-only';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import { getDb, type Database } from './client';
+import { getDb, type Database, type Executor } from './client';
 import { comments, postTags, posts, tags, type CommentStatus } from './schema';
 
 /*
@@ -8,8 +8,6 @@ import { comments, postTags, posts, tags, type CommentStatus } from './schema';
  * feeds a page: the address is stored for moderation and must never reach HTML, RSS or JSON.
  */
 
-/** A connection or an open transaction: helpers that run inside a writer's transaction take either. */
-type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0];
 
 const isPublished = eq(posts.status, 'published');
 const newestFirst = [desc(posts.publishedAt), desc(posts.id)] as const;
@@ -196,7 +194,7 @@ export interface InsertedComment {
  */
 export async function insertCommentOnPublishedPost(
   input: { postId: number; authorName: string; authorEmail: string; body: string; status: CommentStatus },
-  db: Database = getDb(),
+  db: Executor = getDb(),
 ): Promise<InsertedComment | null> {
   const rows = await db.execute<{ id: number; post_id: number; status: CommentStatus; created_at: string }>(sql`
     insert into ${comments} (post_id, author_name, author_email, body, status)
@@ -220,7 +218,7 @@ export async function getCommentState(id: number, db: Database = getDb()) {
 export async function setCommentStatus(
   id: number,
   status: CommentStatus,
-  db: Database = getDb(),
+  db: Executor = getDb(),
 ): Promise<{ postId: number; previous: CommentStatus } | null> {
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -236,7 +234,7 @@ export async function setCommentStatus(
 
 export async function deleteComment(
   id: number,
-  db: Database = getDb(),
+  db: Executor = getDb(),
 ): Promise<{ postId: number; previous: CommentStatus } | null> {
   const [row] = await db
     .delete(comments)
@@ -297,7 +295,7 @@ async function replaceTags(tx: Executor, postId: number, names: readonly string[
 /** Creates a post and returns its state; throws on a duplicate slug (unique violation 23505). */
 export async function insertPost(
   input: Required<Pick<PostWrite, 'slug' | 'title' | 'body'>> & PostWrite,
-  db: Database = getDb(),
+  db: Executor = getDb(),
 ): Promise<PostState> {
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -322,7 +320,7 @@ export async function insertPost(
 export async function updatePost(
   id: number,
   change: PostWrite,
-  db: Database = getDb(),
+  db: Executor = getDb(),
 ): Promise<{ before: PostState; after: PostState } | null> {
   return db.transaction(async (tx) => {
     const before = await readPostState(tx, id, true);

@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigserial,
   check,
   index,
   integer,
+  jsonb,
   pgEnum,
   pgTable,
   primaryKey,
@@ -11,6 +13,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { InvalidationEvent } from '@/lib/stats/types';
 
 export const postStatus = pgEnum('post_status', ['draft', 'published']);
 export const commentStatus = pgEnum('comment_status', ['pending', 'published', 'spam']);
@@ -76,6 +79,28 @@ export const comments = pgTable(
       .where(sql`${t.status} = 'published'`),
     // The moderation queue reads by state, newest first.
     index('comments_status_created_idx').on(t.status, t.createdAt.desc()),
+  ],
+);
+
+/**
+ * The invalidation outbox: every content change that a visitor can see writes one row here in the
+ * same transaction, so an invalidation is exactly as durable as the change. A row is applied (to
+ * the shared cache, or to this process's tag manifest) after commit; rows a crash left unapplied
+ * are applied at start and by a periodic sweep (lib/page-cache/outbox.ts).
+ */
+export const invalidations = pgTable(
+  'invalidations',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tags: text('tags').array().notNull(),
+    event: jsonb('event').$type<InvalidationEvent>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** When the invalidation reached the cache (that host's clock); null until then. */
+    appliedAt: timestamp('applied_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    index('invalidations_unapplied_idx').on(t.id).where(sql`${t.appliedAt} IS NULL`),
+    index('invalidations_applied_at_idx').on(t.appliedAt),
   ],
 );
 

@@ -3,7 +3,8 @@ import { deleteComment, insertCommentOnPublishedPost, setCommentStatus, type Ins
 import type { CommentStatus } from '@/db/schema';
 import { tags } from './cache-tags';
 import { config } from './config';
-import { invalidate, type WriteContext } from './invalidate';
+import { writeContent, type ContentChange, type WriteContext } from './invalidate';
+import type { InvalidationEvent } from './stats/types';
 
 /*
  * Comment writes. Only a change that a visitor can see — a comment becoming published, or a
@@ -18,50 +19,39 @@ export interface NewCommentInput {
   body: string;
 }
 
+/** A visible change to a post's published comments. */
+function commentChange(postId: number, commentId: number, kind: InvalidationEvent['kind'], what: string): ContentChange {
+  return { tags: [tags.comments(postId)], event: { kind, postId, commentId, description: `comment ${commentId} ${what} post ${postId}` } };
+}
+
 export async function submitComment(input: NewCommentInput, context: WriteContext): Promise<InsertedComment | null> {
   const status: CommentStatus = config.COMMENT_MODERATION === 'manual' ? 'pending' : 'published';
-  const inserted = await insertCommentOnPublishedPost({ ...input, status });
-  if (inserted?.status === 'published') {
-    invalidate(
-      [tags.comments(inserted.postId)],
-      {
-        kind: 'comment-published',
-        postId: inserted.postId,
-        commentId: inserted.id,
-        description: `comment ${inserted.id} published on post ${inserted.postId}`,
-      },
-      context,
-    );
-  }
-  return inserted;
+  const { result } = await writeContent(async (tx) => {
+    const inserted = await insertCommentOnPublishedPost({ ...input, status }, tx);
+    if (inserted?.status !== 'published') return { result: inserted, change: null };
+    return { result: inserted, change: commentChange(inserted.postId, inserted.id, 'comment-published', 'published on') };
+  }, context);
+  return result;
 }
 
 export async function moderateComment(id: number, status: CommentStatus, context: WriteContext) {
-  const result = await setCommentStatus(id, status);
-  if (!result) return null;
-  if (result.previous !== status && (result.previous === 'published' || status === 'published')) {
-    invalidate(
-      [tags.comments(result.postId)],
-      {
-        kind: status === 'published' ? 'comment-published' : 'comment-removed',
-        postId: result.postId,
-        commentId: id,
-        description: `comment ${id} ${status === 'published' ? 'published' : `marked ${status}`} on post ${result.postId}`,
-      },
-      context,
-    );
-  }
+  const { result } = await writeContent(async (tx) => {
+    const changed = await setCommentStatus(id, status, tx);
+    if (!changed || changed.previous === status || (changed.previous !== 'published' && status !== 'published')) return { result: changed, change: null };
+    const published = status === 'published';
+    return {
+      result: changed,
+      change: commentChange(changed.postId, id, published ? 'comment-published' : 'comment-removed', `${published ? 'published' : `marked ${status}`} on`),
+    };
+  }, context);
   return result;
 }
 
 export async function removeComment(id: number, context: WriteContext) {
-  const result = await deleteComment(id);
-  if (result?.previous === 'published') {
-    invalidate(
-      [tags.comments(result.postId)],
-      { kind: 'comment-removed', postId: result.postId, commentId: id, description: `comment ${id} removed from post ${result.postId}` },
-      context,
-    );
-  }
+  const { result } = await writeContent(async (tx) => {
+    const removed = await deleteComment(id, tx);
+    if (removed?.previous !== 'published') return { result: removed, change: null };
+    return { result: removed, change: commentChange(removed.postId, id, 'comment-removed', 'removed from') };
+  }, context);
   return result;
 }

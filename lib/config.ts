@@ -37,6 +37,26 @@ const EnvSchema = z.object({
   STATS_PASSWORD: z.string().min(1).optional(),
   /** on: serve /uncached, the homepage rendered per request, as the benchmark's baseline. */
   UNCACHED_BASELINE: z.enum(['on', 'off']).default('off'),
+  /**
+   * Where pages are cached. shared: in Redis (REDIS_URL), one cache for every process and host;
+   * local: Next's file cache, one process only; auto: shared when Redis answers at start.
+   */
+  PAGE_CACHE: z.enum(['auto', 'shared', 'local']).default('auto'),
+  /** Prefix of the page cache's Redis keys; defaults to STATS_PREFIX + ":cache". */
+  CACHE_PREFIX: z.string().regex(/^[\w.:-]+$/, 'CACHE_PREFIX may use letters, digits, _ . : -').optional(),
+  /** Pages and data kept in each process's memory in front of Redis, in megabytes. */
+  PAGE_CACHE_MEMORY_MB: z.coerce.number().int().min(0).max(16_384).default(64),
+  /** Longest wait for one page cache call to Redis before the page is rendered from the database. */
+  PAGE_CACHE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
+  /** How long a server waits for another server's rebuild of the same page before rendering it itself. */
+  REBUILD_LOCK_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  /** How often unapplied invalidations (a crash between commit and invalidation) are looked for. */
+  INVALIDATION_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
+  /**
+   * Tests only: `crash-after-commit` kills the server between a write's commit and its
+   * invalidation, the one crash the outbox exists for, which cannot be timed from outside.
+   */
+  FRESHPRESS_FAULT: z.enum(['crash-after-commit']).optional(),
   /** Set by Next while it builds; nothing is recorded during a build. */
   NEXT_PHASE: z.string().optional(),
 });
@@ -53,5 +73,7 @@ function parseEnv(env: NodeJS.ProcessEnv): Config {
 }
 
 export const config: Config = parseEnv(process.env);
+
+export const cachePrefix = config.CACHE_PREFIX ?? `${config.STATS_PREFIX}:cache`;
 
 export const siteUrl = (config.SITE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');

@@ -2,11 +2,11 @@ import 'server-only';
 import { z } from 'zod';
 import { insertPost, updatePost, type PostState } from '@/db/queries';
 import { tagsForPostChange } from './cache-tags';
-import { invalidate, type InvalidationEvent, type WriteContext } from './invalidate';
+import { writeContent, type ContentChange, type WriteContext } from './invalidate';
 
 /*
- * Writing posts: each change names exactly the content it touched, and invalidates after its
- * transaction has committed (the query functions commit before they return).
+ * Writing posts: each change names exactly the content it touched; the change and its
+ * invalidation commit together and the invalidation is applied after (lib/invalidate.ts).
  */
 
 const slugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -38,7 +38,7 @@ const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === 
 export function describePostChange(
   before: PostState | null,
   after: PostState,
-): { tags: string[]; event: InvalidationEvent } | null {
+): ContentChange | null {
   const wasPublic = before?.status === 'published';
   const isPublic = after.status === 'published';
   const id = after.id;
@@ -83,15 +83,17 @@ export interface PostWriteResult {
 }
 
 export async function createPost(input: NewPost, context: WriteContext): Promise<PostWriteResult> {
-  const post = await insertPost(input);
-  const change = describePostChange(null, post);
-  return { post, invalidated: change ? invalidate(change.tags, change.event, context) : [] };
+  const { result: post, invalidated } = await writeContent(async (tx) => {
+    const post = await insertPost(input, tx);
+    return { result: post, change: describePostChange(null, post) };
+  }, context);
+  return { post, invalidated };
 }
 
 export async function changePost(id: number, change: PostChange, context: WriteContext): Promise<PostWriteResult | null> {
-  const result = await updatePost(id, change);
-  if (!result) return null;
-  const described = describePostChange(result.before, result.after);
-  return { post: result.after, invalidated: described ? invalidate(described.tags, described.event, context) : [] };
+  const { result, invalidated } = await writeContent(async (tx) => {
+    const result = await updatePost(id, change, tx);
+    return { result, change: result ? describePostChange(result.before, result.after) : null };
+  }, context);
+  return result ? { post: result.after, invalidated } : null;
 }
-

@@ -214,6 +214,22 @@ async function addComment(base: string, postId: number, token: string): Promise<
   if (response.status !== 201) throw new Error(`admin comment failed: ${response.status} ${await response.text()}`);
 }
 
+/** From the answer to `write` to the first GET through `reader` that shows it: the post page, then the homepage. */
+async function timeUntilVisible(reader: string, slug: string, token: string, write: () => Promise<void>): Promise<{ post: number; home: number }> {
+  const homeBefore = await (await fetch(`${reader}/`)).text();
+  await write();
+  const answered = performance.now();
+  for (;;) {
+    if ((await (await fetch(`${reader}/posts/${slug}`)).text()).includes(token)) break;
+  }
+  const post = performance.now() - answered;
+  for (;;) {
+    const home = await (await fetch(`${reader}/`)).text();
+    if (home !== homeBefore && home.includes(`/posts/${slug}#comments`)) break;
+  }
+  return { post, home: performance.now() - answered };
+}
+
 async function main() {
   const started = Date.now();
   log(`${quick ? 'quick' : 'full'} run: ${ROUNDS} round(s) of ${DURATION_S} s per row, ${CONNECTIONS} connections`);
@@ -240,8 +256,14 @@ async function main() {
     const common = { DATABASE_URL: dbUrl, NEXT_TELEMETRY_DISABLED: '1', UNCACHED_BASELINE: 'on' };
     const statsOn = await startApp('stats on', { ...common, STATS_PREFIX: statsPrefix });
     servers.push(statsOn);
-    const statsOff = await startApp('stats off', { ...common, STATS_RECORDING: 'off' });
+    const statsOff = await startApp('stats off', { ...common, STATS_RECORDING: 'off', CACHE_PREFIX: `${statsPrefix}:cache` });
     servers.push(statsOff);
+    // The same server on Next's own file cache (what one process without Redis runs), and a second
+    // server sharing the first one's Redis cache, for freshness across servers.
+    const localCache = await startApp('local file cache', { ...common, STATS_PREFIX: `${runId}_local`, PAGE_CACHE: 'local' });
+    servers.push(localCache);
+    const second = await startApp('second server', { ...common, STATS_PREFIX: statsPrefix });
+    servers.push(second);
     const homeHtml = await (await fetch(`${statsOn.url}/`)).text();
     const staticServer = await startStatic(homeHtml);
     servers.push(staticServer);
@@ -249,12 +271,12 @@ async function main() {
     const postPath = `/posts/${posts[0]!.slug}`;
     const tagPath = `/tags/${firstTag!.name}`;
     for (const p of ['/', postPath, tagPath]) {
-      await fetch(`${statsOn.url}${p}`);
-      await fetch(`${statsOff.url}${p}`);
+      for (const server of [statsOn, statsOff, localCache]) await fetch(`${server.url}${p}`);
     }
     const rows: { key: string; label: string; url: string; pid?: number }[] = [
       { key: 'cached', label: 'Cached homepage, stats on', url: `${statsOn.url}/`, pid: statsOn.child.pid },
       { key: 'statsOff', label: 'Cached homepage, stats off', url: `${statsOff.url}/`, pid: statsOff.child.pid },
+      { key: 'local', label: "Cached homepage, Next's file cache (one process, no Redis)", url: `${localCache.url}/`, pid: localCache.child.pid },
       { key: 'dynamic', label: 'Homepage rendered per request (no cache)', url: `${statsOff.url}/uncached`, pid: statsOff.child.pid },
       { key: 'static', label: `Same HTML from ${staticServer.name}`, url: `${staticServer.url}/`, pid: staticServer.child.pid },
       { key: 'post', label: 'Cached post page, stats on', url: `${statsOn.url}${postPath}`, pid: statsOn.child.pid },
@@ -314,18 +336,21 @@ async function main() {
     for (let i = 0; i < FRESHNESS_SAMPLES; i++) {
       const post = posts[i % 10]!;
       const token = `fresh-${i}-${Date.now().toString(36)}`;
-      const homeBefore = await (await fetch(`${statsOn.url}/`)).text();
-      await postCommentThroughForm(statsOn.url, post.slug, token);
-      const answered = performance.now();
-      for (;;) {
-        if ((await (await fetch(`${statsOn.url}${`/posts/${post.slug}`}`)).text()).includes(token)) break;
-      }
-      postLatency.push(performance.now() - answered);
-      for (;;) {
-        const home = await (await fetch(`${statsOn.url}/`)).text();
-        if (home !== homeBefore && home.includes(`/posts/${post.slug}#comments`)) break;
-      }
-      homeLatency.push(performance.now() - answered);
+      const took = await timeUntilVisible(statsOn.url, post.slug, token, () => postCommentThroughForm(statsOn.url, post.slug, token));
+      postLatency.push(took.post);
+      homeLatency.push(took.home);
+    }
+
+    log('freshness across servers: a comment through one, then GETs through the other until it shows…');
+    const crossPost: number[] = [];
+    const crossHome: number[] = [];
+    for (let i = 0; i < FRESHNESS_SAMPLES; i++) {
+      const post = posts[i % 10]!;
+      const token = `cross-${i}-${Date.now().toString(36)}`;
+      const [writer, reader] = i % 2 ? [second, statsOn] : [statsOn, second];
+      const took = await timeUntilVisible(reader.url, post.slug, token, () => addComment(writer.url, post.id, token));
+      crossPost.push(took.post);
+      crossHome.push(took.home);
     }
 
     log(`dashboard: seeding 90 days of hourly statistics for ${STATS_PAGES} pages…`);
@@ -350,6 +375,7 @@ async function main() {
     const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 100) / 100);
     const targets = [
       { name: 'stats on ≥ 0.95 × stats off', value: ratio(rps('cached'), rps('statsOff')), pass: rps('cached') >= 0.95 * rps('statsOff') },
+      { name: 'shared Redis cache ≥ 0.9 × file cache (one process)', value: ratio(rps('cached'), rps('local')), pass: rps('cached') >= 0.9 * rps('local') },
       { name: 'cached homepage ≥ 7 × dynamic', value: ratio(rps('cached'), rps('dynamic')), pass: rps('cached') >= 7 * rps('dynamic') },
       {
         name: 'storm: homepage rebuilds ≤ 1/10 of the global strategy',
@@ -358,6 +384,8 @@ async function main() {
       },
       { name: 'freshness p50 ≤ 150 ms (post page)', value: Math.round(median(postLatency)), pass: median(postLatency) <= 150 },
       { name: 'freshness p50 ≤ 150 ms (homepage)', value: Math.round(median(homeLatency)), pass: median(homeLatency) <= 150 },
+      { name: 'freshness across servers p50 ≤ 150 ms (post page)', value: Math.round(median(crossPost)), pass: median(crossPost) <= 150 },
+      { name: 'freshness across servers p50 ≤ 150 ms (homepage)', value: Math.round(median(crossHome)), pass: median(crossHome) <= 150 },
       { name: 'server RSS ≤ 300 MB after the run', value: finalRss, pass: finalRss !== null && finalRss <= 300 },
       { name: '/stats ≤ 200 ms at 90 days', value: dashboardTimes['90d']!.pageMs, pass: dashboardTimes['90d']!.pageMs <= 200 },
     ];
@@ -372,6 +400,7 @@ async function main() {
         statsOnVsOff: ratio(rps('cached'), rps('statsOff')),
         cachedVsDynamic: ratio(rps('cached'), rps('dynamic')),
         cachedVsStatic: ratio(rps('cached'), rps('static')),
+        sharedVsLocalCache: ratio(rps('cached'), rps('local')),
       },
       storm: {
         comments: STORM_COMMENTS,
@@ -383,6 +412,10 @@ async function main() {
         post: { p50: Math.round(median(postLatency)), p99: Math.round(percentile(postLatency, 99)) },
         homepage: { p50: Math.round(median(homeLatency)), p99: Math.round(percentile(homeLatency, 99)) },
         samples: FRESHNESS_SAMPLES,
+        acrossServers: {
+          post: { p50: Math.round(median(crossPost)), p99: Math.round(percentile(crossPost, 99)) },
+          homepage: { p50: Math.round(median(crossHome)), p99: Math.round(percentile(crossHome, 99)) },
+        },
       },
       dashboard: dashboardTimes,
       statsPages: STATS_PAGES,
@@ -402,7 +435,7 @@ async function main() {
   } finally {
     for (const server of servers.reverse()) await server.stop().catch(() => {});
     const cleaner = createStatsRedis({ redisUrl });
-    for (const prefix of [statsPrefix, bigPrefix, `${runId}_storm_precise`, `${runId}_storm_global`]) {
+    for (const prefix of [statsPrefix, bigPrefix, `${runId}_local`, `${runId}_storm_precise`, `${runId}_storm_global`]) {
       await deletePrefix(cleaner.redis, prefix);
     }
     await cleaner.close();
@@ -426,7 +459,12 @@ type Results = {
   rows: { label: string; rps: number; p50: number; p99: number; errors: number; wrkRps: number | null; rssMb: number | null }[];
   ratios: Record<string, number | null>;
   storm: { comments: number; commentsOnHomepagePosts: number; precise: { rebuilds: number; requests: number; hitsPerRebuild: number | null }; global: { rebuilds: number; requests: number; hitsPerRebuild: number | null } };
-  freshnessMs: { post: { p50: number; p99: number }; homepage: { p50: number; p99: number }; samples: number };
+  freshnessMs: {
+    post: { p50: number; p99: number };
+    homepage: { p50: number; p99: number };
+    samples: number;
+    acrossServers: { post: { p50: number; p99: number }; homepage: { p50: number; p99: number } };
+  };
   dashboard: Record<string, { apiServerMs: number; pageMs: number }>;
   statsPages: number;
   targets: { name: string; value: number | null; pass: boolean }[];
@@ -441,13 +479,15 @@ function renderMarkdown(r: Results): string {
     '|---|---:|---:|---:|---:|---:|---:|',
     ...r.rows.map((row) => `| ${row.label} | ${row.rps} | ${row.wrkRps ?? '–'} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.rssMb ?? '–'} |`),
     '',
-    `Ratios: stats on / off ${r.ratios.statsOnVsOff}; cached / per-request render ${r.ratios.cachedVsDynamic}; cached / static file ${r.ratios.cachedVsStatic}.`,
+    `Ratios: stats on / off ${r.ratios.statsOnVsOff}; shared Redis cache / Next's file cache ${r.ratios.sharedVsLocalCache}; cached / per-request render ${r.ratios.cachedVsDynamic}; cached / static file ${r.ratios.cachedVsStatic}.`,
     '',
     `Comment storm (${r.storm.comments} comments spread over every published post, ${r.storm.commentsOnHomepagePosts} on homepage posts, homepage under load): ` +
       `precise tags ${r.storm.precise.rebuilds} homepage rebuilds (1 per ${r.storm.precise.hitsPerRebuild ?? '–'} hits), ` +
       `one global tag ${r.storm.global.rebuilds} (1 per ${r.storm.global.hitsPerRebuild ?? '–'} hits).`,
     '',
     `Freshness over ${r.freshnessMs.samples} comments (response → first GET showing it): post page p50 ${r.freshnessMs.post.p50} ms, p99 ${r.freshnessMs.post.p99} ms; homepage p50 ${r.freshnessMs.homepage.p50} ms, p99 ${r.freshnessMs.homepage.p99} ms.`,
+    '',
+    `Freshness across two servers sharing the cache (comment through one, first GET through the other showing it): post page p50 ${r.freshnessMs.acrossServers.post.p50} ms, p99 ${r.freshnessMs.acrossServers.post.p99} ms; homepage p50 ${r.freshnessMs.acrossServers.homepage.p50} ms, p99 ${r.freshnessMs.acrossServers.homepage.p99} ms.`,
     '',
     `Dashboard with 90 days × ${r.statsPages} pages: ${Object.entries(r.dashboard)
       .map(([range, t]) => `${range}: report ${t.apiServerMs} ms server time, /stats page ${t.pageMs} ms`)

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build as bundle } from 'esbuild';
 import { config } from '@/lib/config';
 import { runtimeFiles } from './runtime-files';
@@ -25,7 +26,7 @@ export async function bundleRuntime(): Promise<void> {
     tsconfig: path.join(process.cwd(), 'tsconfig.json'),
     logLevel: 'warning' as const,
   };
-  await bundle({ ...common, entryPoints: [path.join(process.cwd(), 'lib', 'stats', 'cache-handler.ts')], outfile: runtimeFiles.cacheHandler });
+  await bundle({ ...common, entryPoints: [path.join(process.cwd(), 'lib', 'page-cache', 'handler.ts')], outfile: runtimeFiles.cacheHandler });
   await bundle({ ...common, entryPoints: [path.join(process.cwd(), 'scripts', 'serve.ts')], outfile: runtimeFiles.server });
 }
 
@@ -34,7 +35,10 @@ export async function build(env: NodeJS.ProcessEnv = process.env, stdio: 'inheri
   await rm(path.join(distDir, 'cache', 'fetch-cache'), { recursive: true, force: true });
   await bundleRuntime();
   const nextBin = path.join(process.cwd(), 'node_modules', 'next', 'dist', 'bin', 'next');
-  return new Promise((resolve, reject) => {
+  // Prerendered pages are no newer than this: the page cache checks them against invalidations
+  // made since, even ones made while the build ran (lib/page-cache/handler.ts).
+  const startedAt = Date.now();
+  const result = await new Promise<{ code: number; output: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [nextBin, 'build'], { env, stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -42,8 +46,10 @@ export async function build(env: NodeJS.ProcessEnv = process.env, stdio: 'inheri
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
   });
+  if (result.code === 0) await writeFile(path.join(distDir, 'freshpress-build-start'), String(startedAt));
+  return result;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   process.exit((await build()).code);
 }

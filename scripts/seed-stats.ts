@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import type { Redis } from '@upstash/redis';
 import { config } from '@/lib/config';
 import { bucketStart, GRANULARITY_MS, PAGE_METRICS, RETENTION_SECONDS, statsKeys } from '@/lib/stats/keys';
@@ -36,14 +37,14 @@ export async function seedStatsHistory(options: { redis: Redis; prefix: string; 
       const requests = Math.round(3000 * weight[i]! * daily * (0.7 + random() * 0.6)) + 1;
       const miss = Math.max(0, Math.round(requests * (0.01 + random() * 0.05)));
       const stale = random() < 0.05 ? 1 : 0;
-      out.set(page, { hit: requests - miss - stale, stale, miss, rebuilds: miss + stale, wasted: random() < 0.02 ? 1 : 0 });
+      out.set(page, { hit: requests - miss - stale, stale, miss, rebuilds: miss + stale, wasted: random() < 0.02 ? 1 : 0, avoided: 0 });
     });
     return out;
   };
 
   const writeBucket = async (g: Granularity, start: number, traffic: Map<string, Counts>) => {
     const pipeline = redis.pipeline();
-    const totals: Counts = { hit: 0, stale: 0, miss: 0, rebuilds: 0, wasted: 0 };
+    const totals: Counts = { hit: 0, stale: 0, miss: 0, rebuilds: 0, wasted: 0, avoided: 0 };
     for (const metric of PAGE_METRICS) {
       const members: { score: number; member: string }[] = [];
       for (const [page, counts] of traffic) {
@@ -77,7 +78,7 @@ export async function seedStatsHistory(options: { redis: Redis; prefix: string; 
 
   const add = (into: Map<string, Counts>, from: Map<string, Counts>) => {
     for (const [page, counts] of from) {
-      const target = into.get(page) ?? { hit: 0, stale: 0, miss: 0, rebuilds: 0, wasted: 0 };
+      const target = into.get(page) ?? { hit: 0, stale: 0, miss: 0, rebuilds: 0, wasted: 0, avoided: 0 };
       for (const metric of PAGE_METRICS) target[metric] += counts[metric];
       into.set(page, target);
     }
@@ -112,7 +113,7 @@ function argument(name: string, fallback: string): string {
   return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const pages = Number(argument('pages', '1000'));
   const days = Number(argument('days', '90'));
   const prefix = argument('prefix', config.STATS_PREFIX);

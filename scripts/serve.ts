@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import next from 'next';
+import { closeDatabase } from '@/db/client';
 import { config } from '@/lib/config';
+import { startPageCache } from '@/lib/page-cache/setup';
 import { pagePathOf } from '@/lib/stats/keys';
 import { getRecorder, recordingEnabled } from '@/lib/stats/runtime';
 import type { RequestOutcome } from '@/lib/stats/types';
@@ -16,7 +20,10 @@ import type { RequestOutcome } from '@/lib/stats/types';
 const OUTCOMES: Record<string, RequestOutcome> = { HIT: 'hit', STALE: 'stale', MISS: 'miss' };
 
 export async function startServer(options: { port: number; hostname?: string; dir?: string }) {
-  const app = next({ dev: false, dir: options.dir ?? process.cwd(), hostname: options.hostname, port: options.port });
+  const dir = options.dir ?? process.cwd();
+  // Before Next serves anything: the cache must know every invalidation made before this start.
+  const pageCache = await startPageCache({ distDir: path.resolve(dir, config.FRESHPRESS_DIST_DIR) });
+  const app = next({ dev: false, dir, hostname: options.hostname, port: options.port });
   const handle = app.getRequestHandler();
   await app.prepare();
 
@@ -54,15 +61,17 @@ export async function startServer(options: { port: number; hostname?: string; di
       // The last second of counts is still in memory: write it before the process goes.
       await recorder?.close();
       await app.close();
+      await pageCache.close();
+      await closeDatabase();
     })();
     return closing;
   };
-  return { server, close };
+  return { server, close, pageCache: pageCache.description };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { close } = await startServer({ port: config.PORT });
-  console.log(`[freshpress] ready on http://localhost:${config.PORT}${recordingEnabled() ? '' : ' (statistics off)'}`);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { close, pageCache } = await startServer({ port: config.PORT });
+  console.log(`[freshpress] ready on http://localhost:${config.PORT}: ${pageCache}${recordingEnabled() ? '' : '; statistics off'}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       void close().then(

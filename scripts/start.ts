@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import { describeConnectionError } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { seedIfEmpty } from '@/db/seed';
@@ -85,17 +86,28 @@ async function main(): Promise<void> {
 
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url, NODE_ENV: 'production' };
   const identity = await buildIdentity(databaseIdentity);
-  if (await buildIsCurrent(identity)) {
-    log('The build is current; not rebuilding.');
-  } else {
-    log('Building the site (prerendering the newest pages)…');
-    const { code } = await build(env);
-    if (code !== 0) {
-      console.error('[freshpress] The build failed; see the output above.');
-      await stopEmbedded();
-      process.exit(code);
+  // Two servers started together from one folder (one site on two ports) must not build into the
+  // same directory at once: the second waits for the first, then finds its build current.
+  const release = await lockfile.lock(path.join(root, 'package.json'), {
+    lockfilePath: `${distDir}.build-lock`,
+    retries: { retries: 600, minTimeout: 500, maxTimeout: 1000 },
+  });
+  try {
+    if (await buildIsCurrent(identity)) {
+      log('The build is current; not rebuilding.');
+    } else {
+      log('Building the site (prerendering the newest pages)…');
+      const { code } = await build(env);
+      if (code !== 0) {
+        console.error('[freshpress] The build failed; see the output above.');
+        await release();
+        await stopEmbedded();
+        process.exit(code);
+      }
+      await writeFile(stampFile, JSON.stringify({ identity, builtAt: new Date().toISOString() }));
     }
-    await writeFile(stampFile, JSON.stringify({ identity, builtAt: new Date().toISOString() }));
+  } finally {
+    await release().catch(() => undefined);
   }
 
   log(`Serving on http://localhost:${config.PORT}`);

@@ -55,6 +55,12 @@ export function TotalsCards({ report }: { report: StatsReport }) {
           note={t.rebuilds > 0 ? `${formatRatio(t.wasted / t.rebuilds)} of rebuilds` : 'same HTML as before'}
           tone={styles.toneWasted}
         />
+        <Card
+          label="Rebuilds avoided"
+          value={formatCount(t.avoided)}
+          note="another server was already rebuilding the page"
+          tone={styles.toneRebuild}
+        />
       </dl>
     </section>
   );

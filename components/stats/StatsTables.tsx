@@ -1,7 +1,7 @@
 'use client';
 
 import { useId, type ReactNode } from 'react';
-import type { InvalidationEventSummary, StatsReport } from '@/lib/stats/types';
+import type { InvalidationEvent, StatsReport } from '@/lib/stats/types';
 import { CAUSE_LABELS, formatCount, formatLogTime, formatRatio, rangePhrase } from './format';
 import styles from './stats.module.css';
 
@@ -41,7 +41,7 @@ function Tags({ tags }: { tags: string[] }) {
   );
 }
 
-function EventText({ event }: { event: InvalidationEventSummary }) {
+function EventText({ event }: { event: InvalidationEvent }) {
   return (
     <>
       {event.description}

@@ -32,6 +32,7 @@ export function totalsSummary(report: StatsReport): string {
     `Over ${rangePhrase(report.range)}: ${plural(t.requests, 'request')}, ` +
     `${formatRatio(t.hitRatio)} served from cache, ${plural(t.rebuilds, 'rebuild')}` +
     (t.wasted > 0 ? ` (${formatCount(t.wasted)} wasted)` : '') +
+    (t.avoided > 0 ? `, ${plural(t.avoided, 'rebuild')} avoided by waiting for another server's` : '') +
     '.'
   );
 }

@@ -5,7 +5,7 @@ import type { Granularity, StatsRange } from './types';
  * the recorder, the reader and the tests all name keys through here.
  *
  * Per bucket and granularity:
- *   <p>:t:<g>:<start>           hash  totals: hit, stale, miss, rebuilds, wasted, dropped,
+ *   <p>:t:<g>:<start>           hash  totals: hit, stale, miss, rebuilds, wasted, avoided, dropped,
  *                                     cause:<kind>, event:<kind>
  *   <p>:p:<g>:<start>:<metric>  zset  per page (member = path), one per metric
  *   <p>:c:<g>:<start>           hash  "<page>\t<cause>" → rebuilds (cause: a tag, "cold", "expired")
@@ -28,7 +28,7 @@ export const RETENTION_SECONDS: Record<Granularity, number> = {
 
 export const GRANULARITIES: readonly Granularity[] = ['minute', 'hour', 'day'];
 
-export const PAGE_METRICS = ['hit', 'stale', 'miss', 'rebuilds', 'wasted'] as const;
+export const PAGE_METRICS = ['hit', 'stale', 'miss', 'rebuilds', 'wasted', 'avoided'] as const;
 export type PageMetric = (typeof PAGE_METRICS)[number];
 
 /** How each range is read: which bucket size, and how many buckets back from the current one. */

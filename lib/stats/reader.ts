@@ -23,7 +23,7 @@ const TOP_PAGES = 50;
 const SERIES_PAGES = 4;
 const LOG_ENTRIES = 100;
 
-const emptyCounts = (): Counts => ({ hit: 0, stale: 0, miss: 0, rebuilds: 0, wasted: 0 });
+const emptyCounts = (): Counts => ({ hit: 0, stale: 0, miss: 0, rebuilds: 0, wasted: 0, avoided: 0 });
 const requestsOf = (c: Counts) => c.hit + c.stale + c.miss;
 const ratioOf = (c: Counts) => (requestsOf(c) === 0 ? null : (c.hit + c.stale) / requestsOf(c));
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { tagKind } from '@/lib/cache-tags';
 import { bucketStart, GRANULARITIES, LOG_LENGTH, RETENTION_SECONDS, statsKeys, type PageMetric } from './keys';
-import type { InvalidationEventSummary, RebuildCause, RequestOutcome, StoreStatus } from './types';
+import type { InvalidationEvent, RebuildCause, RequestOutcome, StoreStatus } from './types';
 
 /*
  * Counting costs the serving path one Map update: counts are aggregated in memory and written to
@@ -28,7 +28,7 @@ export interface RebuildRecord {
   page: string;
   cause: RebuildCause;
   tags: readonly string[];
-  events: readonly InvalidationEventSummary[];
+  events: readonly InvalidationEvent[];
   wasted: boolean;
   at?: number;
 }
@@ -80,7 +80,7 @@ export class StatsRecorder {
   private readonly keys;
   private readonly now: () => number;
   /** Tags invalidated in this process, with when and why: the handler explains rebuilds with it. */
-  private readonly tagInvalidations = new Map<string, { at: number; events: InvalidationEventSummary[] }>();
+  private readonly tagInvalidations = new Map<string, { at: number; events: InvalidationEvent[] }>();
 
   constructor(private readonly options: RecorderOptions) {
     this.keys = statsKeys(options.prefix);
@@ -133,8 +133,14 @@ export class StatsRecorder {
     this.apply(ops, [{ key: this.keys.rebuildLog, line }]);
   }
 
+  /** A render was not done because another server was rebuilding the same page. */
+  recordAvoidedRebuild(page: string, at = this.now()): void {
+    if (!this.enabled) return;
+    this.apply(this.everywhere(page, 'avoided', at), []);
+  }
+
   /** A writer invalidated `tags` because of `event` (called before the tags are expired). */
-  recordInvalidation(tags: readonly string[], event: InvalidationEventSummary, at = this.now()): void {
+  recordInvalidation(tags: readonly string[], event: InvalidationEvent, at = this.now()): void {
     for (const tag of tags) {
       const known = this.tagInvalidations.get(tag);
       // A short memory per tag is enough: a rebuild is explained by the events since its entry was made.
@@ -154,9 +160,9 @@ export class StatsRecorder {
   }
 
   /** Which of an entry's tags were invalidated after it was made, and the events behind them. */
-  explainInvalidation(entryTags: readonly string[], lastModified: number): { tags: string[]; events: InvalidationEventSummary[] } {
+  explainInvalidation(entryTags: readonly string[], lastModified: number): { tags: string[]; events: InvalidationEvent[] } {
     const tags: string[] = [];
-    const events = new Map<string, InvalidationEventSummary>();
+    const events = new Map<string, InvalidationEvent>();
     for (const tag of entryTags) {
       const known = this.tagInvalidations.get(tag);
       if (!known || known.at < lastModified) continue;

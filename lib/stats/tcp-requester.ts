@@ -1,5 +1,6 @@
 import { errors, type Requester, type UpstashRequest, type UpstashResponse } from '@upstash/redis';
-import { createClient, ErrorReply, MultiErrorReply } from 'redis';
+import { ErrorReply, MultiErrorReply } from 'redis';
+import { openRedisConnection, withDeadline } from '@/lib/redis-connection';
 
 /*
  * A `Requester` for @upstash/redis that speaks RESP over TCP instead of HTTP, so a self-hosted site
@@ -27,62 +28,18 @@ type Reply = { result: unknown } | { error: string };
 type Command = string[];
 
 const DEFAULT_TIMEOUT_MS = 2000;
-const MAX_RECONNECT_DELAY_MS = 10_000;
-
-/** Redis is not connected (down, restarting, or still being dialled after a failure). */
-export class RedisUnavailableError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'RedisUnavailableError';
-  }
-}
 
 export function createTcpRequester(url: string, options: TcpRequesterOptions = {}): TcpRequester {
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const where = redactedUrl(url);
-  const client = createClient({
-    url,
-    RESP: 2,
-    // Queued commands would be replayed after a reconnect, long after the caller was told they
-    // failed and had kept its counts for the next flush: they would be counted twice.
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-      // Exponential with jitter, so a fleet of servers does not reconnect in lockstep after a restart.
-      reconnectStrategy: (retries) => Math.min(100 * 2 ** Math.min(retries, 10), MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100),
-    },
+  // Queued commands would be replayed after a reconnect, long after the caller was told they
+  // failed and had kept its counts for the next flush: they would be counted twice. The
+  // connection refuses to queue (lib/redis-connection.ts).
+  const connection = openRedisConnection(url, {
+    label: '[stats]',
+    commandTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
-
-  // Without an 'error' listener a refused connection would crash the process. One line per outage:
-  // node-redis reports every failed reconnect attempt.
-  let outage = false;
-  let closed = false;
-  client.on('error', (error: unknown) => {
-    // node-redis still reports the socket it tears down when closed mid-handshake.
-    if (outage || closed) return;
-    outage = true;
-    console.warn(`[stats] Redis at ${where} is unreachable (${describe(error)}); reconnecting in the background`);
-  });
-  client.on('ready', () => {
-    if (outage && !closed) console.warn(`[stats] Redis at ${where} is reachable again`);
-    outage = false;
-  });
-
-  // Requests made while the very first attempt is under way wait for it (a server starting up must not
-  // lose its first flush to a race); once an attempt has failed, requests fail at once until reconnected.
-  const firstAttempt = new Promise<void>((resolve) => {
-    client.once('ready', resolve);
-    client.once('error', resolve);
-  });
-  // Rejects only when the client is closed, which close() does on purpose.
-  client.connect().catch(() => undefined);
-
-  async function connected(): Promise<void> {
-    if (closed) throw new RedisUnavailableError(`the connection to Redis at ${where} is closed`);
-    if (client.isReady) return;
-    await firstAttempt;
-    if (!client.isReady) throw new RedisUnavailableError(`Redis at ${where} is not connected`);
-  }
+  const { client, connected, where } = connection;
 
   async function single(command: Command): Promise<Reply> {
     try {
@@ -142,23 +99,11 @@ export function createTcpRequester(url: string, options: TcpRequesterOptions = {
       };
       // For a pipeline the caller expects an array of responses, one per command, although the
       // `Requester` type promises a single response.
-      return (await withDeadline(run(), commandTimeoutMs, req.signal, where)) as UpstashResponse<TResult>;
+      return (await withDeadline(run(), commandTimeoutMs, where, req.signal)) as UpstashResponse<TResult>;
     },
   };
 
-  return {
-    requester,
-    async close() {
-      if (closed) return;
-      closed = true;
-      // close() lets replies already on their way arrive; destroy() also stops a reconnect loop.
-      if (client.isReady) await client.close().catch(() => client.destroy());
-      else if (client.isOpen) client.destroy();
-      // A connection attempt under way when destroy() is called still completes, and its socket
-      // would keep the process alive: tear it down as soon as it is ready.
-      client.on('ready', () => client.destroy());
-    },
-  };
+  return { requester, close: () => connection.close() };
 }
 
 function toArgument(value: unknown): string {
@@ -177,38 +122,4 @@ function toCommand(body: unknown): Command {
 function toCommandList(body: unknown): Command[] {
   if (!Array.isArray(body) || body.length === 0) throw new TypeError('a pipeline must be a non-empty array of commands');
   return body.map(toCommand);
-}
-
-function withDeadline<T>(work: Promise<T>, ms: number, signal: AbortSignal | undefined, where: string): Promise<T> {
-  // node-redis's own `timeout` stops counting once a command is written, so a Redis that stops
-  // answering would hold the caller forever without this.
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new RedisUnavailableError(`no answer from Redis at ${where} within ${ms} ms`)),
-      ms,
-    );
-    const onAbort = () => reject(signal?.reason instanceof Error ? signal.reason : new Error('the request was aborted'));
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    });
-  });
-}
-
-function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable REDIS_URL)';
-  }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(describe).join('; ');
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
 }

@@ -13,8 +13,17 @@ export type RequestOutcome = 'hit' | 'stale' | 'miss';
 /** Why a page was rendered again. */
 export type RebuildCause = 'cold' | 'expired' | 'invalidated';
 
-export interface InvalidationEventSummary {
-  kind: string;
+/** What happened, in words the statistics can show next to the tags it invalidated. */
+export interface InvalidationEvent {
+  kind:
+    | 'comment-published'
+    | 'comment-removed'
+    | 'post-created'
+    | 'post-edited'
+    | 'post-published'
+    | 'post-unpublished'
+    | 'post-redated'
+    | 'post-retagged';
   description: string;
   postId?: number;
   commentId?: number;
@@ -28,6 +37,8 @@ export interface Counts {
   rebuilds: number;
   /** Rebuilds whose HTML, render marker aside, was identical to the entry they replaced. */
   wasted: number;
+  /** Renders not done because another server was already rebuilding the page (the rebuild lock). */
+  avoided: number;
 }
 
 export interface SeriesPoint extends Counts {
@@ -63,7 +74,7 @@ export interface PageCause {
 export interface InvalidationLogEntry {
   at: string;
   tags: string[];
-  event: InvalidationEventSummary;
+  event: InvalidationEvent;
 }
 
 export interface RebuildLogEntry {
@@ -71,7 +82,7 @@ export interface RebuildLogEntry {
   page: string;
   cause: RebuildCause;
   tags: string[];
-  events: InvalidationEventSummary[];
+  events: InvalidationEvent[];
   wasted: boolean;
 }
 

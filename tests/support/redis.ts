@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { createClient } from 'redis';
 import { freePort } from '../../scripts/free-port';
 
@@ -28,14 +31,20 @@ export interface PrivateRedis {
   port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections and its data but answers nothing, like a hung host. */
+  pause(): void;
+  resume(): void;
+  /** Writes the data to disk (SAVE): the next start() comes back with it, as a persistent Redis would. */
+  snapshot(): Promise<void>;
 }
 
 /** A redis-server of the test's own on a free port, to stop and start again mid-test. */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'freshpress-redis-'));
   let child: ChildProcess | null = null;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {
@@ -58,5 +67,19 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     });
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+  const signal = (name: NodeJS.Signals) => {
+    const running = child as ChildProcess | null;
+    running?.kill(name);
+  };
+  const url = `redis://127.0.0.1:${port}`;
+  const snapshot = async () => {
+    const client = createClient({ url, RESP: 2 });
+    await client.connect();
+    try {
+      await client.sendCommand(['SAVE']);
+    } finally {
+      await client.quit();
+    }
+  };
+  return { url, port, start, stop, pause: () => signal('SIGSTOP'), resume: () => signal('SIGCONT'), snapshot };
 }

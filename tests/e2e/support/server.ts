@@ -26,7 +26,8 @@ export async function waitForHttp(url: string, child: ChildProcess, log: () => s
 export interface RunningProcess {
   child: ChildProcess;
   output: () => string;
-  stop: () => Promise<void>;
+  /** SIGTERM to the process group (a clean shutdown), or SIGKILL (a crash). */
+  stop: (signal?: 'SIGTERM' | 'SIGKILL') => Promise<void>;
 }
 
 export function startProcess(command: string, args: string[], env: Record<string, string | undefined>, cwd = process.cwd()): RunningProcess {
@@ -37,13 +38,13 @@ export function startProcess(command: string, args: string[], env: Record<string
   return {
     child,
     output: () => output,
-    stop: () =>
+    stop: (signal = 'SIGTERM') =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         // The whole process group: `npm start` runs `next start` as a child of its own.
         try {
-          process.kill(-child.pid!, 'SIGTERM');
+          process.kill(-child.pid!, signal);
         } catch {
           resolve();
         }

@@ -1,0 +1,51 @@
+import type { SharedStore } from './store';
+
+/*
+ * The page cache of this process, as the production server set it up (lib/page-cache/setup.ts).
+ * The server, the cache handler (loaded by Next from its own bundle) and the app's writers are
+ * separate copies of this code in one process, so the state lives on globalThis under a registered
+ * symbol. Without a production server (`next build`, `next dev`) there is none: the handler runs
+ * on Next's own cache and the writers leave the outbox to the next server start.
+ */
+
+export type PageCacheMode = 'shared' | 'local';
+
+/** Next's in-process tag manifest entry (next/dist/server/lib/incremental-cache/tags-manifest.external). */
+export interface TagManifestEntry {
+  stale?: number;
+  expired?: number;
+}
+
+export interface PageCacheRuntime {
+  mode: PageCacheMode;
+  /** Shared mode: the Redis store every server reads and writes. */
+  store: SharedStore | null;
+  /** The Map Next's own caches check entries against; local mode keeps it durable through the outbox. */
+  tagsManifest: Map<string, TagManifestEntry>;
+  /**
+   * Shared mode: true while invalidations may be missing from Redis (it was unreachable when one
+   * was made, or it came back empty): nothing is served from the cache until the outbox is applied.
+   */
+  resyncing: boolean;
+  /**
+   * Tags this process's writers already applied after their commit (how many times, and when, on
+   * this host's clock), which Next applies again at the end of the request: to its own tag
+   * manifest, and through the handler's revalidateTag. Taking that later time would expire the
+   * pages rendered in between, which already show the change.
+   */
+  appliedAhead: Map<string, { count: number; at: number }>;
+  /** Applies unapplied outbox rows now (start-up, after an outage); resolves when done or failed. */
+  resync(): Promise<void>;
+}
+
+const RUNTIME = Symbol.for('freshpress.pageCache.runtime');
+const holder = globalThis as { [RUNTIME]?: PageCacheRuntime };
+
+export function pageCacheRuntime(): PageCacheRuntime | null {
+  return holder[RUNTIME] ?? null;
+}
+
+export function setPageCacheRuntime(runtime: PageCacheRuntime | null): void {
+  if (runtime) holder[RUNTIME] = runtime;
+  else delete holder[RUNTIME];
+}

@@ -1,0 +1,235 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { InvalidationEvent } from '@/lib/stats/types';
+import { openRedisConnection, type RedisConnection } from '@/lib/redis-connection';
+
+/*
+ * The shared page cache in Redis: entries scoped to one build, and one time-stamped record per
+ * invalidated tag shared by every build, process and host.
+ *
+ *   <p>:tags            hash  tag → when it was last invalidated (ms, Redis's clock)
+ *   <p>:tag-events      hash  tag → the event that last invalidated it (JSON), to explain rebuilds
+ *   <p>:epoch           int   bumped by every invalidation: an unchanged epoch means nothing changed
+ *   <p>:generation      text  random, set once; a Redis that lost its data gets a new one
+ *   <p>:b:<build>:e:<h> text  "<lastModified>\n<entry JSON>", with a TTL
+ *   <p>:b:<build>:l:<h> text  the rebuild lock of one page
+ *
+ * Invalidating a tag is one HSET, whatever the number of cached pages. An entry is fresh while
+ * none of its tags was invalidated at or after its `lastModified`, which is when the render that
+ * made it *started* (Redis's clock, read by the check that found the page missing): a render that
+ * raced an invalidation is never stored as fresh. Every time is Redis's own, so hosts' clocks need
+ * not agree.
+ *
+ * The tag records and the generation carry no TTL and must never be evicted while entries stay:
+ * run Redis with `maxmemory-policy noeviction` or a `volatile-*` policy (entries all have a TTL).
+ */
+
+const CHECK = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local generation = redis.call('GET', KEYS[3])
+if not generation then
+  redis.call('SET', KEYS[3], ARGV[2])
+  generation = ARGV[2]
+end
+local epoch = redis.call('GET', KEYS[2]) or '0'
+local out = {now, epoch, generation}
+if epoch == ARGV[1] or #ARGV < 3 then return out end
+local times = redis.call('HMGET', KEYS[1], unpack(ARGV, 3))
+for i = 1, #times do out[3 + i] = times[i] or '0' end
+return out`;
+
+const INVALIDATE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 2, #ARGV do
+  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
+  if now > current then redis.call('HSET', KEYS[1], ARGV[i], now) end
+  if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[i], ARGV[1]) end
+end
+redis.call('INCR', KEYS[2])
+return now`;
+
+// Refuses an entry whose render started at or before an invalidation of one of its tags, and one
+// older than the entry already stored (another server's later render).
+const PUT = `
+local start = tonumber(ARGV[2])
+for i = 5, #ARGV do
+  local at = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0')
+  if at >= start then
+    if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
+    return 0
+  end
+end
+local current = redis.call('GET', KEYS[1])
+if current then
+  local stored = tonumber(string.match(current, '^(%d+)'))
+  if stored and stored > start then return 2 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
+return 1`;
+
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export interface TagCheck {
+  /** Redis's clock, ms. */
+  now: number;
+  epoch: string;
+  generation: string;
+  /** Invalidation times of the tags asked about, in order (0: never); null when the epoch was the one given. */
+  times: number[] | null;
+}
+
+export interface StoredEntry {
+  lastModified: number;
+  tags: string[];
+  /** The entry as serialised (lib/page-cache/serialize.ts): decoded by the caller. */
+  body: string;
+}
+
+export type PutOutcome = 'stored' | 'raced' | 'older';
+
+export interface SharedStoreOptions {
+  url: string;
+  prefix: string;
+  buildId: string;
+  commandTimeoutMs: number;
+  onReady?: () => void;
+  onLost?: () => void;
+}
+
+const hash = (key: string) => createHash('sha256').update(key).digest('base64url');
+
+export class SharedStore {
+  private readonly connection: RedisConnection;
+  private readonly keys;
+  private shas = new Map<string, string>();
+
+  constructor(options: SharedStoreOptions) {
+    this.connection = openRedisConnection(options.url, {
+      label: '[cache]',
+      commandTimeoutMs: options.commandTimeoutMs,
+      onReady: options.onReady,
+      onLost: options.onLost,
+    });
+    const p = options.prefix;
+    const build = `${p}:b:${options.buildId}`;
+    this.keys = {
+      tags: `${p}:tags`,
+      tagEvents: `${p}:tag-events`,
+      epoch: `${p}:epoch`,
+      generation: `${p}:generation`,
+      entry: (key: string) => `${build}:e:${hash(key)}`,
+      lock: (key: string) => `${build}:l:${hash(key)}`,
+    };
+  }
+
+  get isReady(): boolean {
+    return this.connection.isReady;
+  }
+
+  /** Resolves once connected, or throws when Redis cannot be reached. */
+  connected(): Promise<void> {
+    return this.connection.connected();
+  }
+
+  /** The clock, epoch and generation, and the tags' invalidation times unless `knownEpoch` is current. */
+  async check(tags: readonly string[], knownEpoch: string | null): Promise<TagCheck> {
+    const reply = (await this.script(
+      CHECK,
+      [this.keys.tags, this.keys.epoch, this.keys.generation],
+      // A new candidate each time: one this process offered before would hide a Redis that came back empty.
+      [knownEpoch ?? '', randomUUID(), ...tags],
+    )) as (number | string)[];
+    const [now, epoch, generation, ...times] = reply;
+    return {
+      now: Number(now),
+      epoch: String(epoch),
+      generation: String(generation),
+      times: String(epoch) === knownEpoch ? null : times.map(Number),
+    };
+  }
+
+  async read(key: string): Promise<StoredEntry | null> {
+    const text = await this.connection.run((client) => client.get(this.keys.entry(key)));
+    if (!text) return null;
+    const newline = text.indexOf('\n');
+    const meta = JSON.parse(text.slice(newline + 1, text.indexOf('\n', newline + 1))) as { tags: string[] };
+    return {
+      lastModified: Number(text.slice(0, newline)),
+      tags: meta.tags,
+      body: text.slice(text.indexOf('\n', newline + 1) + 1),
+    };
+  }
+
+  /** Stores an entry made by a render that started at `startedAt` (Redis's clock), unless it raced. */
+  async put(
+    key: string,
+    entry: { startedAt: number; tags: readonly string[]; body: string; ttlSeconds: number },
+    lockToken: string | null,
+  ): Promise<PutOutcome> {
+    const text = `${entry.startedAt}\n${JSON.stringify({ tags: entry.tags })}\n${entry.body}`;
+    const outcome = await this.script(
+      PUT,
+      [this.keys.entry(key), this.keys.tags, this.keys.lock(key)],
+      [text, String(entry.startedAt), String(Math.max(1, Math.round(entry.ttlSeconds))), lockToken ?? '', ...entry.tags],
+    );
+    return outcome === 1 ? 'stored' : outcome === 2 ? 'older' : 'raced';
+  }
+
+  /** Marks tags invalidated now; returns the time recorded (Redis's clock). */
+  async invalidate(tags: readonly string[], event: InvalidationEvent | null): Promise<number> {
+    if (tags.length === 0) return 0;
+    const at = await this.script(INVALIDATE, [this.keys.tags, this.keys.epoch, this.keys.tagEvents], [event ? JSON.stringify(event) : '', ...tags]);
+    return Number(at);
+  }
+
+  /** The events that last invalidated these tags, to explain a rebuild. */
+  async eventsOf(tags: readonly string[]): Promise<InvalidationEvent[]> {
+    if (tags.length === 0) return [];
+    const replies = await this.connection.run((client) => client.hmGet(this.keys.tagEvents, [...tags]));
+    const events = new Map<string, InvalidationEvent>();
+    for (const reply of replies) {
+      if (typeof reply !== 'string') continue;
+      const event = JSON.parse(reply) as InvalidationEvent;
+      events.set(`${event.kind}|${event.description}`, event);
+    }
+    return [...events.values()];
+  }
+
+  /** Takes a page's rebuild lock for `ttlMs`; returns its token, or null when another server holds it. */
+  async lock(key: string, ttlMs: number): Promise<string | null> {
+    const token = randomUUID();
+    const reply = await this.connection.run((client) => client.set(this.keys.lock(key), token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }));
+    return reply === 'OK' ? token : null;
+  }
+
+  async isLocked(key: string): Promise<boolean> {
+    return (await this.connection.run((client) => client.exists(this.keys.lock(key)))) === 1;
+  }
+
+  async unlock(key: string, token: string): Promise<void> {
+    await this.script(RELEASE, [this.keys.lock(key)], [token]);
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
+  private async script(source: string, keys: string[], args: string[]): Promise<unknown> {
+    return this.connection.run(async (client) => {
+      let sha = this.shas.get(source);
+      if (!sha) {
+        sha = createHash('sha1').update(source).digest('hex');
+        this.shas.set(source, sha);
+      }
+      try {
+        return await client.evalSha(sha, { keys, arguments: args });
+      } catch (error) {
+        // A restarted or flushed Redis has forgotten the script: load it with the call.
+        if (!String(error).includes('NOSCRIPT')) throw error;
+        return client.eval(source, { keys, arguments: args });
+      }
+    });
+  }
+}

@@ -1,0 +1,363 @@
+import { randomUUID } from 'node:crypto';
+import { cp, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import postgres from 'postgres';
+import { runtimeFiles } from '../../scripts/runtime-files';
+import { dropDatabase, freshSeededDatabase } from '../support/databases';
+import { deleteStatsKeys, startPrivateRedis, testRedisUrl } from '../support/redis';
+import { expect, generatedAtOf, test, type PostRef } from './support/fixtures';
+import { freePort, startProcess, waitForHttp, type RunningProcess } from './support/server';
+
+/*
+ * The page cache shared by every server: production servers of this file's own, on a database of
+ * their own (a copy of the seeded template the build was made from) and a Redis prefix of their
+ * own, so nothing here disturbs the other suites and nothing of theirs reaches these servers.
+ */
+
+const ADMIN_TOKEN = 'shared-cache-admin-token-0123456789';
+const prefix = `fptest_shared_${randomUUID().slice(0, 8)}`;
+let database: { name: string; url: string };
+let sql: postgres.Sql;
+const extraDistDirs: string[] = [];
+
+test.beforeAll(async () => {
+  database = await freshSeededDatabase('shared_cache');
+  sql = postgres(database.url, { max: 2, onnotice: () => {} });
+});
+
+test.afterAll(async () => {
+  await sql.end({ timeout: 5 });
+  await dropDatabase(database.name);
+  await deleteStatsKeys(prefix);
+  for (const dir of extraDistDirs) await rm(path.join(process.cwd(), dir), { recursive: true, force: true });
+});
+
+interface Server extends RunningProcess {
+  base: string;
+  port: number;
+}
+
+async function startServer(extra: Record<string, string> = {}, port?: number): Promise<Server> {
+  const chosen = port ?? (await freePort());
+  const server = startProcess(process.execPath, [runtimeFiles.server], {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: database.url,
+    PORT: String(chosen),
+    ADMIN_TOKEN,
+    STATS_PREFIX: prefix,
+    REDIS_URL: testRedisUrl,
+    ...extra,
+  });
+  await waitForHttp(`http://127.0.0.1:${chosen}/api/health`, server.child, server.output, 60_000);
+  return { ...server, base: `http://127.0.0.1:${chosen}`, port: chosen };
+}
+
+/** A copy of the build in a folder of its own: a second deploy of it, or Next's file cache for one server alone. */
+async function copyOfBuild(name: string, buildId?: string): Promise<string> {
+  const dir = `.next-e2e-${name}`;
+  extraDistDirs.push(dir);
+  await rm(path.join(process.cwd(), dir), { recursive: true, force: true });
+  await cp(path.join(process.cwd(), '.next'), path.join(process.cwd(), dir), {
+    recursive: true,
+    filter: (source) => !source.includes(`${path.sep}cache${path.sep}turbopack`),
+  });
+  if (buildId) await writeFile(path.join(process.cwd(), dir, 'BUILD_ID'), buildId);
+  return dir;
+}
+
+interface Page {
+  status: number;
+  html: string;
+  marker: string | null;
+  cache: string | null;
+}
+
+async function get(base: string, pagePath: string): Promise<Page> {
+  const response = await fetch(`${base}${pagePath}`, { redirect: 'manual' });
+  const html = await response.text();
+  return { status: response.status, html, marker: generatedAtOf(html), cache: response.headers.get('x-nextjs-cache') };
+}
+
+async function comment(base: string, postId: number, body: string): Promise<void> {
+  const response = await fetch(`${base}/api/admin/comments`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ postId, authorName: 'Reader', authorEmail: 'reader@example.com', body }),
+  });
+  expect(response.status, await response.clone().text()).toBe(201);
+}
+
+async function publishedNewestFirst(): Promise<PostRef[]> {
+  return sql<PostRef[]>`select id, slug, title from posts where status = 'published' order by published_at desc, id desc`;
+}
+
+async function publishedComments(postId: number): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from comments where post_id = ${postId} and status = 'published'`;
+  return row?.n ?? 0;
+}
+
+/** The comment count the homepage shows for a post. */
+function listedCount(html: string, slug: string): number | null {
+  const label = html.match(new RegExp(`href="/posts/${slug}#comments"[^>]*>([^<]+)<`))?.[1];
+  if (label === undefined) return null;
+  return label === 'No comments yet' ? 0 : Number(label.match(/^(\d+)/)?.[1]);
+}
+
+test('a page rendered through one server is a cache hit, with the same render, through another', async () => {
+  const [a, b] = await Promise.all([startServer(), startServer()]);
+  try {
+    const posts = await publishedNewestFirst();
+    // Not prerendered by the build: only a render through a server can put it in the cache.
+    const target = `/posts/${posts[150]!.slug}`;
+    const first = await get(a.base, target);
+    expect(first.cache).toBe('MISS');
+    const other = await get(b.base, target);
+    expect(other.cache).toBe('HIT');
+    expect(other.marker).toBe(first.marker);
+    // A prerendered page, never requested before: both read the build's copy.
+    const home = await get(b.base, '/');
+    expect(home.cache).toBe('HIT');
+    expect((await get(a.base, '/')).marker).toBe(home.marker);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+});
+
+test('1,000 writes through one server are on the other server’s next response, post page and homepage, both ways', async () => {
+  test.setTimeout(600_000);
+  const [a, b] = await Promise.all([startServer(), startServer()]);
+  try {
+    const posts = (await publishedNewestFirst()).slice(0, 2);
+    const counts = await Promise.all(posts.map((post) => publishedComments(post.id)));
+    const stale: string[] = [];
+    const lane = async (index: number) => {
+      const post = posts[index]!;
+      for (let i = index; i < 1000; i += posts.length) {
+        const [writer, reader] = i % 4 < 2 ? [a, b] : [b, a];
+        const body = `fresh everywhere ${i}`;
+        await comment(writer.base, post.id, body);
+        counts[index]! += 1;
+        const page = await get(reader.base, `/posts/${post.slug}`);
+        if (page.status !== 200 || !page.html.includes(body)) stale.push(`#${i} post page through :${reader.port}`);
+        const home = await get(reader.base, '/');
+        if (listedCount(home.html, post.slug) !== counts[index]) stale.push(`#${i} homepage through :${reader.port}`);
+      }
+    };
+    await Promise.all(posts.map((_, index) => lane(index)));
+    expect(stale).toEqual([]);
+    expect(await Promise.all(posts.map((post) => publishedComments(post.id)))).toEqual(counts);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+});
+
+test('fifty concurrent requests after an invalidation, spread over two servers, cause one render', async () => {
+  const [a, b] = await Promise.all([startServer(), startServer()]);
+  try {
+    const [post] = await publishedNewestFirst();
+    await get(a.base, '/');
+    const before = await get(b.base, '/');
+    await comment(a.base, post!.id, `stampede ${randomUUID()}`);
+    const pages = await Promise.all(Array.from({ length: 50 }, (_, i) => get(i % 2 ? a.base : b.base, '/')));
+    const markers = new Set(pages.map((page) => page.marker));
+    expect(pages.every((page) => page.status === 200)).toBe(true);
+    expect(markers.size, `render markers seen: ${[...markers].join(', ')}`).toBe(1);
+    expect(markers.has(before.marker)).toBe(false);
+    // The server that waited says so on the dashboard.
+    await expect
+      .poll(async () => ((await (await fetch(`${a.base}/api/stats?range=1h`)).json()) as { totals: { avoided: number } }).totals.avoided, {
+        message: 'rebuilds avoided are counted',
+      })
+      .toBeGreaterThan(0);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+});
+
+test('a render that began before an invalidation is not stored as fresh', async () => {
+  const [a, b] = await Promise.all([startServer(), startServer()]);
+  try {
+    const posts = await publishedNewestFirst();
+    const post = posts[120]!;
+    const patch = (base: string, title: string) =>
+      fetch(`${base}/api/admin/posts/${post.id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title }),
+      });
+    expect((await patch(b.base, 'Before the race')).status).toBe(200);
+
+    // Hold the page's render after it has read the post and before it reads the comments.
+    const locker = postgres(database.url, { max: 1, onnotice: () => {} });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const lock = locker.begin(async (tx) => {
+      await tx`lock table comments in access exclusive mode`;
+      await held;
+    });
+    const slowRender = get(a.base, `/posts/${post.slug}`);
+    await expect
+      .poll(async () => {
+        const [row] = await sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity where datname = ${database.name} and wait_event_type = 'Lock'`;
+        return row?.n ?? 0;
+      }, { message: 'the render waits for the comments table' })
+      .toBeGreaterThan(0);
+
+    // Meanwhile, through the other server: the title changes, and its invalidation is recorded.
+    expect((await patch(b.base, 'After the race')).status).toBe(200);
+    release();
+    await lock;
+    await locker.end({ timeout: 5 });
+    const raced = await slowRender;
+    expect(raced.html).toContain('Before the race');
+
+    const after = await get(a.base, `/posts/${post.slug}`);
+    expect(after.html).toContain('After the race');
+    expect(after.html).not.toContain('Before the race');
+    expect((await get(b.base, `/posts/${post.slug}`)).html).toContain('After the race');
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+});
+
+test('killed with -9 after an acknowledged write and before any read, a restarted server serves the change (shared cache)', async () => {
+  const port = await freePort();
+  const posts = await publishedNewestFirst();
+  const post = posts[3]!;
+  let server = await startServer({}, port);
+  try {
+    await get(server.base, `/posts/${post.slug}`);
+    expect((await get(server.base, `/posts/${post.slug}`)).cache).toBe('HIT');
+    const body = `after a crash ${randomUUID()}`;
+    await comment(server.base, post.id, body);
+    await server.stop('SIGKILL');
+    server = await startServer({}, port);
+    expect((await get(server.base, `/posts/${post.slug}`)).html).toContain(body);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('killed with -9 after an acknowledged write and before any read, a restarted server serves the change (no Redis: Next’s file cache)', async () => {
+  const port = await freePort();
+  const distDir = await copyOfBuild('local-kill');
+  const env = { PAGE_CACHE: 'local', FRESHPRESS_DIST_DIR: distDir };
+  const posts = await publishedNewestFirst();
+  const post = posts[4]!;
+  let server = await startServer(env, port);
+  try {
+    expect(server.output()).toContain('page cache local to this process');
+    await get(server.base, `/posts/${post.slug}`);
+    expect((await get(server.base, `/posts/${post.slug}`)).cache).toBe('HIT');
+    const body = `after a crash, no Redis ${randomUUID()}`;
+    await comment(server.base, post.id, body);
+    await server.stop('SIGKILL');
+    server = await startServer(env, port);
+    expect((await get(server.base, `/posts/${post.slug}`)).html).toContain(body);
+  } finally {
+    await server.stop();
+  }
+});
+
+for (const mode of ['shared', 'local'] as const) {
+  test(`a crash between a write's commit and its invalidation heals when the server starts again (${mode} cache)`, async () => {
+    const port = await freePort();
+    const env: Record<string, string> = mode === 'local' ? { PAGE_CACHE: 'local', FRESHPRESS_DIST_DIR: await copyOfBuild('local-crash') } : {};
+    const posts = await publishedNewestFirst();
+    const post = posts[mode === 'local' ? 6 : 5]!;
+    let server = await startServer({ ...env, FRESHPRESS_FAULT: 'crash-after-commit' }, port);
+    try {
+      await get(server.base, `/posts/${post.slug}`);
+      expect((await get(server.base, `/posts/${post.slug}`)).cache).toBe('HIT');
+      const body = `committed, then the server died ${randomUUID()}`;
+      const answer = await fetch(`${server.base}/api/admin/comments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ postId: post.id, authorName: 'Reader', authorEmail: 'reader@example.com', body }),
+      }).then(
+        () => 'answered',
+        () => 'connection lost',
+      );
+      expect(answer).toBe('connection lost');
+      await new Promise<void>((resolve) => (server.child.exitCode !== null || server.child.signalCode !== null ? resolve() : server.child.once('exit', () => resolve())));
+      const [row] = await sql<{ applied: boolean }[]>`
+        select applied_at is not null as applied from invalidations order by id desc limit 1`;
+      expect(row?.applied, 'the invalidation was recorded with the comment and never applied').toBe(false);
+      expect(await sql`select 1 from comments where body = ${body}`).toHaveLength(1);
+
+      server = await startServer(env, port);
+      expect((await get(server.base, `/posts/${post.slug}`)).html).toContain(body);
+      const [after] = await sql<{ applied: boolean }[]>`select applied_at is not null as applied from invalidations order by id desc limit 1`;
+      expect(after?.applied).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+test('an entry rendered by another build is never served', async () => {
+  const otherBuild = await copyOfBuild('other-build', `other-${randomUUID().slice(0, 8)}`);
+  const [a, other] = await Promise.all([startServer(), startServer({ FRESHPRESS_DIST_DIR: otherBuild })]);
+  try {
+    const posts = await publishedNewestFirst();
+    const target = `/posts/${posts[160]!.slug}`;
+    const first = await get(a.base, target);
+    expect(first.cache).toBe('MISS');
+    const elsewhere = await get(other.base, target);
+    expect(elsewhere.cache).toBe('MISS');
+    expect(elsewhere.marker).not.toBe(first.marker);
+    expect((await get(a.base, target)).marker).toBe(first.marker);
+  } finally {
+    await Promise.all([a.stop(), other.stop()]);
+  }
+});
+
+test('with Redis hung or down, pages render from the database; when it is back, the cache catches up before serving from it', async () => {
+  const redis = await startPrivateRedis();
+  // No periodic sweep within the test: catching up must follow from Redis coming back, not a timer.
+  const server = await startServer({ REDIS_URL: redis.url, PAGE_CACHE: 'shared', INVALIDATION_SWEEP_MS: '600000' });
+  try {
+    const posts = await publishedNewestFirst();
+    const post = posts[7]!;
+    await get(server.base, `/posts/${post.slug}`);
+    expect((await get(server.base, `/posts/${post.slug}`)).cache).toBe('HIT');
+
+    // Hung: every call runs into its deadline, and the page is rendered instead.
+    redis.pause();
+    const hung = await get(server.base, `/posts/${post.slug}`);
+    redis.resume();
+    expect(hung.status).toBe(200);
+    expect(hung.cache).toBe('MISS');
+
+    // Down, and back with its data (a persistent Redis restarting): the old copy of the page is still
+    // there, and the invalidation made meanwhile never reached it.
+    expect((await get(server.base, `/posts/${post.slug}`)).cache).toBe('HIT');
+    await redis.snapshot();
+    await redis.stop();
+    const body = `written while Redis was down ${randomUUID()}`;
+    await comment(server.base, post.id, body);
+    const during = await get(server.base, `/posts/${post.slug}`);
+    expect(during.status).toBe(200);
+    expect(during.html).toContain(body);
+    expect((await get(server.base, '/')).status).toBe(200);
+
+    await redis.start();
+    const staleAnswers: string[] = [];
+    await expect
+      .poll(
+        async () => {
+          const page = await get(server.base, `/posts/${post.slug}`);
+          if (!page.html.includes(body)) staleAnswers.push(`${page.cache} ${page.marker}`);
+          return page.cache;
+        },
+        { message: 'the page is served from the cache again', timeout: 30_000 },
+      )
+      .toBe('HIT');
+    expect(staleAnswers).toEqual([]);
+  } finally {
+    await server.stop();
+    await redis.stop();
+  }
+});

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import { deserializeValue, serializeValue } from '@/lib/page-cache/serialize';
+import { SharedStore } from '@/lib/page-cache/store';
+import { deleteStatsKeys, startPrivateRedis, testRedisUrl } from '../support/redis';
+
+/*
+ * The shared page cache's store against the real Redis: what makes an entry fresh or stale, the
+ * refusal of a render that raced an invalidation, the epoch that spares a hit its tag reads, the
+ * generation that reveals a Redis that lost its data, and the rebuild lock.
+ */
+
+const prefixes: string[] = [];
+const stores: SharedStore[] = [];
+after(async () => {
+  await Promise.all(stores.map((store) => store.close()));
+  for (const prefix of prefixes) await deleteStatsKeys(prefix);
+});
+
+function openStore(options: { prefix?: string; buildId?: string; url?: string } = {}): SharedStore {
+  const prefix = options.prefix ?? `fptest_store_${randomUUID().slice(0, 8)}`;
+  if (!prefixes.includes(prefix)) prefixes.push(prefix);
+  const store = new SharedStore({ url: options.url ?? testRedisUrl, prefix, buildId: options.buildId ?? 'build-a', commandTimeoutMs: 1000 });
+  stores.push(store);
+  return store;
+}
+
+const page = (marker: string) => ({ startedAt: 0, tags: ['post:1', 'posts:list'], body: serializeValue({ marker }), ttlSeconds: 60 });
+
+describe('the shared page cache store', () => {
+  test('Buffers and Maps of Buffers survive serialisation byte for byte', () => {
+    const value = {
+      kind: 'APP_PAGE',
+      html: '<p>ü</p>',
+      rscData: Buffer.from([0, 1, 2, 255]),
+      segmentData: new Map([['/_tree', Buffer.from('tree')]]),
+      headers: { 'x-next-cache-tags': 'a,b' },
+      status: 200,
+    };
+    const back = deserializeValue<typeof value>(serializeValue(value));
+    assert.deepEqual(back, value);
+    assert.ok(Buffer.isBuffer(back.rscData));
+    assert.ok(back.segmentData instanceof Map && Buffer.isBuffer(back.segmentData.get('/_tree')));
+  });
+
+  test('an entry stays fresh until one of its tags is invalidated, whatever the number of entries', async () => {
+    const store = openStore();
+    const { now } = await store.check([], null);
+    for (let i = 0; i < 200; i++) assert.equal(await store.put(`/page/${i}`, { ...page(`p${i}`), startedAt: now }, null), 'stored');
+    const stored = await store.read('/page/7');
+    assert.ok(stored);
+    const before = await store.check(stored.tags, null);
+    assert.deepEqual(before.times, [0, 0]);
+
+    const at = await store.invalidate(['posts:list'], { kind: 'post-published', description: 'post 1 published', postId: 1 });
+    const afterInvalidation = await store.check(stored.tags, before.epoch);
+    assert.notEqual(afterInvalidation.epoch, before.epoch);
+    assert.deepEqual(afterInvalidation.times, [0, at]);
+    assert.ok(at >= stored.lastModified, 'the invalidation is later than the entry: stale');
+    assert.deepEqual(await store.eventsOf(['posts:list']), [{ kind: 'post-published', description: 'post 1 published', postId: 1 }]);
+  });
+
+  test('an unchanged epoch answers a hit without reading a single tag', async () => {
+    const store = openStore();
+    const first = await store.check(['post:1', 'post:2'], null);
+    assert.deepEqual(first.times, [0, 0]);
+    const again = await store.check(['post:1', 'post:2'], first.epoch);
+    assert.equal(again.times, null);
+    await store.invalidate(['post:99'], null);
+    assert.deepEqual((await store.check(['post:1', 'post:2'], first.epoch)).times, [0, 0]);
+  });
+
+  test('a render that started before an invalidation of one of its tags is refused, and releases its lock', async () => {
+    const store = openStore();
+    const { now: startedAt } = await store.check([], null);
+    const token = await store.lock('/posts/a', 10_000);
+    assert.ok(token);
+    await store.invalidate(['post:1'], null);
+    assert.equal(await store.put('/posts/a', { ...page('raced'), startedAt }, token), 'raced');
+    assert.equal(await store.read('/posts/a'), null);
+    assert.equal(await store.isLocked('/posts/a'), false);
+
+    const { now: later } = await store.check([], null);
+    assert.equal(await store.put('/posts/a', { ...page('fresh'), startedAt: later + 1 }, null), 'stored');
+    // A slower render that began earlier must not replace what a later one stored.
+    assert.equal(await store.put('/posts/a', { ...page('older'), startedAt: later }, null), 'older');
+    assert.deepEqual(deserializeValue((await store.read('/posts/a'))!.body), { marker: 'fresh' });
+  });
+
+  test("entries are scoped to their build; invalidations reach every build", async () => {
+    const prefix = `fptest_store_${randomUUID().slice(0, 8)}`;
+    const a = openStore({ prefix, buildId: 'build-a' });
+    const b = openStore({ prefix, buildId: 'build-b' });
+    const { now } = await a.check([], null);
+    await a.put('/', { ...page('a'), startedAt: now }, null);
+    assert.equal(await b.read('/'), null);
+    await b.invalidate(['post:1'], null);
+    assert.ok((await a.check(['post:1'], null)).times![0]! > 0);
+  });
+
+  test('one server at a time holds the rebuild lock of a page', async () => {
+    const store = openStore();
+    const other = openStore({ prefix: prefixes.at(-1) });
+    const token = await store.lock('/', 5_000);
+    assert.ok(token);
+    assert.equal(await other.lock('/', 5_000), null);
+    assert.equal(await other.isLocked('/'), true);
+    await other.unlock('/', 'not-the-token');
+    assert.equal(await store.isLocked('/'), true, 'only the holder releases it');
+    await store.unlock('/', token);
+    assert.ok(await other.lock('/', 5_000));
+  });
+
+  test('a Redis that restarted empty shows a new generation', async () => {
+    const redis = await startPrivateRedis();
+    let ready: () => void = () => {};
+    const store = new SharedStore({ url: redis.url, prefix: 'fptest_gen', buildId: 'b', commandTimeoutMs: 1000, onReady: () => ready() });
+    stores.push(store);
+    try {
+      const before = await store.check([], null);
+      const reconnected = new Promise<void>((resolve) => (ready = resolve));
+      await redis.stop();
+      await redis.start();
+      await reconnected;
+      const after = await store.check([], null);
+      assert.notEqual(after.generation, before.generation);
+    } finally {
+      await redis.stop();
+    }
+  });
+});
