@@ -6,6 +6,9 @@ import { runtimeFiles } from './scripts/runtime-files';
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   distDir: config.FRESHPRESS_DIST_DIR,
+  // <distDir>/standalone: a folder that runs on any Node host without the source tree
+  // (completed by scripts/build.ts; README, "Deploying").
+  output: 'standalone',
   // The page cache: shared in Redis or Next's own, durable either way (lib/page-cache/handler.ts). `npm run build`
   // bundles it first; `next dev` without a build runs with Next's own cache.
   cacheHandler: existsSync(runtimeFiles.cacheHandler) ? runtimeFiles.cacheHandler : undefined,

@@ -39,35 +39,32 @@ export async function markApplied(ids: readonly number[], at: Date, db: Executor
 
 /**
  * Applies unapplied rows older than `graceMs` (younger ones are still being applied by the request
- * that wrote them), oldest first, under row locks that let other servers sweep the rest at once —
- * or, with `wait`, that wait for another server applying the same rows to finish.
+ * that wrote them), oldest first. No transaction and no row locks: applying a row twice (two servers
+ * sweeping at once) only expires its tags twice, while a transaction held across the call to the
+ * cache would stall the embedded database, which runs every client's transaction on one session.
  * `apply` returns when the rows were applied, or null when they could not be (they stay unapplied).
  */
 export async function sweepUnapplied(
   graceMs: number,
   limit: number,
   apply: (rows: RecordedInvalidation[]) => Promise<Date | null>,
-  options: { wait?: boolean } = {},
   db: Database = getDb(),
 ): Promise<number> {
-  return db.transaction(async (tx) => {
-    const rows = await tx
-      .select({ id: invalidations.id, tags: invalidations.tags, event: invalidations.event })
-      .from(invalidations)
-      .where(and(isNull(invalidations.appliedAt), lt(invalidations.createdAt, sql`now() - make_interval(secs => ${graceMs / 1000})`)))
-      .orderBy(asc(invalidations.id))
-      .limit(limit)
-      .for('update', options.wait ? {} : { skipLocked: true });
-    if (rows.length === 0) return 0;
-    const appliedAt = await apply(rows);
-    if (!appliedAt) return 0;
-    await markApplied(
-      rows.map((row) => row.id),
-      appliedAt,
-      tx,
-    );
-    return rows.length;
-  });
+  const rows = await db
+    .select({ id: invalidations.id, tags: invalidations.tags, event: invalidations.event })
+    .from(invalidations)
+    .where(and(isNull(invalidations.appliedAt), lt(invalidations.createdAt, sql`now() - make_interval(secs => ${graceMs / 1000})`)))
+    .orderBy(asc(invalidations.id))
+    .limit(limit);
+  if (rows.length === 0) return 0;
+  const appliedAt = await apply(rows);
+  if (!appliedAt) return 0;
+  await markApplied(
+    rows.map((row) => row.id),
+    appliedAt,
+    db,
+  );
+  return rows.length;
 }
 
 export async function countUnapplied(db: Database = getDb()): Promise<number> {

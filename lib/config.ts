@@ -37,6 +37,11 @@ const EnvSchema = z.object({
   STATS_PASSWORD: z.string().min(1).optional(),
   /** on: serve /uncached, the homepage rendered per request, as the benchmark's baseline. */
   UNCACHED_BASELINE: z.enum(['on', 'off']).default('off'),
+  /** Server processes `npm start` runs on PORT (default: one per core); more than one needs the shared page cache. */
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  /** Set by the server's primary process for each server process it starts: how many, and which one. */
+  FRESHPRESS_PROCESSES: z.coerce.number().int().min(1).default(1),
+  FRESHPRESS_PROCESS_INDEX: z.coerce.number().int().min(0).default(0),
   /**
    * Where pages are cached. shared: in Redis (REDIS_URL), one cache for every process and host;
    * local: Next's file cache, one process only; auto: shared when Redis answers at start.

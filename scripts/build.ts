@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build as bundle } from 'esbuild';
@@ -22,12 +23,38 @@ export async function bundleRuntime(): Promise<void> {
     platform: 'node' as const,
     format: 'esm' as const,
     target: 'node20',
-    packages: 'external' as const,
     tsconfig: path.join(process.cwd(), 'tsconfig.json'),
     logLevel: 'warning' as const,
   };
-  await bundle({ ...common, entryPoints: [path.join(process.cwd(), 'lib', 'page-cache', 'handler.ts')], outfile: runtimeFiles.cacheHandler });
-  await bundle({ ...common, entryPoints: [path.join(process.cwd(), 'scripts', 'serve.ts')], outfile: runtimeFiles.server });
+  // Next traces the cache handler's imports into the standalone output itself.
+  await bundle({ ...common, packages: 'external', entryPoints: [path.join(process.cwd(), 'lib', 'page-cache', 'handler.ts')], outfile: runtimeFiles.cacheHandler });
+  // The server and the migration command carry their dependencies (all but Next, which must be the
+  // one the app was built with), so the standalone folder needs nothing Next did not trace.
+  const selfContained = {
+    ...common,
+    external: ['next', 'next/*'],
+    // Bundled CommonJS packages call require() for Node's own modules; an ES module has none.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  };
+  await bundle({ ...selfContained, entryPoints: [path.join(process.cwd(), 'scripts', 'serve.ts')], outfile: runtimeFiles.server });
+  await bundle({ ...selfContained, entryPoints: [path.join(process.cwd(), 'db', 'migrate.ts')], outfile: runtimeFiles.migrate });
+}
+
+/**
+ * `<distDir>/standalone`: Next's standalone output (its traced node_modules and server files)
+ * completed with what it leaves out — the static assets, our server, the migration command and the
+ * migrations — so the folder alone runs the site on any host with Node (README, "Deploying").
+ */
+async function completeStandalone(distDir: string): Promise<void> {
+  const standalone = path.join(distDir, 'standalone');
+  if (!existsSync(standalone)) return;
+  await cp(path.join(distDir, 'static'), path.join(standalone, path.basename(distDir), 'static'), { recursive: true });
+  await mkdir(path.join(standalone, '.freshpress'), { recursive: true });
+  for (const file of [runtimeFiles.server, runtimeFiles.migrate, runtimeFiles.cacheHandler]) {
+    await cp(file, path.join(standalone, '.freshpress', path.basename(file)));
+  }
+  await cp(path.join(process.cwd(), 'drizzle'), path.join(standalone, 'drizzle'), { recursive: true });
+  await cp(path.join(distDir, 'freshpress-build-start'), path.join(standalone, path.basename(distDir), 'freshpress-build-start'));
 }
 
 export async function build(env: NodeJS.ProcessEnv = process.env, stdio: 'inherit' | 'pipe' = 'inherit'): Promise<{ code: number; output: string }> {
@@ -46,7 +73,10 @@ export async function build(env: NodeJS.ProcessEnv = process.env, stdio: 'inheri
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
   });
-  if (result.code === 0) await writeFile(path.join(distDir, 'freshpress-build-start'), String(startedAt));
+  if (result.code === 0) {
+    await writeFile(path.join(distDir, 'freshpress-build-start'), String(startedAt));
+    await completeStandalone(distDir);
+  }
   return result;
 }
 

@@ -7,4 +7,5 @@ export const runtimeFiles = {
   dir,
   server: path.join(dir, 'server.mjs'),
   cacheHandler: path.join(dir, 'cache-handler.mjs'),
+  migrate: path.join(dir, 'migrate.mjs'),
 };

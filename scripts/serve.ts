@@ -1,13 +1,16 @@
+import cluster from 'node:cluster';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import next from 'next';
 import { closeDatabase } from '@/db/client';
 import { config } from '@/lib/config';
-import { startPageCache } from '@/lib/page-cache/setup';
+import { startPageCache, type PageCacheSetting } from '@/lib/page-cache/setup';
 import { pagePathOf } from '@/lib/stats/keys';
 import { getRecorder, recordingEnabled } from '@/lib/stats/runtime';
 import type { RequestOutcome } from '@/lib/stats/types';
+import { planProcesses, runPrimary } from './cluster';
 
 /*
  * The production server: Next's request handler behind a plain Node HTTP server, so each answered
@@ -19,10 +22,24 @@ import type { RequestOutcome } from '@/lib/stats/types';
 
 const OUTCOMES: Record<string, RequestOutcome> = { HIT: 'hit', STALE: 'stale', MISS: 'miss' };
 
-export async function startServer(options: { port: number; hostname?: string; dir?: string }) {
+/**
+ * Next runs on the configuration the build recorded, as its own standalone server.js does: in the
+ * standalone folder there is no next.config.ts (nor the TypeScript to load it), and in the source
+ * tree the recorded one is the one the pages were built with. The build directory is this
+ * server's own, which may be a copy of the one the build wrote.
+ */
+function adoptRecordedConfig(dir: string): void {
+  const recorded = path.join(dir, config.FRESHPRESS_DIST_DIR, 'required-server-files.json');
+  if (!existsSync(recorded)) return;
+  const nextConfig = (JSON.parse(readFileSync(recorded, 'utf8')) as { config: Record<string, unknown> }).config;
+  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify({ ...nextConfig, distDir: config.FRESHPRESS_DIST_DIR });
+}
+
+export async function startServer(options: { port: number; hostname?: string; dir?: string; pageCache?: PageCacheSetting }) {
   const dir = options.dir ?? process.cwd();
+  adoptRecordedConfig(dir);
   // Before Next serves anything: the cache must know every invalidation made before this start.
-  const pageCache = await startPageCache({ distDir: path.resolve(dir, config.FRESHPRESS_DIST_DIR) });
+  const pageCache = await startPageCache({ distDir: path.resolve(dir, config.FRESHPRESS_DIST_DIR), mode: options.pageCache });
   const app = next({ dev: false, dir, hostname: options.hostname, port: options.port });
   const handle = app.getRequestHandler();
   await app.prepare();
@@ -69,11 +86,15 @@ export async function startServer(options: { port: number; hostname?: string; di
   return { server, close, pageCache: pageCache.description };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { close, pageCache } = await startServer({ port: config.PORT });
-  console.log(`[freshpress] ready on http://localhost:${config.PORT}: ${pageCache}${recordingEnabled() ? '' : '; statistics off'}`);
+/** One server process: alone, or one of the primary's workers. */
+async function runServerProcess(pageCache?: PageCacheSetting): Promise<void> {
+  const { close, pageCache: description } = await startServer({ port: config.PORT, pageCache });
+  const which = config.FRESHPRESS_PROCESSES > 1 ? ` (process ${config.FRESHPRESS_PROCESS_INDEX + 1} of ${config.FRESHPRESS_PROCESSES}, pid ${process.pid})` : '';
+  console.log(`[freshpress] ready on http://localhost:${config.PORT}${which}: ${description}${recordingEnabled() ? '' : '; statistics off'}`);
+  // `on`, not `once`: a signal to the process group reaches a worker twice (directly and from the
+  // primary), and a second one with no handler would kill it before its counts are written.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
       void close().then(
         () => process.exit(0),
         (error: unknown) => {
@@ -82,5 +103,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         },
       );
     });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (cluster.isPrimary) {
+    const plan = await planProcesses();
+    if (plan.processes > 1) runPrimary(plan.processes, 'shared');
+    else await runServerProcess(plan.pageCache);
+  } else {
+    await runServerProcess();
   }
 }

@@ -183,10 +183,12 @@ export default class PageCacheHandler {
   private readonly runtime: PageCacheRuntime | null;
 
   constructor(ctx: CacheHandlerContext) {
-    this.files = new FileSystemCache(ctx);
+    this.runtime = pageCacheRuntime();
+    // Shared mode reads only the build's files through it, once per page, and keeps them in its own
+    // memory tier: a second in-memory copy (Next's, 50 MB by default) would only double the memory.
+    this.files = new FileSystemCache(this.runtime?.mode === 'shared' ? { ...ctx, maxMemoryCacheSize: 0 } : ctx);
     this.observer = new RebuildObserver(ctx.serverDistDir);
     this.serverDistDir = ctx.serverDistDir;
-    this.runtime = pageCacheRuntime();
   }
 
   private get store(): SharedStore | null {
@@ -221,7 +223,10 @@ export default class PageCacheHandler {
       return;
     }
     const tags = data.kind === 'FETCH' ? [...new Set(('tags' in ctx ? ctx.tags : undefined) ?? [])] : pageTagsOf(data);
-    const body = serializeValue({ value: data, cacheControl: 'cacheControl' in ctx ? ctx.cacheControl : undefined });
+    const cacheControl = 'cacheControl' in ctx ? ctx.cacheControl : undefined;
+    // A rebuild happened whether or not its result may be kept (a render that raced is not).
+    if (PAGE_KINDS.has(data.kind)) this.observer.wrote(key, data, cacheControl?.revalidate, startedAt);
+    const body = serializeValue({ value: data, cacheControl });
     let outcome;
     try {
       outcome = await store.put(key, { startedAt, tags, body, ttlSeconds: ttlSeconds(data, ctx) }, token);
@@ -230,10 +235,8 @@ export default class PageCacheHandler {
       return;
     }
     if (outcome !== 'stored') return;
-    const cacheControl = 'cacheControl' in ctx ? ctx.cacheControl : undefined;
     const stored: CacheHandlerValue = { lastModified: startedAt, value: data, cacheControl };
     memory.set(key, { data: stored, tags, size: body.length, generation: generation ?? '', epoch: null, checkedAt: startedAt });
-    if (PAGE_KINDS.has(data.kind)) this.observer.wrote(key, data, cacheControl?.revalidate, startedAt);
   }
 
   async revalidateTag(tags: string | string[], durations?: { expire?: number }): Promise<void> {

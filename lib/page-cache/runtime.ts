@@ -18,6 +18,8 @@ export interface TagManifestEntry {
 
 export interface PageCacheRuntime {
   mode: PageCacheMode;
+  /** Next's build id: shared entries are scoped to it. */
+  buildId: string;
   /** Shared mode: the Redis store every server reads and writes. */
   store: SharedStore | null;
   /** The Map Next's own caches check entries against; local mode keeps it durable through the outbox. */

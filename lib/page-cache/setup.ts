@@ -32,7 +32,9 @@ export function readBuildId(distDir: string): string {
   return readFileSync(path.join(distDir, 'BUILD_ID'), 'utf8').trim();
 }
 
-export async function startPageCache(options: { distDir: string; mode?: PageCacheMode | 'auto' }): Promise<PageCacheHandle> {
+export type PageCacheSetting = PageCacheMode | 'auto';
+
+export async function startPageCache(options: { distDir: string; mode?: PageCacheSetting }): Promise<PageCacheHandle> {
   const wanted = options.mode ?? config.PAGE_CACHE;
   const buildId = readBuildId(options.distDir);
   let store: SharedStore | null = null;
@@ -63,6 +65,7 @@ export async function startPageCache(options: { distDir: string; mode?: PageCach
   let resyncing: Promise<void> | null = null;
   const runtime: PageCacheRuntime = {
     mode: store ? 'shared' : 'local',
+    buildId,
     store,
     tagsManifest,
     resyncing: store !== null,
@@ -76,9 +79,8 @@ export async function startPageCache(options: { distDir: string; mode?: PageCach
           return at;
         };
         try {
-          // Without skipping locked rows: another server applying them right now must finish
-          // first, or this one would serve from Redis before they reach it.
-          while (!failed && (await sweepUnapplied(0, SWEEP_BATCH, apply, { wait: true })) === SWEEP_BATCH);
+          // Every unapplied row, however young: this server serves nothing from the cache until done.
+          while (!failed && (await sweepUnapplied(0, SWEEP_BATCH, apply)) === SWEEP_BATCH);
           if (runtime.mode === 'shared') runtime.resyncing = failed || !(store?.isReady ?? false);
         } catch (error) {
           console.warn(`[cache] could not apply the pending invalidations (${describeError(error)}); retrying`);

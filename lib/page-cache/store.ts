@@ -212,6 +212,11 @@ export class SharedStore {
     await this.script(RELEASE, [this.keys.lock(key)], [token]);
   }
 
+  /** Round trip to Redis, for health checks. */
+  async ping(): Promise<void> {
+    await this.connection.run((client) => client.ping());
+  }
+
   close(): Promise<void> {
     return this.connection.close();
   }

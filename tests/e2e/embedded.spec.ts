@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from './support/fixtures';
 import { freePort, startProcess, waitForHttp } from './support/server';
+import { get, postComment, SITE_ADMIN_TOKEN } from './support/site';
 
 const distDir = '.next-e2e-embedded';
 
@@ -17,7 +18,7 @@ test.describe('npm start without DATABASE_URL', () => {
     const port = await freePort();
     // What a fresh clone has: no DATABASE_URL, no NODE_ENV.
     const { DATABASE_URL: _database, NODE_ENV: _mode, ...inherited } = process.env;
-    const env = { ...inherited, PORT: String(port), FRESHPRESS_DATA_DIR: dataDir, FRESHPRESS_DIST_DIR: distDir };
+    const env = { ...inherited, PORT: String(port), FRESHPRESS_DATA_DIR: dataDir, FRESHPRESS_DIST_DIR: distDir, WEB_CONCURRENCY: '2', ADMIN_TOKEN: SITE_ADMIN_TOKEN };
     const url = `http://127.0.0.1:${port}`;
     try {
       const first = startProcess('npm', ['start'], env);
@@ -28,6 +29,23 @@ test.describe('npm start without DATABASE_URL', () => {
         const home = await request.get(`${url}/`);
         expect(home.status()).toBe(200);
         expect((await home.text()).match(/<article class="post-summary"/g)).toHaveLength(10);
+
+        // Two server processes on the one embedded database: a burst of comments through both,
+        // each stored once and shown at once.
+        expect(first.output()).toContain('starting 2 server processes');
+        const created = await fetch(`${url}/api/admin/posts`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${SITE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ slug: 'two-processes', title: 'Two processes', body: 'One database.', status: 'published' }),
+        });
+        expect(created.status).toBe(201);
+        const { post } = (await created.json()) as { post: { id: number } };
+        const started = performance.now();
+        const answers = await Promise.all(Array.from({ length: 100 }, async (_, i) => (await postComment(url, post.id, `embedded burst ${i}.`)).status));
+        console.log(`100 concurrent comments through 2 processes on the embedded database: ${Math.round(performance.now() - started)} ms`);
+        expect(answers.filter((status) => status === 201)).toHaveLength(100);
+        const page = await get(url, '/posts/two-processes');
+        for (let i = 0; i < 100; i++) expect(page.html).toContain(`embedded burst ${i}.`);
       } finally {
         await first.stop();
       }
@@ -36,7 +54,8 @@ test.describe('npm start without DATABASE_URL', () => {
       try {
         await waitForHttp(`${url}/api/health`, second.child, second.output, 120_000);
         expect(second.output()).toContain('The build is current; not rebuilding.');
-        expect(second.output()).toMatch(/Database holds 200 posts; not seeding/);
+        // The 200 seeded posts and the one written above.
+        expect(second.output()).toMatch(/Database holds 201 posts; not seeding/);
         expect((await request.get(`${url}/tags/caching`)).status()).toBe(200);
       } finally {
         await second.stop();

@@ -1,101 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { cp, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { startPrivateRedis } from '../support/redis';
+import { expect, test } from './support/fixtures';
 import postgres from 'postgres';
-import { runtimeFiles } from '../../scripts/runtime-files';
-import { dropDatabase, freshSeededDatabase } from '../support/databases';
-import { deleteStatsKeys, startPrivateRedis, testRedisUrl } from '../support/redis';
-import { expect, generatedAtOf, test, type PostRef } from './support/fixtures';
-import { freePort, startProcess, waitForHttp, type RunningProcess } from './support/server';
+import { freePort } from './support/server';
+import { comment, get, OwnSite, postComment, SITE_ADMIN_TOKEN } from './support/site';
 
 /*
- * The page cache shared by every server: production servers of this file's own, on a database of
- * their own (a copy of the seeded template the build was made from) and a Redis prefix of their
- * own, so nothing here disturbs the other suites and nothing of theirs reaches these servers.
+ * The page cache shared by every server: production servers of this file's own site (its own
+ * database and Redis prefix), started, killed and restarted by the tests.
  */
 
-const ADMIN_TOKEN = 'shared-cache-admin-token-0123456789';
-const prefix = `fptest_shared_${randomUUID().slice(0, 8)}`;
-let database: { name: string; url: string };
-let sql: postgres.Sql;
-const extraDistDirs: string[] = [];
+const site = new OwnSite();
+test.beforeAll(async () => site.open('shared_cache'));
+test.afterAll(async () => site.close());
 
-test.beforeAll(async () => {
-  database = await freshSeededDatabase('shared_cache');
-  sql = postgres(database.url, { max: 2, onnotice: () => {} });
-});
-
-test.afterAll(async () => {
-  await sql.end({ timeout: 5 });
-  await dropDatabase(database.name);
-  await deleteStatsKeys(prefix);
-  for (const dir of extraDistDirs) await rm(path.join(process.cwd(), dir), { recursive: true, force: true });
-});
-
-interface Server extends RunningProcess {
-  base: string;
-  port: number;
-}
-
-async function startServer(extra: Record<string, string> = {}, port?: number): Promise<Server> {
-  const chosen = port ?? (await freePort());
-  const server = startProcess(process.execPath, [runtimeFiles.server], {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: database.url,
-    PORT: String(chosen),
-    ADMIN_TOKEN,
-    STATS_PREFIX: prefix,
-    REDIS_URL: testRedisUrl,
-    ...extra,
-  });
-  await waitForHttp(`http://127.0.0.1:${chosen}/api/health`, server.child, server.output, 60_000);
-  return { ...server, base: `http://127.0.0.1:${chosen}`, port: chosen };
-}
-
-/** A copy of the build in a folder of its own: a second deploy of it, or Next's file cache for one server alone. */
-async function copyOfBuild(name: string, buildId?: string): Promise<string> {
-  const dir = `.next-e2e-${name}`;
-  extraDistDirs.push(dir);
-  await rm(path.join(process.cwd(), dir), { recursive: true, force: true });
-  await cp(path.join(process.cwd(), '.next'), path.join(process.cwd(), dir), {
-    recursive: true,
-    filter: (source) => !source.includes(`${path.sep}cache${path.sep}turbopack`),
-  });
-  if (buildId) await writeFile(path.join(process.cwd(), dir, 'BUILD_ID'), buildId);
-  return dir;
-}
-
-interface Page {
-  status: number;
-  html: string;
-  marker: string | null;
-  cache: string | null;
-}
-
-async function get(base: string, pagePath: string): Promise<Page> {
-  const response = await fetch(`${base}${pagePath}`, { redirect: 'manual' });
-  const html = await response.text();
-  return { status: response.status, html, marker: generatedAtOf(html), cache: response.headers.get('x-nextjs-cache') };
-}
-
-async function comment(base: string, postId: number, body: string): Promise<void> {
-  const response = await fetch(`${base}/api/admin/comments`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ postId, authorName: 'Reader', authorEmail: 'reader@example.com', body }),
-  });
-  expect(response.status, await response.clone().text()).toBe(201);
-}
-
-async function publishedNewestFirst(): Promise<PostRef[]> {
-  return sql<PostRef[]>`select id, slug, title from posts where status = 'published' order by published_at desc, id desc`;
-}
-
-async function publishedComments(postId: number): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from comments where post_id = ${postId} and status = 'published'`;
-  return row?.n ?? 0;
-}
+const startServer = (extra: Record<string, string> = {}, port?: number) => site.start(extra, port);
+const publishedNewestFirst = () => site.publishedNewestFirst();
+const publishedComments = (postId: number) => site.publishedComments(postId);
 
 /** The comment count the homepage shows for a post. */
 function listedCount(html: string, slug: string): number | null {
@@ -183,13 +104,13 @@ test('a render that began before an invalidation is not stored as fresh', async 
     const patch = (base: string, title: string) =>
       fetch(`${base}/api/admin/posts/${post.id}`, {
         method: 'PATCH',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${SITE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ title }),
       });
     expect((await patch(b.base, 'Before the race')).status).toBe(200);
 
     // Hold the page's render after it has read the post and before it reads the comments.
-    const locker = postgres(database.url, { max: 1, onnotice: () => {} });
+    const locker = postgres(site.database.url, { max: 1, onnotice: () => {} });
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const lock = locker.begin(async (tx) => {
@@ -199,8 +120,8 @@ test('a render that began before an invalidation is not stored as fresh', async 
     const slowRender = get(a.base, `/posts/${post.slug}`);
     await expect
       .poll(async () => {
-        const [row] = await sql<{ n: number }[]>`
-          select count(*)::int as n from pg_stat_activity where datname = ${database.name} and wait_event_type = 'Lock'`;
+        const [row] = await site.sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity where datname = ${site.database.name} and wait_event_type = 'Lock'`;
         return row?.n ?? 0;
       }, { message: 'the render waits for the comments table' })
       .toBeGreaterThan(0);
@@ -242,7 +163,7 @@ test('killed with -9 after an acknowledged write and before any read, a restarte
 
 test('killed with -9 after an acknowledged write and before any read, a restarted server serves the change (no Redis: Next’s file cache)', async () => {
   const port = await freePort();
-  const distDir = await copyOfBuild('local-kill');
+  const distDir = await site.copyOfBuild('local-kill');
   const env = { PAGE_CACHE: 'local', FRESHPRESS_DIST_DIR: distDir };
   const posts = await publishedNewestFirst();
   const post = posts[4]!;
@@ -264,7 +185,7 @@ test('killed with -9 after an acknowledged write and before any read, a restarte
 for (const mode of ['shared', 'local'] as const) {
   test(`a crash between a write's commit and its invalidation heals when the server starts again (${mode} cache)`, async () => {
     const port = await freePort();
-    const env: Record<string, string> = mode === 'local' ? { PAGE_CACHE: 'local', FRESHPRESS_DIST_DIR: await copyOfBuild('local-crash') } : {};
+    const env: Record<string, string> = mode === 'local' ? { PAGE_CACHE: 'local', FRESHPRESS_DIST_DIR: await site.copyOfBuild('local-crash') } : {};
     const posts = await publishedNewestFirst();
     const post = posts[mode === 'local' ? 6 : 5]!;
     let server = await startServer({ ...env, FRESHPRESS_FAULT: 'crash-after-commit' }, port);
@@ -272,24 +193,20 @@ for (const mode of ['shared', 'local'] as const) {
       await get(server.base, `/posts/${post.slug}`);
       expect((await get(server.base, `/posts/${post.slug}`)).cache).toBe('HIT');
       const body = `committed, then the server died ${randomUUID()}`;
-      const answer = await fetch(`${server.base}/api/admin/comments`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ postId: post.id, authorName: 'Reader', authorEmail: 'reader@example.com', body }),
-      }).then(
+      const answer = await postComment(server.base, post.id, body).then(
         () => 'answered',
         () => 'connection lost',
       );
       expect(answer).toBe('connection lost');
       await new Promise<void>((resolve) => (server.child.exitCode !== null || server.child.signalCode !== null ? resolve() : server.child.once('exit', () => resolve())));
-      const [row] = await sql<{ applied: boolean }[]>`
+      const [row] = await site.sql<{ applied: boolean }[]>`
         select applied_at is not null as applied from invalidations order by id desc limit 1`;
       expect(row?.applied, 'the invalidation was recorded with the comment and never applied').toBe(false);
-      expect(await sql`select 1 from comments where body = ${body}`).toHaveLength(1);
+      expect(await site.sql`select 1 from comments where body = ${body}`).toHaveLength(1);
 
       server = await startServer(env, port);
       expect((await get(server.base, `/posts/${post.slug}`)).html).toContain(body);
-      const [after] = await sql<{ applied: boolean }[]>`select applied_at is not null as applied from invalidations order by id desc limit 1`;
+      const [after] = await site.sql<{ applied: boolean }[]>`select applied_at is not null as applied from invalidations order by id desc limit 1`;
       expect(after?.applied).toBe(true);
     } finally {
       await server.stop();
@@ -298,7 +215,7 @@ for (const mode of ['shared', 'local'] as const) {
 }
 
 test('an entry rendered by another build is never served', async () => {
-  const otherBuild = await copyOfBuild('other-build', `other-${randomUUID().slice(0, 8)}`);
+  const otherBuild = await site.copyOfBuild('other-build', `other-${randomUUID().slice(0, 8)}`);
   const [a, other] = await Promise.all([startServer(), startServer({ FRESHPRESS_DIST_DIR: otherBuild })]);
   try {
     const posts = await publishedNewestFirst();

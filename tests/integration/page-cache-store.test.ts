@@ -76,15 +76,14 @@ describe('the shared page cache store', () => {
     const { now: startedAt } = await store.check([], null);
     const token = await store.lock('/posts/a', 10_000);
     assert.ok(token);
-    await store.invalidate(['post:1'], null);
+    const invalidatedAt = await store.invalidate(['post:1'], null);
     assert.equal(await store.put('/posts/a', { ...page('raced'), startedAt }, token), 'raced');
     assert.equal(await store.read('/posts/a'), null);
     assert.equal(await store.isLocked('/posts/a'), false);
 
-    const { now: later } = await store.check([], null);
-    assert.equal(await store.put('/posts/a', { ...page('fresh'), startedAt: later + 1 }, null), 'stored');
-    // A slower render that began earlier must not replace what a later one stored.
-    assert.equal(await store.put('/posts/a', { ...page('older'), startedAt: later }, null), 'older');
+    assert.equal(await store.put('/posts/a', { ...page('fresh'), startedAt: invalidatedAt + 5 }, null), 'stored');
+    // A slower render that began earlier (after the invalidation too) must not replace what a later one stored.
+    assert.equal(await store.put('/posts/a', { ...page('older'), startedAt: invalidatedAt + 2 }, null), 'older');
     assert.deepEqual(deserializeValue((await store.read('/posts/a'))!.body), { marker: 'fresh' });
   });
 

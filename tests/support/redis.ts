@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
 import { freePort } from '../../scripts/free-port';
+import { daemon } from './daemon';
 
 /*
  * Test-side Redis helpers. Cleaning up and running private servers are test chores, not part of
@@ -42,35 +42,15 @@ export interface PrivateRedis {
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'freshpress-redis-'));
-  let child: ChildProcess | null = null;
-  const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) resolve();
-      };
-      child?.stdout?.on('data', onData);
-      child?.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-    });
-  };
-  const stop = async () => {
-    const running = child;
-    child = null;
-    if (!running || running.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      running.once('exit', () => resolve());
-      running.kill('SIGKILL');
-    });
-  };
+  const server = daemon(
+    'redis-server',
+    () => ['redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]],
+    'Ready to accept connections',
+    'SIGKILL',
+  );
+  const { start, stop } = server;
   await start();
-  const signal = (name: NodeJS.Signals) => {
-    const running = child as ChildProcess | null;
-    running?.kill(name);
-  };
+  const signal = (name: NodeJS.Signals) => server.child?.kill(name);
   const url = `redis://127.0.0.1:${port}`;
   const snapshot = async () => {
     const client = createClient({ url, RESP: 2 });

@@ -1,7 +1,10 @@
-// For load balancers and scripts waiting for a server to come up. Dynamic, so it is never a page
-// cache hit and never shows in the statistics.
+import { describeHealth } from '@/lib/health';
+
+// For load balancers, process managers and scripts waiting for a server to come up. Dynamic, so it
+// is never a page cache hit and never shows in the statistics.
 export const dynamic = 'force-dynamic';
 
-export function GET() {
-  return Response.json({ status: 'ok' }, { headers: { 'Cache-Control': 'no-store' } });
+export async function GET() {
+  const health = await describeHealth();
+  return Response.json(health, { status: health.status === 'ok' ? 200 : 503, headers: { 'Cache-Control': 'no-store' } });
 }

@@ -47,7 +47,7 @@ export default async function globalSetup(_config: FullConfig) {
   await rm(path.join(root, manualDist), { recursive: true, force: true });
   await cp(path.join(root, '.next'), path.join(root, manualDist), {
     recursive: true,
-    filter: (source) => !source.includes(`${path.sep}cache${path.sep}turbopack`),
+    filter: (source) => !source.includes(`${path.sep}cache${path.sep}turbopack`) && !source.endsWith(`${path.sep}standalone`),
   });
 
   const [port, manualPort] = [await freePort(), await freePort()];
