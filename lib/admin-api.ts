@@ -34,10 +34,6 @@ export async function readJson<T>(request: Request, schema: z.ZodType<T>): Promi
   return { data: parsed.data };
 }
 
-export function parseId(raw: string): number | null {
-  return /^[1-9]\d{0,9}$/.test(raw) && Number(raw) <= 2_147_483_647 ? Number(raw) : null;
-}
-
 /** Maps known database refusals to a sentence; anything else is logged and reported as a 500. */
 export function writeFailed(error: unknown, what: string): Response {
   if ((error as { code?: string } | null)?.code === '23505') return json({ error: 'Another post already uses that slug.' }, 409);

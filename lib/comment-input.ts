@@ -3,22 +3,30 @@ import { z } from 'zod';
 /** Limits shared by the form (maxLength attributes) and the server (which never trusts the form). */
 export const COMMENT_LIMITS = { name: 80, email: 254, body: 5000 } as const;
 
+// Invisible characters that only disguise text: C0 controls but tab and line breaks, DEL, and the
+// bidirectional marks and overrides that make a name read backwards.
+const DISGUISING = /[\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/** Text a visitor typed: a NUL is refused (PostgreSQL cannot store it), other disguises removed. */
+const typedText = (what: string) =>
+  z
+    .string()
+    .refine((value) => !value.includes('\u0000'), `${what} contains a NUL character, which cannot be stored: please remove it.`)
+    .transform((value) => value.replace(DISGUISING, '').trim());
+
 export const CommentInput = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, 'Please give a name (any name you like).')
-    .max(COMMENT_LIMITS.name, `A name can have at most ${COMMENT_LIMITS.name} characters.`),
-  email: z
-    .string()
-    .trim()
-    .max(COMMENT_LIMITS.email, `An e-mail address can have at most ${COMMENT_LIMITS.email} characters.`)
-    .pipe(z.email('That e-mail address looks wrong.')),
-  body: z
-    .string()
-    .trim()
-    .min(2, 'Please write a comment.')
-    .max(COMMENT_LIMITS.body, `A comment can have at most ${COMMENT_LIMITS.body} characters.`),
+  name: typedText('The name').pipe(
+    z.string().min(1, 'Please give a name (any name you like).').max(COMMENT_LIMITS.name, `A name can have at most ${COMMENT_LIMITS.name} characters.`),
+  ),
+  email: typedText('The e-mail address').pipe(
+    z
+      .string()
+      .max(COMMENT_LIMITS.email, `An e-mail address can have at most ${COMMENT_LIMITS.email} characters.`)
+      .pipe(z.email('That e-mail address looks wrong.')),
+  ),
+  body: typedText('The comment').pipe(
+    z.string().min(2, 'Please write a comment.').max(COMMENT_LIMITS.body, `A comment can have at most ${COMMENT_LIMITS.body} characters.`),
+  ),
 });
 
 export type CommentField = keyof z.infer<typeof CommentInput>;

@@ -178,8 +178,10 @@ export function getPrerenderedTags(): Promise<string[]> {
 }
 
 /** Uncached: the statistics link posts by id, and only an operator follows those links. */
-export async function getPostSlugById(id: number): Promise<string | null> {
-  return (await getPostState(id))?.slug ?? null;
+/** The slug of a published post; a draft's is not public. */
+export async function getPublishedPostSlugById(id: number): Promise<string | null> {
+  const state = await getPostState(id);
+  return state?.status === 'published' ? state.slug : null;
 }
 
 /** The benchmark's baseline: the same list with every query run again, as an app without a cache would. */

@@ -25,6 +25,8 @@ export interface Health {
   redis: (Probe & { used: true }) | { used: false };
   cache: { mode: 'shared' | 'local' | 'none'; buildId: string | null; catchingUp: boolean };
   processes: { count: number; index: number; pid: number };
+  /** This process's memory, in MB: resident, and the JavaScript heap in use. */
+  memory: { rssMb: number; heapUsedMb: number };
   /** Invalidations committed but not yet applied to the cache (null when the database cannot say). */
   invalidationBacklog: number | null;
 }
@@ -62,6 +64,7 @@ export async function describeHealth(): Promise<Health> {
     redis: redis ? { used: true, ok: redis.ok, ms: redis.ms, ...(redis.error && { error: redis.error }) } : { used: false },
     cache: { mode: runtime?.mode ?? 'none', buildId: runtime?.buildId ?? null, catchingUp: runtime?.resyncing ?? false },
     processes: { count: config.FRESHPRESS_PROCESSES, index: config.FRESHPRESS_PROCESS_INDEX, pid: process.pid },
+    memory: (({ rss, heapUsed }) => ({ rssMb: Math.round(rss / 1048576), heapUsedMb: Math.round(heapUsed / 1048576) }))(process.memoryUsage()),
     invalidationBacklog: backlog.ok ? (backlog.value ?? null) : null,
   };
 }

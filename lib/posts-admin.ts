@@ -2,6 +2,7 @@ import 'server-only';
 import { z } from 'zod';
 import { insertPost, updatePost, type PostState } from '@/db/queries';
 import { tagsForPostChange } from './cache-tags';
+import { MAX_SLUG_LENGTH, MAX_TAG_LENGTH, NAME_PATTERN } from './route-params';
 import { writeContent, type ContentChange, type WriteContext } from './invalidate';
 
 /*
@@ -9,15 +10,14 @@ import { writeContent, type ContentChange, type WriteContext } from './invalidat
  * invalidation commit together and the invalidation is applied after (lib/invalidate.ts).
  */
 
-const slugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const tagNames = z
-  .array(z.string().trim().toLowerCase().regex(slugPattern, 'Tag names use a-z, 0-9 and single hyphens.').max(40))
+  .array(z.string().trim().toLowerCase().regex(NAME_PATTERN, 'Tag names use a-z, 0-9 and single hyphens.').max(MAX_TAG_LENGTH))
   .max(12, 'At most 12 tags per post.')
   .transform((names) => [...new Set(names)].sort());
 
 export const PostChangeInput = z
   .object({
-    slug: z.string().trim().regex(slugPattern, 'A slug uses a-z, 0-9 and single hyphens.').max(100),
+    slug: z.string().trim().regex(NAME_PATTERN, 'A slug uses a-z, 0-9 and single hyphens.').max(MAX_SLUG_LENGTH),
     title: z.string().trim().min(1, 'A post needs a title.').max(200),
     body: z.string().min(1, 'A post needs a body.').max(200_000),
     status: z.enum(['draft', 'published']),

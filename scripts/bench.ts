@@ -380,6 +380,8 @@ async function main() {
       dashboardTimes[range] = { apiServerMs: median(server.slice(2)), pageMs: Math.round(median(page.slice(2)) * 10) / 10 };
     }
     const finalRss = rssMb(statsOn.child.pid);
+    // What of it is live JavaScript heap (the rest: heap not returned to the system, buffers, code).
+    const finalHeap = ((await (await fetch(`${statsOn.url}/api/health`)).json()) as { memory: { heapUsedMb: number } }).memory.heapUsedMb;
 
     const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 100) / 100);
     const targets = [
@@ -435,6 +437,7 @@ async function main() {
       dashboard: dashboardTimes,
       statsPages: STATS_PAGES,
       finalRssMb: finalRss,
+      finalHeapUsedMb: finalHeap,
       targets,
       seconds: Math.round((Date.now() - started) / 1000),
     };
@@ -482,6 +485,8 @@ type Results = {
   };
   dashboard: Record<string, { apiServerMs: number; pageMs: number }>;
   statsPages: number;
+  finalRssMb: number | null;
+  finalHeapUsedMb: number;
   targets: { name: string; value: number | null; pass: boolean }[];
   settings: { rounds: number; durationSeconds: number; connections: number };
 };
@@ -507,6 +512,8 @@ function renderMarkdown(r: Results): string {
     `Dashboard with 90 days × ${r.statsPages} pages: ${Object.entries(r.dashboard)
       .map(([range, t]) => `${range}: report ${t.apiServerMs} ms server time, /stats page ${t.pageMs} ms`)
       .join('; ')}.`,
+    '',
+    `Server memory after the run (stats on): RSS ${r.finalRssMb ?? '–'} MB, JavaScript heap in use ${r.finalHeapUsedMb} MB.`,
     '',
     '| target | measured | result |',
     '|---|---:|---|',

@@ -22,6 +22,17 @@ import { planProcesses, runPrimary } from './cluster';
 
 const OUTCOMES: Record<string, RequestOutcome> = { HIT: 'hit', STALE: 'stale', MISS: 'miss' };
 
+function decodablePath(url: string | undefined): boolean {
+  const path = (url ?? '/').split('?')[0] ?? '/';
+  if (!path.includes('%')) return true;
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Next runs on the configuration the build recorded, as its own standalone server.js does: in the
  * standalone folder there is no next.config.ts (nor the TypeScript to load it), and in the source
@@ -59,6 +70,12 @@ export async function startServer(options: { port: number; hostname?: string; di
   };
 
   const server = createServer((req, res) => {
+    // Next answers a path with a broken percent-escape (/tags/%E0%A4%A) with a 500 of its own.
+    if (!decodablePath(req.url)) {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      res.end('Bad request: the address has a malformed percent-escape.\n');
+      return;
+    }
     if (recorder && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
     void handle(req, res);
   });

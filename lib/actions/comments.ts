@@ -2,9 +2,12 @@
 
 import { z } from 'zod';
 import { submitComment } from '@/lib/comments';
+import { MAX_ID } from '@/lib/route-params';
 import { CommentInput, HONEYPOT_FIELD, readCommentForm, type CommentState } from '@/lib/comment-input';
 
 export async function postComment(postId: number, _previous: CommentState, form: FormData): Promise<CommentState> {
+  // An action is a public endpoint: a forged call can send anything in place of the form.
+  if (!(form instanceof FormData)) return { status: 'failed', message: 'That request did not come from the comment form.', values: { name: '', email: '', body: '' } };
   const values = readCommentForm(form);
   const keep = { name: values.name, email: values.email };
 
@@ -21,7 +24,7 @@ export async function postComment(postId: number, _previous: CommentState, form:
   const parsed = CommentInput.safeParse(values);
   if (!parsed.success) return { status: 'invalid', errors: z.flattenError(parsed.error).fieldErrors, values };
 
-  if (!Number.isSafeInteger(postId) || postId <= 0) {
+  if (!Number.isSafeInteger(postId) || postId <= 0 || postId > MAX_ID) {
     return { status: 'failed', message: 'This post does not take comments.', values };
   }
 

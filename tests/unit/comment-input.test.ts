@@ -27,6 +27,17 @@ test('every field has a clear error when empty, too long or malformed', () => {
   }
 });
 
+test('a NUL is refused with a message beside its field; bidi overrides and control characters are removed', () => {
+  const nul = CommentInput.safeParse({ ...valid, body: 'before\u0000after' });
+  assert.equal(nul.success, false);
+  assert.match(nul.error?.issues.find((i) => i.path[0] === 'body')?.message ?? '', /NUL character/);
+  const disguised = CommentInput.parse({ ...valid, name: '\u202Eada\u202C\u0007', body: 'line one\nline\u001B two\b\t!' });
+  assert.equal(disguised.name, 'ada');
+  assert.equal(disguised.body, 'line one\nline two\t!');
+  // A name of nothing but disguises is no name.
+  assert.equal(CommentInput.safeParse({ ...valid, name: '\u202E\u2066' }).success, false);
+});
+
 test('the feed escapes titles and excerpts', () => {
   const xml = renderRss({ title: 'A & B', description: '<d>', siteUrl: 'https://blog.test' }, [
     { id: 1, slug: 's', title: '<script>x</script>', excerpt: 'a & b', publishedAt: '2026-01-01T00:00:00.000Z', tags: ['t'] },

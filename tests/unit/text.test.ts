@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { parseCommentText } from '@/lib/comment-text';
 import { excerptFromMarkdown } from '@/lib/excerpt';
 import { renderMarkdown } from '@/lib/markdown';
-import { parsePageNumber } from '@/lib/page-number';
+import { parseId, parsePageNumber, parseSlug, parseTag } from '@/lib/route-params';
 
 describe('comment text', () => {
   test('blank lines split paragraphs and single newlines split lines', () => {
@@ -75,4 +75,14 @@ describe('page numbers', () => {
     assert.equal(parsePageNumber('120'), 120);
     for (const bad of ['0', '02', '-1', '1e3', 'abc', '', '2.5', '9999999']) assert.equal(parsePageNumber(bad), null, bad);
   });
+});
+
+test('route parameters that cannot name content are refused before any query', () => {
+  assert.equal(parseId('2147483647'), 2147483647);
+  for (const bad of ['2147483648', '0', '-1', '01', '1e3', '', '9'.repeat(20)]) assert.equal(parseId(bad), null, bad);
+  assert.equal(parseSlug('back-pressure-in-practice'), 'back-pressure-in-practice');
+  for (const bad of ['%00', 'a\u0000b', 'A', 'a--b', '-a', 'a'.repeat(101), '../etc', 'caf%C3%A9']) assert.equal(parseSlug(bad), null, bad);
+  assert.equal(parseTag('caching'), 'caching');
+  assert.equal(parseTag('ca%63hing'), 'caching');
+  for (const bad of ['%25', '%E0%A4%A', '%00', 'a%2Fb', 'x'.repeat(5000), 'Caching']) assert.equal(parseTag(bad), null, bad);
 });

@@ -3,7 +3,7 @@ import { notFound } from 'next/navigation';
 import { Pagination } from '@/components/Pagination';
 import { PostList } from '@/components/PostList';
 import { getLatestPosts } from '@/lib/content';
-import { parsePageNumber } from '@/lib/page-number';
+import { parsePageNumber } from '@/lib/route-params';
 
 export const revalidate = 604800;
 

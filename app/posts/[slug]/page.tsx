@@ -5,6 +5,7 @@ import { CommentForm } from '@/components/CommentForm';
 import { CommentList } from '@/components/CommentList';
 import { postComment } from '@/lib/actions/comments';
 import { getComments, getPost, getPrerenderedSlugs } from '@/lib/content';
+import { parseSlug } from '@/lib/route-params';
 
 export const revalidate = 604800;
 
@@ -16,7 +17,8 @@ export async function generateStaticParams() {
 type Props = { params: Promise<{ slug: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const post = await getPost((await params).slug);
+  const slug = parseSlug((await params).slug);
+  const post = slug === null ? null : await getPost(slug);
   if (!post) return { title: 'Post not found' };
   return {
     title: post.title,
@@ -27,7 +29,8 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 }
 
 export default async function PostPage({ params }: Props) {
-  const post = await getPost((await params).slug);
+  const slug = parseSlug((await params).slug);
+  const post = slug === null ? null : await getPost(slug);
   if (!post) notFound();
   const comments = await getComments(post.id);
   return (

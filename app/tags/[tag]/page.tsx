@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { TagPage } from '@/components/TagPage';
 import { getPrerenderedTags, getTaggedPosts } from '@/lib/content';
+import { parseTag } from '@/lib/route-params';
 
 export const revalidate = 604800;
 
@@ -12,12 +13,14 @@ export async function generateStaticParams() {
 type Props = { params: Promise<{ tag: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const name = decodeURIComponent((await params).tag);
-  return { title: `#${name}`, alternates: { canonical: `/tags/${encodeURIComponent(name)}` } };
+  const name = parseTag((await params).tag);
+  if (name === null) return { title: 'Tag not found' };
+  return { title: `#${name}`, alternates: { canonical: `/tags/${name}` } };
 }
 
 export default async function TagFirstPage({ params }: Props) {
-  const name = decodeURIComponent((await params).tag);
+  const name = parseTag((await params).tag);
+  if (name === null) notFound();
   const list = await getTaggedPosts(name, 1);
   if (!list) notFound();
   return <TagPage name={name} list={list} />;

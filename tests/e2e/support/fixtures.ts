@@ -49,6 +49,11 @@ export class Blog {
       from posts p where p.status = 'published' order by p.published_at desc, p.id desc`;
   }
 
+  async firstDraft(): Promise<{ id: number; slug: string } | undefined> {
+    const [row] = await this.sql<{ id: number; slug: string }[]>`select id, slug from posts where status = 'draft' order by id limit 1`;
+    return row;
+  }
+
   async commenterEmails(): Promise<string[]> {
     const rows = await this.sql<{ author_email: string }[]>`select distinct author_email from comments`;
     return rows.map((row) => row.author_email);

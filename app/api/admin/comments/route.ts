@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { json, readJson, refuseUnlessAdmin, writeFailed } from '@/lib/admin-api';
 import { CommentInput } from '@/lib/comment-input';
 import { submitComment } from '@/lib/comments';
+import { MAX_ID } from '@/lib/route-params';
 
 // Imports (and the benchmark's comment storm) add comments through the same writer as the form.
 const NewComment = z
   .object({
-    postId: z.number().int().positive(),
+    postId: z.number().int().positive().max(MAX_ID, 'No published post has that id.'),
     authorName: CommentInput.shape.name,
     authorEmail: CommentInput.shape.email,
     body: CommentInput.shape.body,

@@ -1,13 +1,19 @@
+import { cookies } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
-import { getPostSlugById } from '@/lib/content';
+import { getPublishedPostSlugById } from '@/lib/content';
+import { parseId } from '@/lib/route-params';
+import { hasAccess, STATS_COOKIE } from '@/lib/stats/access';
 
 export const dynamic = 'force-dynamic';
 
-// The invalidation log knows posts by id; this sends the operator to the post's page.
-export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
-  const id = Number((await params).id);
-  if (!Number.isSafeInteger(id) || id <= 0) notFound();
-  const slug = await getPostSlugById(id);
+// The invalidation log knows posts by id; this sends the operator to the post's page. Only
+// published posts have one, and with STATS_PASSWORD set only an operator may ask: the log also
+// names drafts, whose slugs are not public.
+export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
+  if (!hasAccess((await cookies()).get(STATS_COOKIE)?.value, request.headers.get('authorization'))) notFound();
+  const id = parseId((await params).id);
+  if (id === null) notFound();
+  const slug = await getPublishedPostSlugById(id);
   if (!slug) notFound();
   redirect(`/posts/${slug}`);
 }

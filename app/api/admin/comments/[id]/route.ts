@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { json, parseId, readJson, refuseUnlessAdmin, writeFailed } from '@/lib/admin-api';
+import { json, readJson, refuseUnlessAdmin, writeFailed } from '@/lib/admin-api';
+import { parseId } from '@/lib/route-params';
 import { moderateComment, removeComment } from '@/lib/comments';
 
 const ModerationInput = z.object({ status: z.enum(['pending', 'published', 'spam']) }).strict();

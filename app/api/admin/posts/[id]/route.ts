@@ -1,4 +1,5 @@
-import { json, parseId, readJson, refuseUnlessAdmin, writeFailed } from '@/lib/admin-api';
+import { json, readJson, refuseUnlessAdmin, writeFailed } from '@/lib/admin-api';
+import { parseId } from '@/lib/route-params';
 import { changePost, PostChangeInput } from '@/lib/posts-admin';
 
 export async function PATCH(request: Request, { params }: { params: Promise<{ id: string }> }) {

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { TagPage } from '@/components/TagPage';
 import { getTaggedPosts } from '@/lib/content';
-import { parsePageNumber } from '@/lib/page-number';
+import { parsePageNumber, parseTag } from '@/lib/route-params';
 
 export const revalidate = 604800;
 
@@ -15,15 +15,16 @@ type Props = { params: Promise<{ tag: string; n: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { tag, n } = await params;
-  return { title: `#${decodeURIComponent(tag)}, page ${n}` };
+  const name = parseTag(tag);
+  return name ? { title: `#${name}, page ${n}` } : { title: 'Tag not found' };
 }
 
 export default async function TagOlderPage({ params }: Props) {
   const { tag, n } = await params;
-  const name = decodeURIComponent(tag);
+  const name = parseTag(tag);
   const page = parsePageNumber(n);
   // Page 1 is redirected to the tag page in next.config.ts before it gets here.
-  if (page === null || page === 1) notFound();
+  if (name === null || page === null || page === 1) notFound();
   const list = await getTaggedPosts(name, page);
   if (!list) notFound();
   return <TagPage name={name} list={list} />;
