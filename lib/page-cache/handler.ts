@@ -146,8 +146,8 @@ function logFailure(what: string, error: unknown): void {
 }
 
 /** The tags an entry is checked against: a page's own, or a data entry's plus the reading page's. */
-function tagsFor(ctx: GetContext, stored: readonly string[]): string[] {
-  if (ctx.kind !== 'FETCH') return [...stored];
+function tagsFor(ctx: GetContext, stored: readonly string[]): readonly string[] {
+  if (ctx.kind !== 'FETCH') return stored;
   return [...new Set([...stored, ...(ctx.tags ?? []), ...(ctx.softTags ?? [])])];
 }
 
@@ -284,7 +284,10 @@ export default class PageCacheHandler {
 
     const cached = memory.get(key);
     if (cached) {
-      const check = await store.check(tagsFor(ctx, cached.tags), cached.generation === generation ? cached.epoch : null);
+      // Nothing invalidated anywhere since the last look (the common case) costs one tiny call; only
+      // when the epoch moved are this entry's tags read.
+      let check = await store.check([], cached.generation === generation ? cached.epoch : null);
+      if (check.times !== null) check = await store.check(tagsFor(ctx, cached.tags), null);
       this.adoptGeneration(check);
       if (cached.generation === check.generation) {
         const stale = check.times ? invalidatedTags(tagsFor(ctx, cached.tags), check.times, cached.data.lastModified) : [];
