@@ -74,24 +74,25 @@ async function main(): Promise<void> {
     embedded = undefined;
   };
 
+  // Two servers started together from one folder (one site on two ports) must not migrate, seed
+  // or build at once: the second waits for the first, then finds everything done.
+  const release = await lockfile.lock(path.join(root, 'package.json'), {
+    lockfilePath: `${distDir}.build-lock`,
+    retries: { retries: 600, minTimeout: 500, maxTimeout: 1000 },
+  });
   try {
     log('Applying migrations…');
     await migrateDatabase(url);
     await seedIfEmpty(url, log);
   } catch (error) {
     console.error(`[freshpress] ${describeConnectionError(error, url) ?? String(error)}`);
+    await release();
     await stopEmbedded();
     process.exit(1);
   }
 
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url, NODE_ENV: 'production' };
   const identity = await buildIdentity(databaseIdentity);
-  // Two servers started together from one folder (one site on two ports) must not build into the
-  // same directory at once: the second waits for the first, then finds its build current.
-  const release = await lockfile.lock(path.join(root, 'package.json'), {
-    lockfilePath: `${distDir}.build-lock`,
-    retries: { retries: 600, minTimeout: 500, maxTimeout: 1000 },
-  });
   try {
     if (await buildIsCurrent(identity)) {
       log('The build is current; not rebuilding.');
@@ -104,7 +105,9 @@ async function main(): Promise<void> {
         await stopEmbedded();
         process.exit(code);
       }
-      await writeFile(stampFile, JSON.stringify({ identity, builtAt: new Date().toISOString() }));
+      // Taken again: `next build` adds the build directory's type paths to tsconfig.json, and a start
+      // that waited for this build must find it current.
+      await writeFile(stampFile, JSON.stringify({ identity: await buildIdentity(databaseIdentity), builtAt: new Date().toISOString() }));
     }
   } finally {
     await release().catch(() => undefined);

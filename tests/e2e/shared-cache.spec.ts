@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { startPrivateRedis } from '../support/redis';
 import { expect, test } from './support/fixtures';
 import postgres from 'postgres';
-import { freePort } from './support/server';
+import { freePort, startProcess, waitForHttp } from './support/server';
 import { comment, get, OwnSite, postComment, SITE_ADMIN_TOKEN } from './support/site';
 
 /*
@@ -276,5 +276,46 @@ test('with Redis hung or down, pages render from the database; when it is back, 
   } finally {
     await server.stop();
     await redis.stop();
+  }
+});
+
+test('two `npm start` on two ports, with one database, one Redis and one admin token, behave as one site', async () => {
+  test.setTimeout(300_000);
+  const distDir = site.ownDistDir('two-starts');
+  const { NODE_ENV: _mode, ...inherited } = process.env;
+  const [portA, portB] = [await freePort(), await freePort()];
+  const env = (port: number) => ({
+    ...inherited,
+    PORT: String(port),
+    DATABASE_URL: site.database.url,
+    ADMIN_TOKEN: SITE_ADMIN_TOKEN,
+    STATS_PREFIX: site.prefix,
+    FRESHPRESS_DIST_DIR: distDir,
+    WEB_CONCURRENCY: '1',
+  });
+  const a = startProcess('npm', ['start'], env(portA));
+  const b = startProcess('npm', ['start'], env(portB));
+  try {
+    await Promise.all([
+      waitForHttp(`http://127.0.0.1:${portA}/api/health`, a.child, a.output, 240_000),
+      waitForHttp(`http://127.0.0.1:${portB}/api/health`, b.child, b.output, 240_000),
+    ]);
+    // One built; the other waited for it and found the build current.
+    const outputs = [a.output(), b.output()];
+    expect(outputs.filter((output) => output.includes('Building the site'))).toHaveLength(1);
+    expect(outputs.filter((output) => output.includes('The build is current; not rebuilding.'))).toHaveLength(1);
+
+    const [baseA, baseB] = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
+    const posts = await publishedNewestFirst();
+    const target = `/posts/${posts[170]!.slug}`;
+    const first = await get(baseA, target);
+    const other = await get(baseB, target);
+    expect(other.cache).toBe('HIT');
+    expect(other.marker).toBe(first.marker);
+    const text = `one site, two starts ${randomUUID()}`;
+    await comment(baseB, posts[170]!.id, text);
+    expect((await get(baseA, target)).html).toContain(text);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
   }
 });

@@ -64,6 +64,13 @@ export class OwnSite {
     return { ...server, base: `http://127.0.0.1:${chosen}`, port: chosen };
   }
 
+  /** A build directory name of this site's own, removed at the end (for builds the test makes). */
+  ownDistDir(name: string): string {
+    const dir = `.next-e2e-${name}`;
+    this.distDirs.push(dir);
+    return dir;
+  }
+
   /** A copy of the build in a folder of its own: a second deploy of it, or Next's file cache for one server alone. */
   async copyOfBuild(name: string, buildId?: string): Promise<string> {
     const dir = `.next-e2e-${name}`;
