@@ -66,8 +66,6 @@ interface MemoryEntry {
   generation: string;
   /** The epoch at the last check that found the entry fresh; unchanged epoch, still fresh. */
   epoch: string | null;
-  /** Redis's clock at that check. */
-  checkedAt: number;
 }
 
 /** A byte-bounded LRU of decoded entries. */
@@ -236,7 +234,7 @@ export default class PageCacheHandler {
     }
     if (outcome !== 'stored') return;
     const stored: CacheHandlerValue = { lastModified: startedAt, value: data, cacheControl };
-    memory.set(key, { data: stored, tags, size: body.length, generation: generation ?? '', epoch: null, checkedAt: startedAt });
+    memory.set(key, { data: stored, tags, size: body.length, generation: generation ?? '', epoch: null });
   }
 
   async revalidateTag(tags: string | string[], durations?: { expire?: number }): Promise<void> {
@@ -286,14 +284,14 @@ export default class PageCacheHandler {
     if (cached) {
       // Nothing invalidated anywhere since the last look (the common case) costs one tiny call; only
       // when the epoch moved are this entry's tags read.
+      const tags = tagsFor(ctx, cached.tags);
       let check = await store.check([], cached.generation === generation ? cached.epoch : null);
-      if (check.times !== null) check = await store.check(tagsFor(ctx, cached.tags), null);
+      if (check.times !== null) check = await store.check(tags, null);
       this.adoptGeneration(check);
       if (cached.generation === check.generation) {
-        const stale = check.times ? invalidatedTags(tagsFor(ctx, cached.tags), check.times, cached.data.lastModified) : [];
+        const stale = check.times ? invalidatedTags(tags, check.times, cached.data.lastModified) : [];
         if (stale.length === 0) {
           cached.epoch = check.epoch;
-          cached.checkedAt = check.now;
           memory.touch(key, cached);
           return this.served(key, cached.data, check.now, isPage);
         }
@@ -339,7 +337,7 @@ export default class PageCacheHandler {
       // The first server to read a prerendered page copies it to Redis for all the others.
       await store.put(key, { startedAt: lastModified, tags, body, ttlSeconds: MAX_TTL_SECONDS }, null).catch(() => undefined);
     }
-    const entry: MemoryEntry = { data, tags: stored?.tags ?? seed!.tags, size: body.length, generation: check.generation, epoch: check.epoch, checkedAt: check.now };
+    const entry: MemoryEntry = { data, tags: stored?.tags ?? seed!.tags, size: body.length, generation: check.generation, epoch: check.epoch };
     memory.set(key, entry);
     return { check, entry };
   }

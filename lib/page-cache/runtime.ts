@@ -1,3 +1,4 @@
+import type { TagManifestEntry } from 'next/dist/server/lib/incremental-cache/tags-manifest.external';
 import type { SharedStore } from './store';
 
 /*
@@ -10,11 +11,8 @@ import type { SharedStore } from './store';
 
 export type PageCacheMode = 'shared' | 'local';
 
-/** Next's in-process tag manifest entry (next/dist/server/lib/incremental-cache/tags-manifest.external). */
-export interface TagManifestEntry {
-  stale?: number;
-  expired?: number;
-}
+/** Next's in-process tag manifest entry, as its own module types it. */
+export type { TagManifestEntry };
 
 export interface PageCacheRuntime {
   mode: PageCacheMode;
