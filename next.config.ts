@@ -5,6 +5,8 @@ import { runtimeFiles } from './scripts/runtime-files';
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
+  // The server compresses, after its security headers have read the page (scripts/serve.ts).
+  compress: false,
   distDir: config.FRESHPRESS_DIST_DIR,
   // <distDir>/standalone: a folder that runs on any Node host without the source tree
   // (completed by scripts/build.ts; README, "Deploying").

@@ -1,7 +1,16 @@
 'use client';
 
-import { useActionState, useEffect, useId, useMemo, useSyncExternalStore } from 'react';
-import { COMMENT_LIMITS, HONEYPOT_FIELD, type CommentField, type CommentState } from '@/lib/comment-input';
+import { Component, Fragment, useActionState, useEffect, useId, useMemo, useRef, useSyncExternalStore, type ReactNode } from 'react';
+import {
+  COMMENT_LIMITS,
+  FORM_ELAPSED_FIELD,
+  FORM_RENDERED_FIELD,
+  HONEYPOT_FIELD,
+  readCommentForm,
+  type CommentField,
+  type CommentState,
+  type CommentValues,
+} from '@/lib/comment-input';
 import { CommentBody } from './CommentBody';
 
 type HeldComment = { id: number | null; authorName: string; body: string; createdAt: string };
@@ -63,17 +72,75 @@ function useHeldComments(postId: number, publishedIds: readonly number[], latest
   }, [raw]);
 }
 
-export function CommentForm({
-  action,
-  postId,
-  publishedIds,
-}: {
+type CommentFormProps = {
   action: (previous: CommentState, form: FormData) => Promise<CommentState>;
   postId: number;
   publishedIds: readonly number[];
-}) {
-  const [state, formAction, pending] = useActionState(action, { status: 'idle' });
+  /** When the page was rendered (server clock): the form-fill time without JavaScript. */
+  renderedAt: number;
+};
+
+/**
+ * With JavaScript, a failed request (no connection, a body the server refuses, a crash) makes the
+ * action throw, and React would replace the page with an error. This boundary puts the form back
+ * instead, with what was being sent still in it and a message saying it was not saved.
+ */
+let failures = 0;
+
+class KeepTextOnFailure extends Component<
+  { children: (failed: CommentState | null) => ReactNode; lastSent: { current: CommentValues | null } },
+  { failure: number }
+> {
+  state = { failure: 0 };
+
+  static getDerivedStateFromError() {
+    failures += 1;
+    return { failure: failures };
+  }
+
+  render() {
+    const failed: CommentState | null = this.state.failure
+      ? {
+          status: 'failed',
+          message: "We couldn't save your comment: the server could not be reached or refused the request. Your text is still in the form: please try again in a minute.",
+          values: this.props.lastSent.current ?? { name: '', email: '', body: '' },
+        }
+      : null;
+    // A new key mounts a fresh form whose first state is that failure, the text in its fields.
+    return <Fragment key={this.state.failure}>{this.props.children(failed)}</Fragment>;
+  }
+}
+
+export function CommentForm(props: CommentFormProps) {
+  const lastSent = useRef<CommentValues | null>(null);
+  return <KeepTextOnFailure lastSent={lastSent}>{(failed) => <CommentFormFields {...props} initial={failed} lastSent={lastSent} />}</KeepTextOnFailure>;
+}
+
+function CommentFormFields({
+  action,
+  postId,
+  publishedIds,
+  renderedAt,
+  initial,
+  lastSent,
+}: CommentFormProps & { initial: CommentState | null; lastSent: { current: CommentValues | null } }) {
+  const [state, formAction, pending] = useActionState<CommentState, FormData>(action, initial ?? { status: 'idle' });
   const id = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+  // A listener of the form's own runs before React reads the form into FormData for the action.
+  // The time on the form counts from the page's load (performance.now), so it needs no clock
+  // agreement with the server and cannot start late on a slow device.
+  useEffect(() => {
+    const form = formRef.current;
+    if (!form) return;
+    const onSubmit = () => {
+      const elapsed = form.elements.namedItem(FORM_ELAPSED_FIELD);
+      if (elapsed instanceof HTMLInputElement) elapsed.value = String(Math.round(performance.now()));
+      lastSent.current = readCommentForm(new FormData(form));
+    };
+    form.addEventListener('submit', onSubmit);
+    return () => form.removeEventListener('submit', onSubmit);
+  }, [lastSent]);
   const latestHeld = state.status === 'pending-moderation' ? state.comment : null;
   const held = useHeldComments(postId, publishedIds, latestHeld);
   // Before hydration (and with JavaScript off) the server's own response carries the held comment.
@@ -117,7 +184,9 @@ export function CommentForm({
         </ol>
       )}
       <h2 id={`${id}-heading`}>Leave a comment</h2>
-      <form action={formAction} noValidate>
+      <form action={formAction} noValidate ref={formRef}>
+        <input type="hidden" name={FORM_RENDERED_FIELD} value={renderedAt} />
+        <input type="hidden" name={FORM_ELAPSED_FIELD} defaultValue="" />
         <div className="field">
           <label htmlFor={`${id}-name`}>Name</label>
           <input

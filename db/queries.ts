@@ -206,6 +206,21 @@ export async function insertCommentOnPublishedPost(
   return { id: row.id, postId: row.post_id, status: row.status, createdAt: new Date(row.created_at) };
 }
 
+/**
+ * Whether the post already has this comment (same words, ignoring case and spacing), under a
+ * transaction-scoped lock on that text, so two identical submissions arriving together cannot
+ * both see "no" before either is stored. Call inside the transaction that inserts.
+ */
+export async function lockAndFindSameComment(postId: number, body: string, db: Executor): Promise<boolean> {
+  const normalised = sql`lower(regexp_replace(${body}::text, '[[:space:]]+', ' ', 'g'))`;
+  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`comment:${postId}:`} || ${normalised}, 0))`);
+  const rows = await db.execute<{ found: number }>(sql`
+    select 1 as found from ${comments}
+    where post_id = ${postId} and lower(regexp_replace(body, '[[:space:]]+', ' ', 'g')) = ${normalised}
+    limit 1`);
+  return rows.length > 0;
+}
+
 export async function getCommentState(id: number, db: Database = getDb()) {
   const [row] = await db
     .select({ id: comments.id, postId: comments.postId, status: comments.status })

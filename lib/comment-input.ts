@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countLinks } from './comment-text';
 
 /** Limits shared by the form (maxLength attributes) and the server (which never trusts the form). */
 export const COMMENT_LIMITS = { name: 80, email: 254, body: 5000 } as const;
@@ -29,11 +30,29 @@ export const CommentInput = z.object({
   ),
 });
 
+/** The public form's rules on top: a few links at most, the usual payload of comment spam. */
+export function publicCommentInput(maxLinks: number) {
+  return CommentInput.extend({
+    body: CommentInput.shape.body.refine(
+      (body) => countLinks(body) <= maxLinks,
+      maxLinks === 0 ? 'Comments cannot contain web addresses.' : `A comment can contain at most ${maxLinks} web address${maxLinks === 1 ? '' : 'es'}.`,
+    ),
+  });
+}
+
 export type CommentField = keyof z.infer<typeof CommentInput>;
 export type CommentValues = Record<CommentField, string>;
 
 /** The honeypot: hidden from people, filled in by form-spamming bots. */
 export const HONEYPOT_FIELD = 'website';
+
+/**
+ * How long the form was on screen before it was sent: the browser measures it when JavaScript
+ * runs (ELAPSED, milliseconds); without JavaScript the server compares with the time the page was
+ * rendered (RENDERED, which a cached page carries from its render, so it only ever overstates).
+ */
+export const FORM_ELAPSED_FIELD = 'form-elapsed';
+export const FORM_RENDERED_FIELD = 'form-rendered';
 
 export type CommentState =
   | { status: 'idle' }

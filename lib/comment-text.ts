@@ -32,6 +32,13 @@ function isSafeHttpUrl(candidate: string): boolean {
   }
 }
 
+/** Links the text would show: what the link limit counts, so it counts exactly what readers see. */
+export function countLinks(body: string): number {
+  return parseCommentText(body)
+    .flat(2)
+    .filter((segment) => segment.kind === 'link').length;
+}
+
 export function parseCommentText(body: string): CommentParagraph[] {
   return body
     .replace(/\r\n?/g, '\n')

@@ -1,5 +1,5 @@
 import 'server-only';
-import { deleteComment, insertCommentOnPublishedPost, setCommentStatus, type InsertedComment } from '@/db/queries';
+import { deleteComment, insertCommentOnPublishedPost, lockAndFindSameComment, setCommentStatus, type InsertedComment } from '@/db/queries';
 import type { CommentStatus } from '@/db/schema';
 import { tags } from './cache-tags';
 import { config } from './config';
@@ -24,11 +24,26 @@ function commentChange(postId: number, commentId: number, kind: InvalidationEven
   return { tags: [tags.comments(postId)], event: { kind, postId, commentId, description: `comment ${commentId} ${what} post ${postId}` } };
 }
 
-export async function submitComment(input: NewCommentInput, context: WriteContext): Promise<InsertedComment | null> {
+/** Why a comment was not stored: the post takes no comments, or it already has this one. */
+export type CommentRefusal = 'closed' | 'duplicate';
+
+/**
+ * Stores a comment, published or held as the moderation setting says. `refuseDuplicate` is for
+ * the public form: a post that already has the same words gets nothing new (imports may repeat).
+ */
+export async function submitComment(
+  input: NewCommentInput,
+  context: WriteContext,
+  options: { refuseDuplicate?: boolean } = {},
+): Promise<InsertedComment | CommentRefusal> {
   const status: CommentStatus = config.COMMENT_MODERATION === 'manual' ? 'pending' : 'published';
-  const { result } = await writeContent(async (tx) => {
+  const { result } = await writeContent<InsertedComment | CommentRefusal>(async (tx) => {
+    if (options.refuseDuplicate && (await lockAndFindSameComment(input.postId, input.body, tx))) {
+      return { result: 'duplicate' as const, change: null };
+    }
     const inserted = await insertCommentOnPublishedPost({ ...input, status }, tx);
-    if (inserted?.status !== 'published') return { result: inserted, change: null };
+    if (!inserted) return { result: 'closed' as const, change: null };
+    if (inserted.status !== 'published') return { result: inserted, change: null };
     return { result: inserted, change: commentChange(inserted.postId, inserted.id, 'comment-published', 'published on') };
   }, context);
   return result;

@@ -35,6 +35,23 @@ const EnvSchema = z.object({
   /** Distinct counters held in memory while Redis is unreachable; past it, counts are dropped (and counted). */
   STATS_BUFFER_LIMIT: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
   STATS_PASSWORD: z.string().min(1).optional(),
+  /**
+   * Comments one client may post: one or more "<count>/<window>" rules (windows as @upstash/ratelimit
+   * writes them: "60 s", "1 h"…), comma-separated; "off" for none.
+   */
+  COMMENT_RATE_LIMIT: z
+    .string()
+    .regex(/^(off|\d+\s*\/\s*\d+\s*(ms|s|m|h|d)(\s*,\s*\d+\s*\/\s*\d+\s*(ms|s|m|h|d))*)$/, 'COMMENT_RATE_LIMIT must be "off" or rules like "5/1m,20/1h"')
+    .default('5/1m,20/1h'),
+  /** A comment posted sooner than this after the form was shown is refused as a bot's (0: off). */
+  COMMENT_MIN_FILL_SECONDS: z.coerce.number().min(0).max(600).default(3),
+  /** Web addresses one comment may contain. */
+  COMMENT_MAX_LINKS: z.coerce.number().int().min(0).max(10_000).default(3),
+  /**
+   * Proxies in front of the server whose X-Forwarded-For may be believed (0: none; the client is
+   * the TCP peer). With one proxy, the client is the last address that proxy appended.
+   */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   /** on: serve /uncached, the homepage rendered per request, as the benchmark's baseline. */
   UNCACHED_BASELINE: z.enum(['on', 'off']).default('off'),
   /** Server processes `npm start` runs on PORT (default: one per core); more than one needs the shared page cache. */

@@ -98,27 +98,29 @@ function pageCountOf(total: number): number {
   return Math.max(1, Math.ceil(total / PAGE_SIZE));
 }
 
+/*
+ * A list page past the end, or of a tag nobody uses, is decided by a count cached once per list, so
+ * made-up page numbers and tags add no entries of their own: a lookup that finds nothing comes
+ * back as null, and null results are not stored (lib/page-cache/handler.ts).
+ */
+
 /** Page `page` (1-based) of the newest published posts, or null past the last page. */
 export async function getLatestPosts(page: number): Promise<PostListPage | null> {
-  const { ids, total } = await cached(['latest-ids', page], [tags.postList], async () => ({
-    ids: await listPublishedPostIds(PAGE_SIZE, (page - 1) * PAGE_SIZE),
-    total: await countPublishedPosts(),
-  }));
+  const total = await cached(['published-count'], [tags.postList], countPublishedPosts);
   const pageCount = pageCountOf(total);
   if (page > pageCount) return null;
+  const ids = await cached(['latest-ids', page], [tags.postList], () => listPublishedPostIds(PAGE_SIZE, (page - 1) * PAGE_SIZE));
   return { posts: await readSummaries(ids), page, pageCount, total };
 }
 
 /** Page `page` of one tag's posts, or null when no published post carries the tag. */
 export async function getTaggedPosts(name: string, page: number): Promise<PostListPage | null> {
-  const { ids, total } = await cached(['tag-ids', name, page], [tags.tag(name)], async () => {
-    if (!(await tagExists(name))) return { ids: [], total: 0 };
-    return {
-      ids: await listPublishedPostIdsByTag(name, PAGE_SIZE, (page - 1) * PAGE_SIZE),
-      total: await countPublishedPostsByTag(name),
-    };
+  const total = await cached(['tag-count', name], [tags.tag(name)], async () => {
+    const count = (await tagExists(name)) ? await countPublishedPostsByTag(name) : 0;
+    return count === 0 ? null : count;
   });
-  if (total === 0 || page > pageCountOf(total)) return null;
+  if (total === null || page > pageCountOf(total)) return null;
+  const ids = await cached(['tag-ids', name, page], [tags.tag(name)], () => listPublishedPostIdsByTag(name, PAGE_SIZE, (page - 1) * PAGE_SIZE));
   return { posts: await readSummaries(ids), page, pageCount: pageCountOf(total), total };
 }
 

@@ -77,7 +77,7 @@ async function waitFor(url: string, child: ChildProcess, output: () => string): 
 async function startApp(name: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, [runtimeFiles.server], {
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), ADMIN_TOKEN: adminToken, WEB_CONCURRENCY: '1', ...env },
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), ADMIN_TOKEN: adminToken, WEB_CONCURRENCY: '1', COMMENT_RATE_LIMIT: 'off', COMMENT_MIN_FILL_SECONDS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,9 +1,40 @@
 'use server';
 
+import { headers } from 'next/headers';
 import { z } from 'zod';
+import { CLIENT_HEADER } from '@/lib/client-address';
 import { submitComment } from '@/lib/comments';
+import { config } from '@/lib/config';
+import { admitComment } from '@/lib/flood-control';
 import { MAX_ID } from '@/lib/route-params';
-import { CommentInput, HONEYPOT_FIELD, readCommentForm, type CommentState } from '@/lib/comment-input';
+import {
+  FORM_ELAPSED_FIELD,
+  FORM_RENDERED_FIELD,
+  HONEYPOT_FIELD,
+  publicCommentInput,
+  readCommentForm,
+  type CommentState,
+} from '@/lib/comment-input';
+
+const CommentForm = publicCommentInput(config.COMMENT_MAX_LINKS);
+
+/** Milliseconds the form was on screen: the browser's own measure, else since the page's render; null if neither came. */
+function timeOnForm(form: FormData): number | null {
+  const number = (key: string) => {
+    const value = form.get(key);
+    return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : null;
+  };
+  const elapsed = number(FORM_ELAPSED_FIELD);
+  if (elapsed !== null) return elapsed;
+  const rendered = number(FORM_RENDERED_FIELD);
+  return rendered === null ? null : Date.now() - rendered;
+}
+
+function waitFor(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
 
 export async function postComment(postId: number, _previous: CommentState, form: FormData): Promise<CommentState> {
   // An action is a public endpoint: a forged call can send anything in place of the form.
@@ -21,19 +52,42 @@ export async function postComment(postId: number, _previous: CommentState, form:
     };
   }
 
-  const parsed = CommentInput.safeParse(values);
+  const parsed = CommentForm.safeParse(values);
   if (!parsed.success) return { status: 'invalid', errors: z.flattenError(parsed.error).fieldErrors, values };
 
   if (!Number.isSafeInteger(postId) || postId <= 0 || postId > MAX_ID) {
     return { status: 'failed', message: 'This post does not take comments.', values };
   }
 
+  const onForm = timeOnForm(form);
+  if (onForm === null || onForm < config.COMMENT_MIN_FILL_SECONDS * 1000) {
+    return {
+      status: 'failed',
+      message: 'That was very quick, so it was not posted. Please read your comment over, then post it again.',
+      values,
+    };
+  }
+
+  // Counted only for comments that would be stored: correcting a refused form costs nothing.
+  const admission = await admitComment((await headers()).get(CLIENT_HEADER) ?? 'unknown');
+  if (!admission.admitted) {
+    return {
+      status: 'failed',
+      message: `You have posted several comments in a short time. Please wait ${waitFor(admission.retryAfterSeconds)} and post again; your text is still in the form.`,
+      values,
+    };
+  }
+
   try {
     const inserted = await submitComment(
       { postId, authorName: parsed.data.name, authorEmail: parsed.data.email, body: parsed.data.body },
       'server-action',
+      { refuseDuplicate: true },
     );
-    if (!inserted) return { status: 'failed', message: 'This post no longer takes comments.', values };
+    if (inserted === 'closed') return { status: 'failed', message: 'This post no longer takes comments.', values };
+    if (inserted === 'duplicate') {
+      return { status: 'invalid', errors: { body: ['This post already has this comment: it looks as though you have said that already.'] }, values };
+    }
     if (inserted.status === 'published') return { status: 'published', commentId: inserted.id, values: keep };
     return {
       status: 'pending-moderation',
@@ -44,7 +98,7 @@ export async function postComment(postId: number, _previous: CommentState, form:
     console.error('[comments] saving a comment failed', error);
     return {
       status: 'failed',
-      message: 'Your comment could not be saved just now. Your text is still in the form: please try again in a minute.',
+      message: "We couldn't save your comment just now. Your text is still in the form: please try again in a minute.",
       values,
     };
   }

@@ -159,6 +159,17 @@ function revalidateOf(data: CacheHandlerValue): number | false | undefined {
   return data.value?.kind === 'FETCH' ? data.value.revalidate : undefined;
 }
 
+/**
+ * What a made-up address produces is not kept: an error page (a 404 for /posts/<anything>), or a
+ * lookup that found nothing (null). Scans would otherwise fill Redis or the disk one address at a
+ * time; not keeping them, a 404 costs one indexed query and a render, and no space.
+ */
+function worthKeeping(data: IncrementalCacheValue): boolean {
+  if (data.kind === 'FETCH') return data.data.body !== 'null';
+  if ('status' in data && typeof data.status === 'number') return data.status < 400;
+  return true;
+}
+
 function ttlSeconds(data: IncrementalCacheValue, ctx: SetContext): number {
   const cacheControl = 'cacheControl' in ctx ? ctx.cacheControl : undefined;
   const lifetime = cacheControl?.expire ?? (typeof cacheControl?.revalidate === 'number' ? cacheControl.revalidate : undefined);
@@ -216,7 +227,7 @@ export default class PageCacheHandler {
     const startedAt = takeRenderStart(key);
     const token = lockTokens.get(key) ?? null;
     lockTokens.delete(key);
-    if (!data || startedAt === null) {
+    if (!data || startedAt === null || !worthKeeping(data)) {
       if (token) await store.unlock(key, token).catch(() => undefined);
       return;
     }
@@ -409,6 +420,7 @@ export default class PageCacheHandler {
 
   private async setLocal(key: string, data: IncrementalCacheValue | null, ctx: SetContext): Promise<void> {
     const startedAt = takeRenderStart(key);
+    if (data && !worthKeeping(data)) return;
     const manifest = this.runtime?.tagsManifest;
     if (data && startedAt !== null && manifest) {
       const tags = data.kind === 'FETCH' ? (('tags' in ctx ? ctx.tags : undefined) ?? []) : pageTagsOf(data);

@@ -1,5 +1,10 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { createClient } from 'redis';
+import { testRedisUrl } from '../support/redis';
 import { CommentForm, uniqueComment } from './support/comment-form';
 import { expect, test } from './support/fixtures';
+import { get, OwnSite } from './support/site';
 
 /*
  * Requests strangers send — scans, bad escapes, forged ids and forged action calls — answered
@@ -72,4 +77,40 @@ test('a server action called with something other than the form answers without 
     data: JSON.stringify(['not the previous state', 42]),
   });
   expect(response.status()).toBeLessThan(500);
+});
+
+async function filesUnder(dir: string): Promise<number> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile()).length;
+}
+
+test('made-up posts, tags and page numbers store nothing: no Redis keys, no files, however many', async () => {
+  test.setTimeout(180_000);
+  const site = new OwnSite();
+  await site.open('junk');
+  const redis = createClient({ url: testRedisUrl });
+  await redis.connect();
+  try {
+    const shared = await site.start();
+    const localDist = await site.copyOfBuild('junk-local');
+    const local = await site.start({ PAGE_CACHE: 'local', FRESHPRESS_DIST_DIR: localDist });
+    const scan = (i: number) => [`/posts/no-such-post-${i}`, `/tags/no-such-tag-${i}`, `/page/${1000 + i}`, `/tags/caching/page/${1000 + i}`, `/tags/no-such-tag-${i}/page/2`];
+    const sharedKeys = async () => (await redis.keys(`${site.prefix}:cache:b:*`)).length;
+    const localFiles = () => Promise.all(['cache', path.join('server', 'app')].map((dir) => filesUnder(path.join(process.cwd(), localDist, dir))));
+    // One round first: the counts a list page past its end is measured against are cached once.
+    for (const server of [shared, local]) for (const address of scan(0)) expect((await get(server.base, address)).status, address).toBe(404);
+    const [keysBefore, filesBefore] = [await sharedKeys(), await localFiles()];
+    for (let i = 1; i <= 60; i++) {
+      for (const server of [shared, local]) for (const address of scan(i)) expect((await get(server.base, address)).status, address).toBe(404);
+    }
+    expect(await sharedKeys(), '300 made-up addresses through the shared cache').toBe(keysBefore);
+    expect(await localFiles(), '300 made-up addresses through the file cache').toEqual(filesBefore);
+    // The real pages are still cached as before.
+    await get(shared.base, '/tags/caching');
+    expect((await get(shared.base, '/tags/caching')).cache).toBe('HIT');
+    await Promise.all([shared.stop(), local.stop()]);
+  } finally {
+    await redis.quit();
+    await site.close();
+  }
 });

@@ -47,3 +47,16 @@ test('the feed escapes titles and excerpts', () => {
   assert.doesNotMatch(xml, /<script>/);
   assert.match(xml, /<pubDate>Thu, 01 Jan 2026 00:00:00 GMT<\/pubDate>/);
 });
+
+test('the public form allows a few links, counted as readers will see them', async () => {
+  const { publicCommentInput } = await import('@/lib/comment-input');
+  const form = publicCommentInput(3);
+  const links = (n: number) => Array.from({ length: n }, (_, i) => `see https://example.com/${i}`).join(' and ');
+  assert.equal(form.safeParse({ ...valid, body: links(3) }).success, true);
+  const refused = form.safeParse({ ...valid, body: links(4) });
+  assert.equal(refused.success, false);
+  assert.match(refused.error?.issues[0]?.message ?? '', /at most 3 web addresses/);
+  // Not links to a reader, so not counted: no scheme, or a scheme that is never linked.
+  assert.equal(form.safeParse({ ...valid, body: 'example.com www.example.org javascript:alert(1) ftp://x.example' }).success, true);
+  assert.match(publicCommentInput(0).safeParse({ ...valid, body: links(1) }).error?.issues[0]?.message ?? '', /cannot contain web addresses/);
+});

@@ -45,6 +45,9 @@ export default async function PostPage({ params }: Props) {
           action={postComment.bind(null, post.id)}
           postId={post.id}
           publishedIds={comments.map((comment) => comment.id)}
+          // A server component renders once per cached page: the time is that render's, on purpose.
+          // eslint-disable-next-line react-hooks/purity
+          renderedAt={Date.now()}
         />
       </section>
     </>

@@ -58,6 +58,8 @@ export class OwnSite {
       STATS_PREFIX: this.prefix,
       REDIS_URL: testRedisUrl,
       WEB_CONCURRENCY: '1',
+      COMMENT_RATE_LIMIT: 'off',
+      COMMENT_MIN_FILL_SECONDS: '0',
       ...extra,
     });
     await waitForHttp(`http://127.0.0.1:${chosen}/api/health`, server.child, server.output, 60_000);

@@ -21,7 +21,7 @@ export async function POST(request: Request) {
   if ('response' in input) return input.response;
   try {
     const inserted = await submitComment(input.data, 'route-handler');
-    return inserted ? json(inserted, 201) : json({ error: 'No published post has that id.' }, 404);
+    return typeof inserted === 'object' ? json(inserted, 201) : json({ error: 'No published post has that id.' }, 404);
   } catch (error) {
     return writeFailed(error, 'Adding the comment');
   }
