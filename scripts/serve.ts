@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import next from 'next';
 import { closeDatabase } from '@/db/client';
+import { databaseUnreachable, RETRY_AFTER_SECONDS } from '@/db/outage';
 import { config } from '@/lib/config';
 import { startPageCache, type PageCacheSetting } from '@/lib/page-cache/setup';
 import { pagePathOf } from '@/lib/stats/keys';
@@ -31,6 +32,62 @@ function decodablePath(url: string | undefined): boolean {
   } catch {
     return false;
   }
+}
+
+const OUTAGE_PAGE = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>Temporarily unavailable — ${escapeHtml(config.SITE_TITLE)}</title>
+<style>body{font:1.1rem/1.6 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222;background:#fbfaf7}</style></head>
+<body><main><h1>This page is temporarily unavailable</h1>
+<p>We couldn’t load it just now. Please try again in a minute; nothing you did caused this.</p>
+<p><a href="/">Back to the latest posts</a></p></main></body></html>
+`;
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+/**
+ * A request Next failed to answer while the database is unreachable is answered 503 with
+ * Retry-After: the site is down for a while, not broken, and browsers, crawlers and load balancers
+ * treat the two differently (a crawler drops a URL that keeps failing with 500s). Where Next was
+ * sending its HTML error document, an empty shell that only its client-side script fills in, the
+ * visitor gets a page that says what happened in words, with or without JavaScript. Node's implicit headers (a plain res.end) go through
+ * writeHead too, so this sees every status Next sends.
+ */
+function outageAware(res: ServerResponse): void {
+  const { writeHead, write, end } = res;
+  let replaced = false;
+  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+    if (status !== 500 || !databaseUnreachable()) return writeHead.call(this, status, ...(rest as []));
+    this.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+    this.setHeader('cache-control', 'no-store');
+    if (String(this.getHeader('content-type') ?? '').startsWith('text/html')) {
+      replaced = true;
+      this.removeHeader('content-length');
+      this.removeHeader('content-encoding');
+      this.setHeader('content-type', 'text/html; charset=utf-8');
+      return writeHead.call(this, 503);
+    }
+    return writeHead.call(this, 503, ...(rest as []));
+  } as typeof res.writeHead;
+  // Only when it will be a 503: the status is decided before any of Next's body can go out.
+  // Otherwise Node keeps writing the headers itself (with the Content-Length it works out).
+  const decide = () => {
+    if (!res.headersSent && res.statusCode === 500 && databaseUnreachable()) res.writeHead(500);
+  };
+  const callbackIn = (args: unknown[]) => args.find((arg): arg is () => void => typeof arg === 'function');
+  res.write = function (this: ServerResponse, ...args: unknown[]) {
+    decide();
+    if (!replaced) return write.apply(this, args as Parameters<typeof write>);
+    callbackIn(args)?.();
+    return true;
+  } as typeof res.write;
+  res.end = function (this: ServerResponse, ...args: unknown[]) {
+    decide();
+    if (!replaced) return end.apply(this, args as Parameters<typeof end>);
+    return end.call(this, OUTAGE_PAGE, 'utf8', callbackIn(args));
+  } as typeof res.end;
 }
 
 /**
@@ -76,6 +133,7 @@ export async function startServer(options: { port: number; hostname?: string; di
       res.end('Bad request: the address has a malformed percent-escape.\n');
       return;
     }
+    outageAware(res);
     if (recorder && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
     void handle(req, res);
   });
