@@ -1,6 +1,7 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { config } from '@/lib/config';
+import { noteQueryOutcome } from './outage';
 import * as schema from './schema';
 
 export type Database = ReturnType<typeof createDatabase>['db'];
@@ -16,8 +17,39 @@ export function createDatabase(url: string, options: { max?: number } = {}) {
     // A connection the server dropped (restart, idle reaper) is replaced instead of failing a request later.
     idle_timeout: 60,
     connect_timeout: 10,
+    // After a failed connection postgres.js waits 3^n/100 s (up to 20 s) before the next attempt, and
+    // queries wait with it: after a minute's outage a page or a comment would hang for up to 20 s
+    // before failing, and the first requests after the database came back as long. Half a second
+    // at most keeps a down database failing at once and a returning one used at once; a pool
+    // retrying twice a second is no load on a server that is starting.
+    backoff: (retries: number) => Math.min(0.05 * retries, 0.5),
   });
+  observeOutcomes(sql);
   return { sql, db: drizzle(sql, { schema }) };
+}
+
+/**
+ * Every query Drizzle sends goes through `unsafe` (or `begin`, for a transaction): the outcome of
+ * each tells whether the database is reachable (./outage.ts). A postgres.js query is a lazy
+ * promise that runs when first awaited, so it is watched through Promise.prototype.then, which
+ * does not start it, and handed back to Drizzle untouched.
+ */
+function observeOutcomes(sql: postgres.Sql): void {
+  const watch = (settling: PromiseLike<unknown>) => {
+    Promise.prototype.then.call(settling, () => noteQueryOutcome(), (error: unknown) => noteQueryOutcome(error));
+  };
+  const unsafe = sql.unsafe.bind(sql);
+  const begin = sql.begin.bind(sql);
+  sql.unsafe = ((...args: Parameters<typeof unsafe>) => {
+    const query = unsafe(...args);
+    watch(query);
+    return query;
+  }) as typeof sql.unsafe;
+  sql.begin = ((...args: Parameters<typeof begin>) => {
+    const transaction = begin(...args);
+    watch(transaction);
+    return transaction;
+  }) as typeof sql.begin;
 }
 
 function requireDatabaseUrl(): string {

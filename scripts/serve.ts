@@ -9,11 +9,12 @@ import { closeDatabase } from '@/db/client';
 import { CLIENT_HEADER, clientAddress } from '@/lib/client-address';
 import { config } from '@/lib/config';
 import { startPageCache, type PageCacheSetting } from '@/lib/page-cache/setup';
-import { applyScriptPolicy, contentSecurityPolicy, setSecurityHeaders } from '@/lib/security-headers';
+import { applyScriptPolicy, setSecurityHeaders } from '@/lib/security-headers';
 import { pagePathOf } from '@/lib/stats/keys';
 import { getRecorder, recordingEnabled } from '@/lib/stats/runtime';
 import type { RequestOutcome } from '@/lib/stats/types';
 import { planProcesses, runPrimary } from './cluster';
+import { refuseBeforeNext, rewriteFailures } from './guards';
 
 /*
  * The production server: Next's request handler behind a plain Node HTTP server, so each answered
@@ -24,57 +25,6 @@ import { planProcesses, runPrimary } from './cluster';
  */
 
 const OUTCOMES: Record<string, RequestOutcome> = { HIT: 'hit', STALE: 'stale', MISS: 'miss' };
-
-function decodablePath(url: string | undefined): boolean {
-  const path = (url ?? '/').split('?')[0] ?? '/';
-  if (!path.includes('%')) return true;
-  try {
-    decodeURIComponent(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// Next's own limit for a server action's body; past it Next answers a 500 (and a page with
-// JavaScript loses the form to an error), so the server refuses it first with a 413.
-const ACTION_BODY_LIMIT = 1024 * 1024;
-
-function oversizedAction(req: IncomingMessage): 'fetch' | 'form' | null {
-  if (req.method !== 'POST' || Number(req.headers['content-length'] ?? 0) <= ACTION_BODY_LIMIT) return null;
-  if (req.headers['next-action']) return 'fetch';
-  const type = req.headers['content-type'] ?? '';
-  return type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded') ? 'form' : null;
-}
-
-// A sender still writing when the answer comes sees a broken connection, not the answer; the body
-// is read and thrown away first, up to this much, past which the connection is simply cut.
-const DISCARD_LIMIT = 16 * 1024 * 1024;
-
-function refuseOversized(req: IncomingMessage, res: ServerResponse, kind: 'fetch' | 'form'): void {
-  let discarded = 0;
-  req.on('data', (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > DISCARD_LIMIT) req.destroy();
-  });
-  req.once('end', () => answerOversized(req, res, kind));
-}
-
-function answerOversized(req: IncomingMessage, res: ServerResponse, kind: 'fetch' | 'form'): void {
-  res.setHeader('connection', 'close');
-  if (kind === 'fetch') {
-    res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-    res.end('The form sent more than 1 MB: nothing was saved.\n');
-    return;
-  }
-  const back = (req.url ?? '/').split('?')[0] ?? '/';
-  res.writeHead(413, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': contentSecurityPolicy([]) });
-  res.end(
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Too large to send</title></head><body>' +
-      '<h1>Too large to send</h1><p>Nothing was saved: what the form sent was larger than 1 MB, and a comment can have at most 5,000 characters.</p>' +
-      `<p>Go back to <a href="${back.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}">the page</a> (your browser’s Back button usually keeps what you typed) and shorten it.</p></body></html>`,
-  );
-}
 
 /**
  * Next runs on the configuration the build recorded, as its own standalone server.js does: in the
@@ -117,18 +67,9 @@ export async function startServer(options: { port: number; hostname?: string; di
   const compress = compression();
   const server = createServer((req, res) => {
     setSecurityHeaders(res);
-    // Next answers a path with a broken percent-escape (/tags/%E0%A4%A) with a 500 of its own.
-    if (!decodablePath(req.url)) {
-      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-      res.end('Bad request: the address has a malformed percent-escape.\n');
-      return;
-    }
-    const oversized = oversizedAction(req);
-    if (oversized) {
-      refuseOversized(req, res, oversized);
-      return;
-    }
+    if (refuseBeforeNext(req, res)) return;
     req.headers[CLIENT_HEADER] = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.TRUST_PROXY);
+    rewriteFailures(req, res);
     if (recorder && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
     compress(req as Parameters<typeof compress>[0], res as Parameters<typeof compress>[1], () => {
       applyScriptPolicy(res);

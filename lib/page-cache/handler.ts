@@ -3,6 +3,7 @@ import path from 'node:path';
 import FileSystemCacheModule from 'next/dist/server/lib/incremental-cache/file-system-cache.js';
 import type { CacheHandler, CacheHandlerContext, CacheHandlerValue } from 'next/dist/server/lib/incremental-cache';
 import type { IncrementalCacheValue } from 'next/dist/server/response-cache';
+import { databaseUnreachable } from '@/db/outage';
 import { config } from '@/lib/config';
 import { describeError } from '@/lib/redis-connection';
 import { PAGE_KINDS, pageTagsOf, RebuildObserver, type MissReason } from '@/lib/stats/rebuilds';
@@ -375,6 +376,11 @@ export default class PageCacheHandler {
 
   /** One rebuild per page across servers: take the lock and render, or wait for the holder's result. */
   private async lockOrWait(store: SharedStore, key: string, ctx: GetContext): Promise<CacheHandlerValue | null> {
+    // A render that fails never reaches set(), so its lock is held until it expires. While the
+    // database is down every render fails, here and on the lock's holder: waiting for the holder
+    // would only hold each visitor's 503 back by REBUILD_LOCK_WAIT_MS, and, once the database is
+    // back, the first visitor's page too (the state clears with this render's first query).
+    if (databaseUnreachable()) return null;
     const deadline = Date.now() + config.REBUILD_LOCK_WAIT_MS;
     for (;;) {
       const token = await store.lock(key, LOCK_TTL_MS);
