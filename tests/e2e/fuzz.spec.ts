@@ -179,27 +179,31 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
 function send(base: string, c: Case): Promise<Reply> {
   const url = new URL(base);
+  // Next stops reading a body over its limit and leaves the connection waiting for the rest; on a
+  // pooled connection that would hold a pool slot for good, so large bodies get one of their own.
+  const large = (c.body?.length ?? 0) > 256 * 1024;
   return new Promise((resolve, reject) => {
     const request = http.request(
       {
-        agent,
+        agent: large ? false : agent,
         host: url.hostname,
         port: url.port,
         method: c.method,
         path: c.path,
-        headers: { ...c.headers, ...(c.body ? { 'content-length': String(c.body.length) } : {}) },
+        headers: { ...c.headers, ...(c.body ? { 'content-length': String(c.body.length) } : {}), ...(large ? { connection: 'close' } : {}) },
         timeout: REQUEST_TIMEOUT_MS,
       },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
+        response.on('end', () => {
           resolve({
             status: response.statusCode ?? 0,
             text: Buffer.concat(chunks).toString('utf8'),
             headers: Object.entries(response.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\n'),
-          }),
-        );
+          });
+          if (large) request.destroy();
+        });
         response.on('error', reject);
       },
     );
@@ -387,7 +391,7 @@ function formCase(r: Rng, n: number, family: Family, t: Target): Case {
     n,
     target: 'form',
     family,
-    forgedKey: key !== t.actionKey,
+    forgedKey: key !== t.actionKey || drop === '$ACTION_KEY',
     label: `form post #${n} [${family}] to /posts/${post.slug}: ${notes}`,
     method: 'POST',
     path: `/posts/${post.slug}`,
@@ -808,8 +812,9 @@ test.describe('fuzz', () => {
     const draftSecrets = target.drafts.flatMap((d) => [d.slug, d.title]).filter((s) => s.length >= 8 && !generic.has(s.trim()));
     const leaks: string[] = [];
     outcomes.forEach((o, i) => {
-      // The admin sees drafts by design; everyone else may not.
-      const found = leaksIn(o, emailsByDomain, draftSecrets, i >= adminCount);
+      // The admin sees drafts by design (with the right token); everyone else may not.
+      const asAdmin = o.c.path.startsWith('/api/admin/') && o.c.headers.authorization === `Bearer ${SITE_ADMIN_TOKEN}` && o.reply?.status !== 401;
+      const found = leaksIn(o, emailsByDomain, draftSecrets, i >= adminCount && !asAdmin);
       if (found.length > 0) leaks.push(`${o.c.label}\n    → ${found.join(', ')}`);
     });
 
