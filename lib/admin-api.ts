@@ -36,7 +36,11 @@ export async function readJson<T>(request: Request, schema: z.ZodType<T>): Promi
 
 /** Maps known database refusals to a sentence; anything else is logged and reported as a 500. */
 export function writeFailed(error: unknown, what: string): Response {
-  if ((error as { code?: string } | null)?.code === '23505') return json({ error: 'Another post already uses that slug.' }, 409);
+  // The ORM wraps the driver's error: its code is on the cause (a duplicate slug was a 500).
+  const code = (error as { code?: string } | null)?.code ?? (error as { cause?: { code?: string } } | null)?.cause?.code;
+  if (code === '23505') return json({ error: 'Another post already uses that slug.' }, 409);
+  // A PATCH can clear the date of a published post, or publish a draft with `publishedAt: null`.
+  if (code === '23514') return json({ error: 'A published post needs a publication date.' }, 422);
   console.error(`[admin] ${what} failed`, error);
   return json({ error: `${what} failed; nothing was changed. See the server log.` }, 500);
 }

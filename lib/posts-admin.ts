@@ -15,13 +15,21 @@ const tagNames = z
   .max(12, 'At most 12 tags per post.')
   .transform((names) => [...new Set(names)].sort());
 
+// PostgreSQL cannot store a NUL in text: let through, it failed the insert with a 500.
+const noNul = (value: string) => !value.includes('\u0000');
+
 export const PostChangeInput = z
   .object({
     slug: z.string().trim().regex(NAME_PATTERN, 'A slug uses a-z, 0-9 and single hyphens.').max(MAX_SLUG_LENGTH),
-    title: z.string().trim().min(1, 'A post needs a title.').max(200),
-    body: z.string().min(1, 'A post needs a body.').max(200_000),
+    title: z.string().trim().min(1, 'A post needs a title.').max(200).refine(noNul, 'The title contains a NUL character, which cannot be stored.'),
+    body: z.string().min(1, 'A post needs a body.').max(200_000).refine(noNul, 'The body contains a NUL character, which cannot be stored.'),
     status: z.enum(['draft', 'published']),
-    publishedAt: z.coerce.date().nullable(),
+    // Dates beyond 4-digit years serialize as "+275760-…", which PostgreSQL refuses with a 500.
+    publishedAt: z.coerce
+      .date()
+      .min(new Date('0001-01-01T00:00:00Z'), 'A publication date must be after year 1.')
+      .max(new Date('9999-12-31T23:59:59Z'), 'A publication date must be before year 10000.')
+      .nullable(),
     tags: tagNames,
   })
   .partial()
