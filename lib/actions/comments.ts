@@ -60,7 +60,7 @@ export async function postComment(postId: number, _previous: CommentState, form:
   }
 
   const onForm = timeOnForm(form);
-  if (onForm === null || onForm < config.COMMENT_MIN_FILL_SECONDS * 1000) {
+  if (config.COMMENT_MIN_FILL_SECONDS > 0 && (onForm === null || onForm < config.COMMENT_MIN_FILL_SECONDS * 1000)) {
     return {
       status: 'failed',
       message: 'That was very quick, so it was not posted. Please read your comment over, then post it again.',

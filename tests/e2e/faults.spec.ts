@@ -17,7 +17,7 @@ const site = new OwnSite();
 test.beforeAll(async () => site.open('faults'));
 test.afterAll(async () => site.close());
 
-// Either wording of the action's failure message, so the test does not depend on its exact phrasing.
+// The action's answer when the database did not take the comment.
 const COULD_NOT_SAVE = /We couldn.t save your comment/;
 
 /** Polls `probe` until it returns true, every 100 ms, for at most `ms`. */
