@@ -86,7 +86,7 @@ export const comments = pgTable(
  * The invalidation outbox: every content change that a visitor can see writes one row here in the
  * same transaction, so an invalidation is exactly as durable as the change. A row is applied (to
  * the shared cache, or to this process's tag manifest) after commit; rows a crash left unapplied
- * are applied at start and by a periodic sweep (lib/page-cache/outbox.ts).
+ * are applied at start and by a periodic sweep (db/outbox.ts, lib/page-cache/setup.ts).
  */
 export const invalidations = pgTable(
   'invalidations',
