@@ -2,7 +2,7 @@ import { startPrivateRedis, type PrivateRedis } from '../support/redis';
 import { CommentForm, uniqueComment } from './support/comment-form';
 import { expect, test } from './support/fixtures';
 import { hiddenFields, postThroughForm } from './support/form-post';
-import { OwnSite, type SiteServer } from './support/site';
+import { get, OwnSite, type SiteServer } from './support/site';
 import type { Page } from '@playwright/test';
 
 /*
@@ -190,7 +190,8 @@ test.describe('with Redis down', () => {
 
   test.beforeAll(async () => {
     redis = await startPrivateRedis();
-    own = await site.start({ ...DEFAULTS, REDIS_URL: redis.url, COMMENT_RATE_LIMIT: '2/1m' });
+    // A deadline far longer than any render: a page that waited on Redis would show it.
+    own = await site.start({ ...DEFAULTS, REDIS_URL: redis.url, COMMENT_RATE_LIMIT: '2/1m', PAGE_CACHE_TIMEOUT_MS: '10000' });
   });
 
   test.afterAll(async () => {
@@ -198,12 +199,19 @@ test.describe('with Redis down', () => {
     await redis?.stop();
   });
 
-  test('comments are accepted without the rate limit, with a warning in the log; the limit is back when Redis is', async () => {
+  test('pages are served without waiting on Redis; comments are accepted without the rate limit, with a warning in the log; the limit is back when Redis is', async () => {
     const fields = await hiddenFields(own.base, slug);
     const client = newClient();
     const marker = `redis-down-${Date.now().toString(36)}`;
     const send = (i: number) => postThroughForm(own.base, slug, fields, { body: `${marker} ${i}`, override: readForAWhile(fields), headers: { 'x-forwarded-for': client } });
     await redis.stop();
+    for (const address of ['/', `/posts/${slug}`, '/tags/caching', '/page/2', '/feed.xml']) {
+      const started = performance.now();
+      const answer = await get(own.base, address);
+      const took = performance.now() - started;
+      expect(answer.status, address).toBe(200);
+      expect(took, `${address} waited on Redis (${Math.round(took)} ms)`).toBeLessThan(5000);
+    }
     for (let i = 0; i < 4; i++) expect((await send(i)).message).toContain('your comment is published');
     expect(await storedWith(marker)).toBe(4);
     expect(own.output()).toContain('the comment rate limit is not being applied');
