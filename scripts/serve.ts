@@ -8,6 +8,7 @@ import next from 'next';
 import { closeDatabase } from '@/db/client';
 import { CLIENT_HEADER, clientAddress } from '@/lib/client-address';
 import { config } from '@/lib/config';
+import { applyEdgeCacheControl } from '@/lib/http-cache';
 import { startPageCache, type PageCacheSetting } from '@/lib/page-cache/setup';
 import { applyScriptPolicy, setSecurityHeaders } from '@/lib/security-headers';
 import { pagePathOf } from '@/lib/stats/keys';
@@ -70,6 +71,7 @@ export async function startServer(options: { port: number; hostname?: string; di
     if (refuseBeforeNext(req, res)) return;
     req.headers[CLIENT_HEADER] = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.TRUST_PROXY);
     rewriteFailures(req, res);
+    applyEdgeCacheControl(res);
     if (recorder && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
     compress(req as Parameters<typeof compress>[0], res as Parameters<typeof compress>[1], () => {
       applyScriptPolicy(res);
