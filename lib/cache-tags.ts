@@ -51,3 +51,16 @@ export function tagKind(tag: string): TagKind {
   if (tag.startsWith('slug:')) return 'slug';
   return 'other';
 }
+
+/**
+ * A tag as a cache key at the edge: Varnish's xkey splits keys on spaces and commas, Fastly's
+ * Surrogate-Key on spaces, Cloudflare's Cache-Tag on commas. Tag names come from content (a post's
+ * tag may hold any character), so everything outside a plain set is percent-encoded; the response
+ * headers and the purges both name keys through this, so they always agree.
+ */
+export function edgeKeyOf(tag: string): string {
+  return Array.from(new TextEncoder().encode(tag), (byte) => {
+    const char = String.fromCharCode(byte);
+    return /[A-Za-z0-9_.:-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }).join('');
+}

@@ -52,6 +52,26 @@ const EnvSchema = z.object({
    * the TCP peer). With one proxy, the client is the last address that proxy appended.
    */
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * The caching tier in front of the server that Freshpress purges by tag. none: HTML and feeds
+   * are sent as "revalidate every time", so no shared cache can keep an old page.
+   */
+  EDGE: z.enum(['none', 'varnish', 'fastly', 'cloudflare']).default('none'),
+  /** Longest a page is kept at the edge, in seconds: a purge that was lost heals within it. */
+  EDGE_MAX_AGE: z.coerce.number().int().min(1).max(31_536_000).default(3600),
+  /** Varnish: where PURGE requests go. Fastly, Cloudflare: the API's base URL, if not the public one. */
+  EDGE_PURGE_URL: z.url('EDGE_PURGE_URL must be an absolute URL such as http://127.0.0.1:6081/').optional(),
+  FASTLY_SERVICE_ID: z.string().min(1).optional(),
+  FASTLY_API_TOKEN: z.string().min(1).optional(),
+  CLOUDFLARE_ZONE_ID: z.string().min(1).optional(),
+  CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
+  /**
+   * A second purge this long after the first: a page already on its way to the edge when the first
+   * arrived (the edge skips objects still being fetched) is removed by it. 0: no second purge.
+   */
+  EDGE_REPURGE_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+  /** Keys waiting to be purged (the edge unreachable); past it, everything is purged instead. */
+  EDGE_PURGE_QUEUE: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   /** on: serve /uncached, the homepage rendered per request, as the benchmark's baseline. */
   UNCACHED_BASELINE: z.enum(['on', 'off']).default('off'),
   /** Server processes `npm start` runs on PORT (default: one per core); more than one needs the shared page cache. */
@@ -81,6 +101,19 @@ const EnvSchema = z.object({
   FRESHPRESS_FAULT: z.enum(['crash-after-commit']).optional(),
   /** Set by Next while it builds; nothing is recorded during a build. */
   NEXT_PHASE: z.string().optional(),
+}).superRefine((env, context) => {
+  const require = (name: keyof typeof env, why: string) => {
+    if (!env[name]) context.addIssue({ code: 'custom', path: [name], message: `${name} is required ${why}` });
+  };
+  if (env.EDGE === 'varnish') require('EDGE_PURGE_URL', 'with EDGE=varnish (where Varnish listens, e.g. http://127.0.0.1:6081/)');
+  if (env.EDGE === 'fastly') {
+    require('FASTLY_SERVICE_ID', 'with EDGE=fastly');
+    require('FASTLY_API_TOKEN', 'with EDGE=fastly (a token with purge scope)');
+  }
+  if (env.EDGE === 'cloudflare') {
+    require('CLOUDFLARE_ZONE_ID', 'with EDGE=cloudflare');
+    require('CLOUDFLARE_API_TOKEN', 'with EDGE=cloudflare (a token with Cache Purge permission)');
+  }
 });
 
 export type Config = z.infer<typeof EnvSchema>;

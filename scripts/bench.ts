@@ -13,6 +13,7 @@ import { build } from './build';
 import { freePort } from './free-port';
 import { runtimeFiles } from './runtime-files';
 import { seedStatsHistory } from './seed-stats';
+import { startVarnish, type Varnish } from './varnish';
 
 /*
  * `npm run bench [-- --quick]`: the speed of cached pages against what a user would pick instead,
@@ -240,6 +241,7 @@ async function main() {
   const statsPrefix = `${runId}_stats`;
   const bigPrefix = `${runId}_big`;
   const stats = createStatsRedis({ redisUrl });
+  let varnishRef: Varnish | null = null;
   try {
     log('preparing a seeded database…');
     await migrateDatabase(dbUrl);
@@ -267,6 +269,16 @@ async function main() {
     // Both cores: two server processes on one port (what `npm start` runs here by default).
     const twoProcesses = await startApp('two processes', { ...common, STATS_PREFIX: statsPrefix, WEB_CONCURRENCY: '2' });
     servers.push(twoProcesses);
+    // Varnish in front of a server that tags its pages and purges them (EDGE=varnish), when installed.
+    let varnish: Varnish | null = null;
+    let edgeApp: Server | null = null;
+    if (spawnSync('which', ['varnishd']).status === 0) {
+      const varnishPort = await freePort();
+      edgeApp = await startApp('edge', { ...common, STATS_PREFIX: `${runId}_edge`, EDGE: 'varnish', EDGE_PURGE_URL: `http://127.0.0.1:${varnishPort}/` });
+      servers.push(edgeApp);
+      varnish = await startVarnish(Number(new URL(edgeApp.url).port), { port: varnishPort, storageMb: 256 });
+      varnishRef = varnish;
+    }
     const homeHtml = await (await fetch(`${statsOn.url}/`)).text();
     const staticServer = await startStatic(homeHtml);
     servers.push(staticServer);
@@ -285,7 +297,9 @@ async function main() {
       { key: 'static', label: `Same HTML from ${staticServer.name}`, url: `${staticServer.url}/`, pid: staticServer.child.pid },
       { key: 'post', label: 'Cached post page, stats on', url: `${statsOn.url}${postPath}`, pid: statsOn.child.pid },
       { key: 'tag', label: 'Cached tag page, stats on', url: `${statsOn.url}${tagPath}`, pid: statsOn.child.pid },
+      ...(varnish ? [{ key: 'varnish', label: 'Homepage through Varnish (EDGE=varnish, shipped VCL)', url: `${varnish.base}/` }] : []),
     ];
+    if (varnish) await fetch(`${varnish.base}/`);
     const samples = new Map<string, Sample[]>(rows.map((row) => [row.key, []]));
     for (let round = 1; round <= ROUNDS; round++) {
       for (const row of rows) {
@@ -362,6 +376,22 @@ async function main() {
       crossHome.push(took.home);
     }
 
+    const edgePost: number[] = [];
+    const edgeHome: number[] = [];
+    if (varnish) {
+      log('freshness through Varnish: a comment through Varnish (the form, no JavaScript), then GETs through Varnish until it shows…');
+      for (let i = 0; i < FRESHNESS_SAMPLES; i++) {
+        const post = posts[i % 10]!;
+        const token = `edge-${i}-${Date.now().toString(36)}`;
+        // Both pages in Varnish first, so the purge, not a first fetch, is what is measured.
+        await fetch(`${varnish.base}/posts/${post.slug}`);
+        await fetch(`${varnish.base}/`);
+        const took = await timeUntilVisible(varnish.base, post.slug, token, () => postCommentThroughForm(varnish!.base, post.slug, token));
+        edgePost.push(took.post);
+        edgeHome.push(took.home);
+      }
+    }
+
     log(`dashboard: seeding 90 days of hourly statistics for ${STATS_PAGES} pages…`);
     await seedStatsHistory({ redis: stats.redis, prefix: bigPrefix, pages: STATS_PAGES, days: 90, log: () => {} });
     const dashboard = await startApp('dashboard', { ...common, STATS_PREFIX: bigPrefix, STATS_RECORDING: 'off' });
@@ -402,6 +432,14 @@ async function main() {
       { name: 'freshness p50 ≤ 150 ms (homepage)', value: Math.round(median(homeLatency)), pass: median(homeLatency) <= 150 },
       { name: 'freshness across servers p50 ≤ 150 ms (post page)', value: Math.round(median(crossPost)), pass: median(crossPost) <= 150 },
       { name: 'freshness across servers p50 ≤ 150 ms (homepage)', value: Math.round(median(crossHome)), pass: median(crossHome) <= 150 },
+      ...(varnish
+        ? [
+            { name: 'through Varnish ≥ 10,000 req/s (wrk)', value: wrkOr('varnish'), pass: wrkOr('varnish') >= 10_000 },
+            { name: 'through Varnish ≥ 0.2 × nginx (wrk)', value: ratio(wrkOr('varnish'), wrkOr('static')), pass: wrkOr('varnish') >= 0.2 * wrkOr('static') },
+            { name: 'freshness through Varnish p50 ≤ 150 ms (post page)', value: Math.round(median(edgePost)), pass: median(edgePost) <= 150 },
+            { name: 'freshness through Varnish p50 ≤ 150 ms (homepage)', value: Math.round(median(edgeHome)), pass: median(edgeHome) <= 150 },
+          ]
+        : []),
       { name: 'server RSS ≤ 300 MB after the run', value: finalRss, pass: finalRss !== null && finalRss <= 300 },
       { name: '/stats ≤ 200 ms at 90 days', value: dashboardTimes['90d']!.pageMs, pass: dashboardTimes['90d']!.pageMs <= 200 },
     ];
@@ -418,6 +456,8 @@ async function main() {
         cachedVsStatic: ratio(rps('cached'), rps('static')),
         sharedVsLocalCache: ratio(rps('cached'), rps('local')),
         twoProcessesVsOne: ratio(wrkOr('twoProcesses'), wrkOr('cached')),
+        varnishVsNode: varnish ? ratio(wrkOr('varnish'), wrkOr('cached')) : null,
+        varnishVsStatic: varnish ? ratio(wrkOr('varnish'), wrkOr('static')) : null,
       },
       storm: {
         comments: STORM_COMMENTS,
@@ -433,6 +473,12 @@ async function main() {
           post: { p50: Math.round(median(crossPost)), p99: Math.round(percentile(crossPost, 99)) },
           homepage: { p50: Math.round(median(crossHome)), p99: Math.round(percentile(crossHome, 99)) },
         },
+        throughVarnish: varnish
+          ? {
+              post: { p50: Math.round(median(edgePost)), p99: Math.round(percentile(edgePost, 99)) },
+              homepage: { p50: Math.round(median(edgeHome)), p99: Math.round(percentile(edgeHome, 99)) },
+            }
+          : null,
       },
       dashboard: dashboardTimes,
       statsPages: STATS_PAGES,
@@ -451,9 +497,10 @@ async function main() {
     await writeFile(path.join(root, 'bench', 'results', `${name}.md`), md);
     log(`wrote bench/results/${name}.json and .md`);
   } finally {
+    await varnishRef?.remove().catch(() => {});
     for (const server of servers.reverse()) await server.stop().catch(() => {});
     const cleaner = createStatsRedis({ redisUrl });
-    for (const prefix of [statsPrefix, bigPrefix, `${runId}_local`, `${runId}_storm_precise`, `${runId}_storm_global`]) {
+    for (const prefix of [statsPrefix, bigPrefix, `${runId}_edge`, `${runId}_local`, `${runId}_storm_precise`, `${runId}_storm_global`]) {
       await deletePrefix(cleaner.redis, prefix);
     }
     await cleaner.close();
@@ -482,6 +529,7 @@ type Results = {
     homepage: { p50: number; p99: number };
     samples: number;
     acrossServers: { post: { p50: number; p99: number }; homepage: { p50: number; p99: number } };
+    throughVarnish: { post: { p50: number; p99: number }; homepage: { p50: number; p99: number } } | null;
   };
   dashboard: Record<string, { apiServerMs: number; pageMs: number }>;
   statsPages: number;
@@ -509,6 +557,12 @@ function renderMarkdown(r: Results): string {
     '',
     `Freshness across two servers sharing the cache (comment through one, first GET through the other showing it): post page p50 ${r.freshnessMs.acrossServers.post.p50} ms, p99 ${r.freshnessMs.acrossServers.post.p99} ms; homepage p50 ${r.freshnessMs.acrossServers.homepage.p50} ms, p99 ${r.freshnessMs.acrossServers.homepage.p99} ms.`,
     '',
+    ...(r.freshnessMs.throughVarnish
+      ? [
+          `Through Varnish (EDGE=varnish; comment through Varnish with the form, first GET through Varnish showing it): post page p50 ${r.freshnessMs.throughVarnish.post.p50} ms, p99 ${r.freshnessMs.throughVarnish.post.p99} ms; homepage p50 ${r.freshnessMs.throughVarnish.homepage.p50} ms, p99 ${r.freshnessMs.throughVarnish.homepage.p99} ms. Varnish / Node (wrk) ${r.ratios.varnishVsNode}; Varnish / nginx (wrk) ${r.ratios.varnishVsStatic}.`,
+          '',
+        ]
+      : []),
     `Dashboard with 90 days × ${r.statsPages} pages: ${Object.entries(r.dashboard)
       .map(([range, t]) => `${range}: report ${t.apiServerMs} ms server time, /stats page ${t.pageMs} ms`)
       .join('; ')}.`,

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import lockfile from 'proper-lockfile';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { freePort } from './free-port';
 
@@ -18,7 +19,14 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const directory = path.resolve(dataDir, 'pglite');
   await mkdir(directory, { recursive: true });
-  const db = await PGlite.create(directory);
+  const unlock = await lockDataDirectory(directory);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(directory);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const port = await freePort();
   // Next's build and server each open a pool; the socket server multiplexes them onto PGlite's
   // single connection, keeping each client's transaction whole.
@@ -30,8 +38,37 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     async stop() {
       await server.stop();
       await db.close();
+      await unlock();
     },
   };
+}
+
+/** A holder that stopped refreshing the lock this long ago died (kill -9): its lock is taken over. */
+const LOCK_STALE_MS = 5000;
+
+/**
+ * PGlite locks nothing: every instance is process 42 inside WebAssembly, so PostgreSQL's own
+ * postmaster.pid always looks stale to the next one. Two instances on one directory (a restart
+ * while the previous server is still closing) corrupt its WAL: the start after the next crash
+ * aborts ("could not locate a valid checkpoint record"), or that crash's commits are silently
+ * lost. So the directory is locked for as long as the database is open; a start waits for a
+ * holder that is still closing, and takes over the lock of one that died.
+ */
+async function lockDataDirectory(directory: string): Promise<() => Promise<void>> {
+  const options = { lockfilePath: `${directory}.lock`, stale: LOCK_STALE_MS };
+  if (await lockfile.check(directory, options).catch(() => false)) {
+    console.log('[freshpress] Waiting for another process to close the embedded database…');
+  }
+  const release = await lockfile
+    .lock(directory, {
+      ...options,
+      retries: { retries: 240, minTimeout: 250, maxTimeout: 500 },
+      onCompromised: (error) => console.error(`[freshpress] the embedded database's lock was lost (${error.message}); stop the other process using ${directory}`),
+    })
+    .catch((error: unknown) => {
+      throw new Error(`The embedded database in ${directory} is in use by another process; stop it first. (${error instanceof Error ? error.message : String(error)})`);
+    });
+  return () => release().catch(() => undefined);
 }
 
 interface QueuedMessage {

@@ -8,6 +8,7 @@ import next from 'next';
 import { closeDatabase } from '@/db/client';
 import { CLIENT_HEADER, clientAddress } from '@/lib/client-address';
 import { config } from '@/lib/config';
+import { edgePurger, purgeEdgeForNewBuild } from '@/lib/edge-purge';
 import { applyEdgeCacheControl } from '@/lib/http-cache';
 import { startPageCache, type PageCacheSetting } from '@/lib/page-cache/setup';
 import { applyScriptPolicy, setSecurityHeaders } from '@/lib/security-headers';
@@ -44,7 +45,10 @@ export async function startServer(options: { port: number; hostname?: string; di
   const dir = options.dir ?? process.cwd();
   adoptRecordedConfig(dir);
   // Before Next serves anything: the cache must know every invalidation made before this start.
-  const pageCache = await startPageCache({ distDir: path.resolve(dir, config.FRESHPRESS_DIST_DIR), mode: options.pageCache });
+  const distDir = path.resolve(dir, config.FRESHPRESS_DIST_DIR);
+  const pageCache = await startPageCache({ distDir, mode: options.pageCache });
+  await purgeEdgeForNewBuild(distDir, pageCache.runtime.buildId);
+  const edge = { edge: config.EDGE, maxAge: config.EDGE_MAX_AGE };
   const app = next({ dev: false, dir, hostname: options.hostname, port: options.port });
   const handle = app.getRequestHandler();
   await app.prepare();
@@ -71,7 +75,7 @@ export async function startServer(options: { port: number; hostname?: string; di
     if (refuseBeforeNext(req, res)) return;
     req.headers[CLIENT_HEADER] = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.TRUST_PROXY);
     rewriteFailures(req, res);
-    applyEdgeCacheControl(res);
+    applyEdgeCacheControl(res, edge);
     if (recorder && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
     compress(req as Parameters<typeof compress>[0], res as Parameters<typeof compress>[1], () => {
       applyScriptPolicy(res);
@@ -92,6 +96,7 @@ export async function startServer(options: { port: number; hostname?: string; di
         setTimeout(() => server.closeAllConnections(), 3000).unref();
       });
       // The last second of counts is still in memory: write it before the process goes.
+      await edgePurger()?.close();
       await recorder?.close();
       await app.close();
       await pageCache.close();

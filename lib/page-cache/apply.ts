@@ -1,11 +1,13 @@
 import type { RecordedInvalidation } from '@/db/outbox';
+import { edgePurger } from '@/lib/edge-purge';
 import { describeError } from '@/lib/redis-connection';
 import type { PageCacheRuntime, TagManifestEntry } from './runtime';
 
 /*
  * Applying an invalidation to this process's page cache: the shared store's tag records in shared
- * mode, Next's in-process tag manifest in local mode. The writer that made the change applies it
- * right after its commit; the outbox sweep applies whatever a crash or an outage left behind.
+ * mode, Next's in-process tag manifest in local mode; then to the caching tier in front, if one is
+ * purged (lib/edge-purge.ts). The writer that made the change applies it right after its commit;
+ * the outbox sweep applies whatever a crash or an outage left behind.
  */
 
 /** Marks `tag` expired at `at` unless a later expiry is already recorded. */
@@ -18,6 +20,14 @@ export function expireInManifest(manifest: Map<string, TagManifestEntry>, tag: s
 /** Returns when the rows were applied, or null when they could not be (they stay in the outbox). */
 export async function applyInvalidations(runtime: PageCacheRuntime, rows: readonly RecordedInvalidation[]): Promise<Date | null> {
   if (rows.length === 0) return new Date();
+  const appliedAt = await applyToPageCache(runtime, rows);
+  // After this server's cache is current, so the edge's refetch gets the new page; and even when
+  // it could not be (Redis down), since the server then renders from the database.
+  await edgePurger()?.purge(rows.flatMap((row) => row.tags));
+  return appliedAt;
+}
+
+async function applyToPageCache(runtime: PageCacheRuntime, rows: readonly RecordedInvalidation[]): Promise<Date | null> {
   if (runtime.mode === 'shared' && runtime.store) {
     try {
       for (const row of rows) await runtime.store.invalidate(row.tags, row.event);

@@ -5,6 +5,7 @@ import type { CacheHandler, CacheHandlerContext, CacheHandlerValue } from 'next/
 import type { IncrementalCacheValue } from 'next/dist/server/response-cache';
 import { databaseUnreachable } from '@/db/outage';
 import { config } from '@/lib/config';
+import { setEdgeKeys } from '@/lib/http-cache';
 import { describeError } from '@/lib/redis-connection';
 import { PAGE_KINDS, pageTagsOf, RebuildObserver, type MissReason } from '@/lib/stats/rebuilds';
 import { getRecorder } from '@/lib/stats/runtime';
@@ -215,7 +216,10 @@ export default class PageCacheHandler {
       return null;
     }
     try {
-      return await this.getShared(store, key, ctx, isPage);
+      const found = await this.getShared(store, key, ctx, isPage);
+      // Only current entries come back from getShared: their tags may go to the edge.
+      if (isPage) setEdgeKeys(found?.value, pageTagsOf(found?.value));
+      return found;
     } catch (error) {
       logFailure('the shared page cache did not answer', error);
       return null;
@@ -225,6 +229,9 @@ export default class PageCacheHandler {
   async set(key: string, data: IncrementalCacheValue | null, ctx: SetContext): Promise<void> {
     const store = this.store;
     if (!store) return this.setLocal(key, data, ctx);
+    // Tagged for the edge below only once stored: a render that raced an invalidation may hold the
+    // old content, and is neither kept here nor anywhere in front.
+    setEdgeKeys(data, null);
     const startedAt = takeRenderStart(key);
     const token = lockTokens.get(key) ?? null;
     lockTokens.delete(key);
@@ -245,6 +252,7 @@ export default class PageCacheHandler {
       return;
     }
     if (outcome !== 'stored') return;
+    setEdgeKeys(data, tags);
     const stored: CacheHandlerValue = { lastModified: startedAt, value: data, cacheControl };
     memory.set(key, { data: stored, tags, size: body.length, generation: generation ?? '', epoch: null });
   }
@@ -419,12 +427,15 @@ export default class PageCacheHandler {
     const revalidate = data ? revalidateOf(data) : undefined;
     if (!data?.value || (typeof revalidate === 'number' && data.lastModified + revalidate * 1000 < Date.now())) noteRenderStart(key, Date.now());
     if (!PAGE_KINDS.has(ctx.kind)) return data;
+    // Next's file cache returns nothing whose tags were invalidated since it was written.
+    setEdgeKeys(data?.value, pageTagsOf(data?.value));
     if (data?.value) this.observer.served(key, data.value, data.lastModified, data.cacheControl?.revalidate);
     else this.observer.missed(key);
     return data;
   }
 
   private async setLocal(key: string, data: IncrementalCacheValue | null, ctx: SetContext): Promise<void> {
+    setEdgeKeys(data, null);
     const startedAt = takeRenderStart(key);
     if (data && !worthKeeping(data)) return;
     const manifest = this.runtime?.tagsManifest;
@@ -434,6 +445,7 @@ export default class PageCacheHandler {
       if (tags.some((tag) => (manifest.get(tag)?.expired ?? 0) >= startedAt)) return;
     }
     await this.files.set(key, data, ctx);
+    setEdgeKeys(data, pageTagsOf(data));
     if (data && PAGE_KINDS.has(data.kind)) this.observer.wrote(key, data, 'cacheControl' in ctx ? ctx.cacheControl?.revalidate : undefined);
   }
 }

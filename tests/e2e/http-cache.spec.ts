@@ -53,6 +53,10 @@ test('no page or feed lets a shared cache keep it; cached pages keep their ETag 
     const headers = response.headers();
     expect(sharedCacheMayKeep(headers['cache-control']), `${what}: ${headers['cache-control']}`).toBe(false);
     expect(headers['cache-control'], what).not.toContain('s-maxage');
+    // With EDGE unset no tier is told anything: no keys, no lifetime of its own.
+    for (const name of ['xkey', 'surrogate-key', 'cache-tag', 'surrogate-control', 'cloudflare-cdn-cache-control', 'x-freshpress-edge-keys']) {
+      expect(headers[name], `${what}: ${name}`).toBeUndefined();
+    }
   }
   for (const what of ['home', 'post', 'tag', 'page 2', 'feed', 'sitemap']) expect(responses[what]!.headers()['cache-control'], what).toBe(REVALIDATE_EVERY_TIME);
   // Next gives route handlers' answers (feed, sitemap) no ETag: a cache in front refetches them whole.

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../../scripts/free-port';
 
@@ -38,18 +39,37 @@ export function startProcess(command: string, args: string[], env: Record<string
   return {
     child,
     output: () => output,
-    stop: (signal = 'SIGTERM') =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        // The whole process group: `npm start` runs `next start` as a child of its own.
-        try {
-          process.kill(-child.pid!, signal);
-        } catch {
-          resolve();
-        }
-      }),
+    stop: async (signal = 'SIGTERM') => {
+      // The whole process group: `npm start` runs the server as a child of its own, and npm exits
+      // before it. Done only once every process of the group has gone (a restart that began while
+      // the last one still held the embedded database would find it in use).
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        return;
+      }
+      const deadline = Date.now() + 60_000;
+      // No exit event exists for a process group, only for the child: polled.
+      while (groupIsAlive(child.pid!) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    },
   };
+}
+
+/** Whether any process of the group still runs (a zombie waiting to be reaped has finished). */
+function groupIsAlive(group: number): boolean {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so read after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === group && state !== 'Z') return true;
+  }
+  return false;
 }
 
 export const nextBin = path.join(process.cwd(), 'node_modules', 'next', 'dist', 'bin', 'next');

@@ -1,0 +1,78 @@
+vcl 4.1;
+
+# Varnish in front of Freshpress (npm start with EDGE=varnish and EDGE_PURGE_URL pointing here).
+# Needs the xkey vmod (Debian: apt install varnish varnish-modules). Pages are kept for as long as
+# the server says (EDGE_MAX_AGE at most) and purged by their content tags the moment a comment or a
+# post changes them.
+
+import std;
+import xkey;
+
+# Edit: where Freshpress listens.
+backend freshpress {
+    .host = "127.0.0.1";
+    .port = "3000";
+    .connect_timeout = 2s;
+    .first_byte_timeout = 60s;
+}
+
+# Edit: the addresses of the Freshpress servers, which send the purges. Nobody else may.
+acl purgers {
+    "127.0.0.1";
+    "::1";
+}
+
+sub vcl_recv {
+    if (req.method == "PURGE") {
+        if (client.ip !~ purgers) {
+            return (synth(403, "Forbidden"));
+        }
+        if (!req.http.xkey) {
+            return (synth(400, "PURGE needs an xkey header"));
+        }
+        # Hard purge: a soft one would keep the old page as grace, and serve it while refetching.
+        set req.http.x-purged = xkey.purge(req.http.xkey);
+        return (synth(200, "Purged " + req.http.x-purged));
+    }
+    # Comments and the admin API (POST and the rest) always reach the server.
+    if (req.method != "GET" && req.method != "HEAD") {
+        return (pass);
+    }
+    # Someone signed in (the statistics, the admin) sees pages made for them.
+    if (req.http.Authorization || req.http.Cookie) {
+        return (pass);
+    }
+    # The router headers only mean something on a React Server Components request; dropping them
+    # elsewhere keeps one copy of each HTML page instead of one per header value.
+    if (!req.http.RSC) {
+        unset req.http.Next-Router-State-Tree;
+        unset req.http.Next-Router-Prefetch;
+        unset req.http.Next-Router-Segment-Prefetch;
+    }
+    return (hash);
+}
+
+sub vcl_backend_response {
+    # A page Freshpress can purge: its keys in xkey, its lifetime in Surrogate-Control. The server
+    # sends Cache-Control: max-age=0 for every cache it cannot purge; Varnish follows this instead.
+    if (beresp.http.xkey && beresp.http.Surrogate-Control ~ "max-age=[0-9]+" && !beresp.http.Set-Cookie) {
+        set beresp.ttl = std.duration(regsub(beresp.http.Surrogate-Control, "^.*max-age=([0-9]+).*$", "\1") + "s", 0s);
+        # Never an old page while refetching: no grace after expiry or purge.
+        set beresp.grace = 0s;
+        unset beresp.http.Surrogate-Control;
+        # Next varies pages on its router headers (RSC payload or HTML); Varnish honours that Vary.
+        return (deliver);
+    }
+    # Everything else follows Cache-Control: immutable scripts and styles are kept, pages without
+    # keys (max-age=0) and dynamic pages (private, no-store) are not.
+}
+
+sub vcl_deliver {
+    # The keys are for Varnish only.
+    unset resp.http.xkey;
+    if (obj.hits > 0) {
+        set resp.http.X-Cache = "HIT";
+    } else {
+        set resp.http.X-Cache = "MISS";
+    }
+}

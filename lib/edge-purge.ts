@@ -1,0 +1,295 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { edgeKeyOf, tags as cacheTags } from './cache-tags';
+import { config, type Config } from './config';
+import { getRecorder } from './stats/runtime';
+
+/*
+ * Purging the caching tier in front (EDGE=varnish|fastly|cloudflare) by the same keys the pages
+ * carry there (lib/http-cache.ts). Every applied invalidation comes through here
+ * (lib/page-cache/apply.ts), after this server's own cache is current, so an edge that refetches
+ * at once gets the new page.
+ *
+ * Keys wait in one queue per process, merged: a burst of comments costs a few purge requests, not
+ * one per comment. A failed request is retried with backoff until its keys are older than
+ * EDGE_MAX_AGE, by when the edge has dropped those pages by itself. The queue is bounded: past
+ * EDGE_PURGE_QUEUE keys it is replaced by one key every page carries, so an edge unreachable for a
+ * long time costs one purge of everything when it returns, and no unbounded memory meanwhile.
+ *
+ * xkey (and a CDN's purge) skips objects still being fetched: a page the server sent just before
+ * the change, still on its way, would be stored after the purge and kept. The server never tags a
+ * render older than an invalidation it knows (lib/page-cache/handler.ts), which leaves only pages
+ * in transit; a second purge EDGE_REPURGE_MS later removes those.
+ */
+
+export interface PurgeTier {
+  name: string;
+  /** Keys per request: the tier's own limit. */
+  batch: number;
+  /** Header-carried keys: their joined length per request. */
+  maxChars: number;
+  send(keys: readonly string[], signal: AbortSignal): Promise<void>;
+}
+
+const REQUEST_TIMEOUT_MS = 5000;
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 30_000;
+/** How long a writer waits for its purge before answering: a reader's next request should find the page gone. */
+const WRITER_WAIT_MS = 2000;
+/** Every page the edge keeps carries it (the data every page reads is tagged with it). */
+export const EVERYTHING_KEY = edgeKeyOf(cacheTags.everything);
+
+async function expectOk(response: Response, what: string): Promise<void> {
+  const body = await response.text().catch(() => '');
+  if (!response.ok) throw new Error(`${what} answered ${response.status}: ${body.slice(0, 200)}`);
+}
+
+/** The purge API of each tier, as its documentation gives it. */
+export function purgeTierOf(env: Pick<Config, 'EDGE' | 'EDGE_PURGE_URL' | 'FASTLY_SERVICE_ID' | 'FASTLY_API_TOKEN' | 'CLOUDFLARE_ZONE_ID' | 'CLOUDFLARE_API_TOKEN'>): PurgeTier | null {
+  switch (env.EDGE) {
+    case 'none':
+      return null;
+    case 'varnish': {
+      const url = env.EDGE_PURGE_URL!;
+      return {
+        name: 'varnish',
+        // The VCL's xkey.purge takes space-separated keys; Varnish's request header limit is 8 KB.
+        batch: 500,
+        maxChars: 6000,
+        async send(keys, signal) {
+          await expectOk(await fetch(url, { method: 'PURGE', headers: { xkey: keys.join(' ') }, signal }), `PURGE ${url}`);
+        },
+      };
+    }
+    case 'fastly': {
+      const url = `${(env.EDGE_PURGE_URL ?? 'https://api.fastly.com').replace(/\/$/, '')}/service/${encodeURIComponent(env.FASTLY_SERVICE_ID!)}/purge`;
+      return {
+        name: 'fastly',
+        batch: 256,
+        maxChars: Infinity,
+        async send(keys, signal) {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: { 'fastly-key': env.FASTLY_API_TOKEN!, 'content-type': 'application/json', accept: 'application/json' },
+            body: JSON.stringify({ surrogate_keys: keys }),
+            signal,
+          });
+          await expectOk(response, 'Fastly purge');
+        },
+      };
+    }
+    case 'cloudflare': {
+      const url = `${(env.EDGE_PURGE_URL ?? 'https://api.cloudflare.com').replace(/\/$/, '')}/client/v4/zones/${encodeURIComponent(env.CLOUDFLARE_ZONE_ID!)}/purge_cache`;
+      return {
+        name: 'cloudflare',
+        batch: 100,
+        maxChars: Infinity,
+        async send(keys, signal) {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${env.CLOUDFLARE_API_TOKEN!}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ tags: keys }),
+            signal,
+          });
+          const body = (await response.clone().json().catch(() => null)) as { success?: boolean } | null;
+          await expectOk(response, 'Cloudflare purge');
+          if (body?.success === false) throw new Error('Cloudflare purge answered success: false');
+        },
+      };
+    }
+  }
+}
+
+export interface PurgerOptions {
+  /** Keys older than this are dropped: the edge has let their pages go by itself. */
+  maxAgeMs: number;
+  queueLimit: number;
+  repurgeMs: number;
+  record?: (attempt: { ok: boolean; keys: number; ms: number }) => void;
+  now?: () => number;
+}
+
+export class EdgePurger {
+  /** Key → when it was first queued. A Map keeps insertion order: oldest first. */
+  private readonly pending = new Map<string, number>();
+  private sending: Promise<void> | null = null;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly repurges = new Set<NodeJS.Timeout>();
+  private readonly idle = new Set<() => void>();
+  private lastWarning = 0;
+  private closed = false;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly tier: PurgeTier,
+    private readonly options: PurgerOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Keys waiting for a successful purge. */
+  get queued(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Queues the tags' keys and resolves once the queue has been sent, or the attempt failed (then it
+   * is retried in the background), or after `waitMs`.
+   */
+  purge(tags: readonly string[], waitMs = WRITER_WAIT_MS): Promise<void> {
+    this.enqueue(tags.map(edgeKeyOf), true);
+    return this.settled(waitMs);
+  }
+
+  /** Sends what is queued, once, and stops: at shutdown. */
+  async close(waitMs = WRITER_WAIT_MS): Promise<void> {
+    for (const timer of this.repurges) clearTimeout(timer);
+    this.repurges.clear();
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.kick();
+    }
+    await this.settled(waitMs);
+    this.closed = true;
+  }
+
+  private enqueue(keys: readonly string[], repurge: boolean): void {
+    if (this.closed || keys.length === 0) return;
+    const at = this.now();
+    for (const key of keys) if (!this.pending.has(key)) this.pending.set(key, at);
+    if (this.pending.size > this.options.queueLimit) {
+      const oldest = Math.min(...this.pending.values());
+      this.pending.clear();
+      this.pending.set(EVERYTHING_KEY, oldest);
+      this.warn(`more than ${this.options.queueLimit} keys are waiting to be purged; everything will be purged instead`);
+    }
+    if (repurge && this.options.repurgeMs > 0) {
+      const timer = setTimeout(() => {
+        this.repurges.delete(timer);
+        this.enqueue(keys, false);
+      }, this.options.repurgeMs);
+      timer.unref();
+      this.repurges.add(timer);
+    }
+    this.kick();
+  }
+
+  private settled(waitMs: number): Promise<void> {
+    // Backing off after a failure: the retry happens without this caller.
+    if (this.retryTimer || (!this.sending && this.pending.size === 0)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.idle.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      this.idle.add(done);
+    });
+  }
+
+  private kick(): void {
+    if (this.sending || this.retryTimer || this.pending.size === 0) return;
+    this.sending = this.sendAll().finally(() => {
+      this.sending = null;
+      for (const done of [...this.idle]) done();
+      // Keys queued while the last request was out go now.
+      this.kick();
+    });
+  }
+
+  /** Sends every queued key in batches; stops at the first failure and schedules a retry. */
+  private async sendAll(): Promise<void> {
+    while (this.pending.size > 0) {
+      this.dropExpired();
+      const keys = this.nextBatch();
+      if (keys.length === 0) return;
+      const started = performance.now();
+      try {
+        await this.tier.send(keys, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
+      } catch (error) {
+        this.options.record?.({ ok: false, keys: keys.length, ms: performance.now() - started });
+        this.failures += 1;
+        const delay = Math.min(FIRST_RETRY_MS * 2 ** (this.failures - 1), MAX_RETRY_MS);
+        this.warn(`purging ${keys.length} keys at ${this.tier.name} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${delay} ms`);
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.kick();
+        }, delay);
+        this.retryTimer.unref();
+        return;
+      }
+      this.options.record?.({ ok: true, keys: keys.length, ms: performance.now() - started });
+      this.failures = 0;
+      for (const key of keys) this.pending.delete(key);
+    }
+  }
+
+  private nextBatch(): string[] {
+    const keys: string[] = [];
+    let chars = 0;
+    for (const key of this.pending.keys()) {
+      if (keys.length === this.tier.batch || (keys.length > 0 && chars + key.length + 1 > this.tier.maxChars)) break;
+      keys.push(key);
+      chars += key.length + 1;
+    }
+    return keys;
+  }
+
+  private dropExpired(): void {
+    const oldest = this.now() - this.options.maxAgeMs;
+    let dropped = 0;
+    for (const [key, at] of this.pending) {
+      if (at > oldest) break;
+      this.pending.delete(key);
+      dropped += 1;
+    }
+    if (dropped > 0) this.warn(`${dropped} keys could not be purged within EDGE_MAX_AGE; the edge has let those pages expire`);
+  }
+
+  private warn(message: string): void {
+    // One line a minute: while the edge is down, every comment would log otherwise.
+    if (this.now() - this.lastWarning < 60_000) return;
+    this.lastWarning = this.now();
+    console.warn(`[edge] ${message}`);
+  }
+}
+
+const PURGER = Symbol.for('freshpress.edge.purger');
+const holder = globalThis as { [PURGER]?: EdgePurger | null };
+
+/**
+ * This process's purger, or null with no purge-capable tier. The server, the cache handler and the
+ * app's writers are separate copies of this module in one process: the instance lives on globalThis.
+ */
+export function edgePurger(): EdgePurger | null {
+  if (holder[PURGER] !== undefined) return holder[PURGER];
+  const tier = purgeTierOf(config);
+  holder[PURGER] = tier
+    ? new EdgePurger(tier, {
+        maxAgeMs: config.EDGE_MAX_AGE * 1000,
+        queueLimit: config.EDGE_PURGE_QUEUE,
+        repurgeMs: config.EDGE_REPURGE_MS,
+        record: (attempt) => getRecorder().recordPurge(attempt),
+      })
+    : null;
+  return holder[PURGER];
+}
+
+/**
+ * After a deploy the edge holds the old build's pages, whose scripts and server actions the new
+ * build no longer has: the first server of a new build purges everything. Remembered beside the
+ * build, so a restart of the same build keeps the edge's pages.
+ */
+export async function purgeEdgeForNewBuild(distDir: string, buildId: string): Promise<void> {
+  const purger = edgePurger();
+  if (!purger) return;
+  const marker = path.join(distDir, 'freshpress-edge-build');
+  const identity = `${config.EDGE} ${buildId}`;
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === identity) return;
+  await purger.purge([cacheTags.everything], 10_000);
+  if (purger.queued === 0) writeFileSync(marker, identity);
+  else console.warn('[edge] could not purge the previous build\'s pages yet; retrying in the background');
+}

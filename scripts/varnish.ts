@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from './free-port';
+
+/*
+ * Debian's varnishd with the shipped VCL (deploy/varnish/freshpress.vcl), on a free port of its own
+ * in front of a server: the setup the README walks through, with only the backend's port changed.
+ * For the tests and the benchmark; a site runs Varnish as the system's service.
+ */
+
+export interface Varnish {
+  base: string;
+  port: number;
+  /** The `-n` work directory: varnishncsa finds this instance through it. */
+  name: string;
+  output(): string;
+  stop(): Promise<void>;
+  /** Starts it again on the same port and work directory, with an empty cache. */
+  restart(): Promise<void>;
+  /** Stops it and deletes its files. */
+  remove(): Promise<void>;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function waitForVarnish(base: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`varnishd exited:\n${output()}`);
+    try {
+      // Varnish answers a PURGE itself, without the backend: it is ready once one is answered.
+      if ((await fetch(base, { method: 'PURGE', headers: { xkey: 'readiness-probe' } })).status === 200) return;
+    } catch {
+      // Not listening yet; varnishd offers no other readiness signal to a foreground process.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`varnishd did not start:\n${output()}`);
+}
+
+export async function startVarnish(backendPort: number, options: { port?: number; storageMb?: number } = {}): Promise<Varnish> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'freshpress-varnish-'));
+  const shipped = await readFile(path.join(process.cwd(), 'deploy', 'varnish', 'freshpress.vcl'), 'utf8');
+  const vcl = shipped.replace('.port = "3000";', `.port = "${backendPort}";`);
+  if (vcl === shipped) throw new Error('deploy/varnish/freshpress.vcl no longer names port 3000 for its backend');
+  await writeFile(path.join(dir, 'freshpress.vcl'), vcl);
+  const port = options.port ?? (await freePort());
+  const name = path.join(dir, 'instance');
+  const base = `http://127.0.0.1:${port}`;
+  let output = '';
+  let child: ChildProcess;
+  const launch = async () => {
+    // -j none: everything stays in the temporary directory, also when run as root (as CI does).
+    child = spawn('varnishd', ['-F', '-j', 'none', '-n', name, '-a', `127.0.0.1:${port}`, '-f', path.join(dir, 'freshpress.vcl'), '-s', `malloc,${options.storageMb ?? 64}m`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', (error) => (output += `\n${String(error)}`));
+    await waitForVarnish(base, child, () => output);
+  };
+  await launch();
+  return {
+    base,
+    port,
+    name,
+    output: () => output,
+    stop: () => stopChild(child),
+    async restart() {
+      await stopChild(child);
+      await launch();
+    },
+    async remove() {
+      await stopChild(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,260 @@
+import { request as httpRequest } from 'node:http';
+import { deleteStatsKeys } from '../support/redis';
+import { CommentForm, uniqueComment } from './support/comment-form';
+import { expect, test, type PostRef } from './support/fixtures';
+import { hiddenFields, postThroughForm } from './support/form-post';
+import { freePort } from './support/server';
+import { postComment, OwnSite, type SiteServer } from './support/site';
+import { statsReport } from './support/stats';
+import { startVarnish, type Varnish } from '../../scripts/varnish';
+import { startHoldingProxy } from './support/holding-proxy';
+
+/*
+ * Freshpress behind Debian's Varnish with the shipped VCL (deploy/varnish/freshpress.vcl) and
+ * EDGE=varnish: pages are kept at the edge, tagged with their content, and purged by those tags
+ * the moment a change is committed. Between Varnish and the server sits a pass-through proxy
+ * that can hold one answer back, to put a page in transit while a purge goes by.
+ */
+
+const site = new OwnSite();
+const REVALIDATE_EVERY_TIME = 'public, max-age=0, must-revalidate';
+// Longer than this file's steps between a purge and the check that the race left an old page.
+const REPURGE_MS = 4000;
+
+let server: SiteServer;
+let varnish: Varnish;
+let proxy: Awaited<ReturnType<typeof startHoldingProxy>>;
+let posts: PostRef[];
+
+interface EdgeAnswer {
+  status: number;
+  html: string;
+  /** HIT or MISS, from the VCL's X-Cache. */
+  cache: string | null;
+  /** Varnish's X-Varnish: on a hit, this request's id and the id of the request that fetched the object. */
+  object: string | null;
+  headers: Headers;
+}
+
+async function viaVarnish(path: string, headers: Record<string, string> = {}): Promise<EdgeAnswer> {
+  const response = await fetch(`${varnish.base}${path}`, { headers: { connection: 'close', ...headers }, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+  const html = await response.text();
+  const ids = response.headers.get('x-varnish')?.split(' ') ?? [];
+  return { status: response.status, html, cache: response.headers.get('x-cache'), object: ids.length === 2 ? ids[1]! : null, headers: response.headers };
+}
+
+/** Requests a page through Varnish until it is a hit; returns the hit. */
+async function warmAtEdge(path: string): Promise<EdgeAnswer> {
+  await viaVarnish(path);
+  const hit = await viaVarnish(path);
+  expect(hit.cache, `${path} is kept by Varnish`).toBe('HIT');
+  return hit;
+}
+
+/** A PURGE sent from a given local address (the VCL's ACL allows only the servers'). */
+function purgeFrom(localAddress: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: varnish.port, method: 'PURGE', path: '/', localAddress, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The id of a published post far enough down the list not to be on the homepage. */
+const offHomepage = (i: number) => posts[12 + i]!;
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  await site.open('edge');
+  posts = await site.publishedNewestFirst();
+  proxy = await startHoldingProxy(0);
+  varnish = await startVarnish(proxy.port);
+  server = await site.start({ EDGE: 'varnish', EDGE_PURGE_URL: `${varnish.base}/`, EDGE_REPURGE_MS: String(REPURGE_MS), STATS_FLUSH_MS: '200' });
+  proxy.retarget(server.port);
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+  await varnish?.remove();
+  await proxy?.close();
+  await site.close();
+});
+
+test('pages reach Varnish with their content tags and a lifetime only Varnish reads; browsers get neither', async () => {
+  const post = posts[0]!;
+  const direct = await fetch(`${server.base}/posts/${post.slug}`);
+  expect(direct.headers.get('x-nextjs-cache')).toBe('HIT');
+  const keys = direct.headers.get('xkey')?.split(' ') ?? [];
+  expect(keys).toEqual(expect.arrayContaining([`post:${post.id}`, `post:${post.id}:comments`, `slug:${post.slug}`, 'all']));
+  expect(keys.some((key) => key.startsWith('_N_T_')), 'Next\'s per-path tags are no keys').toBe(false);
+  expect(direct.headers.get('surrogate-control')).toBe('max-age=3600');
+  expect(direct.headers.get('cache-control')).toBe(REVALIDATE_EVERY_TIME);
+  expect(direct.headers.get('x-freshpress-edge-keys')).toBeNull();
+
+  await viaVarnish(`/posts/${post.slug}`);
+  const hit = await viaVarnish(`/posts/${post.slug}`);
+  expect(hit.cache).toBe('HIT');
+  expect(hit.html).toContain(post.title.replace(/'/g, '&#x27;'));
+  expect(hit.headers.get('xkey'), 'the keys are for Varnish only').toBeNull();
+  expect(hit.headers.get('surrogate-control')).toBeNull();
+  expect(hit.headers.get('cache-control'), 'a browser or a cache behind Varnish revalidates').toBe(REVALIDATE_EVERY_TIME);
+
+  // The same address asked by the client router is another object (Next's Vary), not the HTML.
+  const rscHeaders = { rsc: '1' };
+  const rsc = await viaVarnish(`/posts/${post.slug}`, rscHeaders);
+  expect(rsc.headers.get('content-type')).toContain('text/x-component');
+  expect((await viaVarnish(`/posts/${post.slug}`, rscHeaders)).cache).toBe('HIT');
+  expect((await viaVarnish(`/posts/${post.slug}`)).headers.get('content-type')).toContain('text/html');
+
+  // Scripts are kept as Next marks them (immutable); dynamic pages never.
+  const script = hit.html.match(/<script src="(\/_next\/static\/[^"]+\.js)"/)?.[1];
+  expect(script).toBeTruthy();
+  await viaVarnish(script!);
+  expect((await viaVarnish(script!)).cache).toBe('HIT');
+  await viaVarnish('/stats');
+  expect((await viaVarnish('/stats')).cache).toBe('MISS');
+  // Someone with a cookie (signed in to the statistics or the admin) always reaches the server.
+  expect((await viaVarnish(`/posts/${post.slug}`, { cookie: 'session=x' })).cache).toBe('MISS');
+
+  // PURGE only from the ACL's addresses, and only by key.
+  expect(await purgeFrom('127.0.0.2', { xkey: 'all' })).toBe(403);
+  expect((await viaVarnish(`/posts/${post.slug}`)).cache, 'a refused purge removed nothing').toBe('HIT');
+  expect(await purgeFrom('127.0.0.1', {})).toBe(400);
+});
+
+test('a comment without JavaScript shows through Varnish on the next request; the homepage and an unrelated post stay Varnish hits', async () => {
+  const post = offHomepage(0);
+  const unrelated = offHomepage(1);
+  const home = await warmAtEdge('/');
+  const other = await warmAtEdge(`/posts/${unrelated.slug}`);
+  const before = await warmAtEdge(`/posts/${post.slug}`);
+  const body = `Through Varnish without JavaScript ${Date.now()}.`;
+  expect(before.html).not.toContain(body);
+
+  const answer = await postThroughForm(varnish.base, post.slug, await hiddenFields(varnish.base, post.slug), { body });
+  expect(answer.message).toContain('your comment is published');
+
+  const after = await viaVarnish(`/posts/${post.slug}`);
+  expect(after.html).toContain(body);
+  expect(after.cache).toBe('MISS');
+  const homeAfter = await viaVarnish('/');
+  expect(homeAfter.cache, 'the post is not on the homepage').toBe('HIT');
+  expect(homeAfter.object, 'the very object Varnish had').toBe(home.object);
+  const otherAfter = await viaVarnish(`/posts/${unrelated.slug}`);
+  expect(otherAfter.cache).toBe('HIT');
+  expect(otherAfter.object).toBe(other.object);
+  expect(Number(otherAfter.headers.get('age'))).toBeGreaterThanOrEqual(Number(other.headers.get('age')));
+});
+
+test('a comment with JavaScript shows through Varnish at once, and on a featured post the homepage is refetched', async ({ page }) => {
+  const post = posts[1]!;
+  await warmAtEdge('/');
+  await warmAtEdge(`/posts/${post.slug}`);
+  await page.goto(`${varnish.base}/posts/${post.slug}`);
+  const form = new CommentForm(page);
+  const values = uniqueComment('edge-js');
+  await form.post(values);
+  await form.expectPublished();
+
+  const after = await viaVarnish(`/posts/${post.slug}`);
+  expect(after.html).toContain(values.token);
+  await page.goto(`${varnish.base}/posts/${post.slug}`);
+  await expect(page.getByText(values.token)).toBeVisible();
+  // The homepage shows the post's comment count: it was purged too.
+  expect((await viaVarnish('/')).cache).toBe('MISS');
+});
+
+test('a page in transit while its purge goes by is removed by the second purge', async () => {
+  const post = offHomepage(2);
+  const body = `Raced a page in transit ${Date.now()}.`;
+  // Varnish asks for the page; the server answers with the current page, and the answer is held
+  // on its way back: Varnish is still fetching it (a busy object, which xkey.purge skips).
+  const held = proxy.hold(`/posts/${post.slug}`);
+  const inTransit = viaVarnish(`/posts/${post.slug}`);
+  await held.arrived;
+
+  const response = await postComment(server.base, post.id, body);
+  expect(response.status).toBe(201);
+  const committed = performance.now();
+  held.release();
+  expect((await inTransit).html).not.toContain(body);
+
+  // The race happened: the old page arrived after the purge, and Varnish keeps it.
+  const kept = await viaVarnish(`/posts/${post.slug}`);
+  expect(performance.now() - committed, 'checked before the second purge was due').toBeLessThan(REPURGE_MS);
+  expect(kept.cache).toBe('HIT');
+  expect(kept.html).not.toContain(body);
+
+  // Until the second purge.
+  let shownAfter = 0;
+  await expect
+    .poll(
+      async () => {
+        const answer = await viaVarnish(`/posts/${post.slug}`);
+        shownAfter = performance.now() - committed;
+        return answer.html.includes(body);
+      },
+      { timeout: REPURGE_MS + 5000, intervals: [100] },
+    )
+    .toBe(true);
+  console.log(`page in transit during the purge: fresh through Varnish ${Math.round(shownAfter)} ms after the comment (second purge at ${REPURGE_MS} ms)`);
+  expect(shownAfter).toBeGreaterThan(REPURGE_MS - 500);
+});
+
+test('while Varnish is down purges fail, are counted and retried; once it is back they succeed', async ({ request }) => {
+  const post = offHomepage(3);
+  const counts = async () => (await statsReport(request, server.base)).purges;
+  const before = await counts();
+  await varnish.stop();
+  const body = `Posted while Varnish was down ${Date.now()}.`;
+  const started = performance.now();
+  expect((await postComment(server.base, post.id, body)).status).toBe(201);
+  // A purge that cannot be sent does not hold the comment back.
+  expect(performance.now() - started).toBeLessThan(2000);
+  await expect.poll(async () => (await counts()).failed, { timeout: 10_000 }).toBeGreaterThan(before.failed);
+  const failedWhileDown = (await counts()).failed;
+
+  await varnish.restart();
+  await expect.poll(async () => (await counts()).sent, { timeout: 45_000, intervals: [250] }).toBeGreaterThan(before.sent);
+  const after = await counts();
+  console.log(`Varnish down: ${failedWhileDown - before.failed} purge attempts failed, then ${after.sent - before.sent} sent once it was back`);
+  expect((await viaVarnish(`/posts/${post.slug}`)).html).toContain(body);
+});
+
+test('purges that never arrive are retried and counted, and the page heals within EDGE_MAX_AGE', async ({ request }) => {
+  test.setTimeout(90_000);
+  const maxAge = 3;
+  // A second server whose purges go nowhere, behind a Varnish of its own.
+  const nowhere = `http://127.0.0.1:${await freePort()}/`;
+  const lonely = await site.start({ EDGE: 'varnish', EDGE_PURGE_URL: nowhere, EDGE_MAX_AGE: String(maxAge), STATS_PREFIX: `${site.prefix}_lost`, STATS_FLUSH_MS: '200' });
+  const edge = await startVarnish(lonely.port);
+  try {
+    const post = offHomepage(4);
+    const path = `/posts/${post.slug}`;
+    const direct = await fetch(`${lonely.base}${path}`);
+    expect(direct.headers.get('surrogate-control')).toBe(`max-age=${maxAge}`);
+    const body = `A purge that was lost ${Date.now()}.`;
+    await fetch(`${edge.base}${path}`);
+    const started = performance.now();
+    expect((await postComment(lonely.base, post.id, body)).status).toBe(201);
+    const kept = await fetch(`${edge.base}${path}`, { headers: { connection: 'close' } });
+    expect(kept.headers.get('x-cache')).toBe('HIT');
+    expect(await kept.text(), 'the purge was lost').not.toContain(body);
+    await expect
+      .poll(async () => (await (await fetch(`${edge.base}${path}`, { headers: { connection: 'close' } })).text()).includes(body), { timeout: (maxAge + 3) * 1000, intervals: [100] })
+      .toBe(true);
+    const healed = performance.now() - started;
+    console.log(`a lost purge: the page healed through Varnish ${Math.round(healed)} ms after the comment (EDGE_MAX_AGE ${maxAge} s)`);
+    expect(healed).toBeLessThan((maxAge + 1) * 1000);
+    // Retried with backoff meanwhile, every attempt counted.
+    await expect.poll(async () => (await statsReport(request, lonely.base)).purges.failed, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    expect((await statsReport(request, lonely.base)).purges.sent).toBe(0);
+  } finally {
+    await edge.remove();
+    await lonely.stop();
+    await deleteStatsKeys(`${site.prefix}_lost`);
+  }
+});
