@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   /** Distinct counters held in memory while Redis is unreachable; past it, counts are dropped (and counted). */
   STATS_BUFFER_LIMIT: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
   STATS_PASSWORD: z.string().min(1).optional(),
+  /** The Varnish instance (`varnishd -n`) whose cache hits `npm run edge:collect` counts; unset: the default one. */
+  VARNISH_NAME: z.string().min(1).optional(),
   /**
    * Comments one client may post: one or more "<count>/<window>" rules (windows as @upstash/ratelimit
    * writes them: "60 s", "1 h"…), comma-separated; "off" for none.

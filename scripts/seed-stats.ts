@@ -13,6 +13,7 @@ import type { Granularity } from '@/lib/stats/types';
  */
 
 type Counts = Record<(typeof PAGE_METRICS)[number], number>;
+const noCounts = (): Counts => ({ hit: 0, stale: 0, 'edge-hit': 0, miss: 0, rebuilds: 0, wasted: 0, avoided: 0 });
 
 export async function seedStatsHistory(options: { redis: Redis; prefix: string; pages: number; days: number; log?: (line: string) => void }) {
   const { redis, prefix, pages, days } = options;
@@ -37,14 +38,14 @@ export async function seedStatsHistory(options: { redis: Redis; prefix: string; 
       const requests = Math.round(3000 * weight[i]! * daily * (0.7 + random() * 0.6)) + 1;
       const miss = Math.max(0, Math.round(requests * (0.01 + random() * 0.05)));
       const stale = random() < 0.05 ? 1 : 0;
-      out.set(page, { hit: requests - miss - stale, stale, miss, rebuilds: miss + stale, wasted: random() < 0.02 ? 1 : 0, avoided: 0 });
+      out.set(page, { ...noCounts(), hit: requests - miss - stale, stale, miss, rebuilds: miss + stale, wasted: random() < 0.02 ? 1 : 0 });
     });
     return out;
   };
 
   const writeBucket = async (g: Granularity, start: number, traffic: Map<string, Counts>) => {
     const pipeline = redis.pipeline();
-    const totals: Counts = { hit: 0, stale: 0, miss: 0, rebuilds: 0, wasted: 0, avoided: 0 };
+    const totals = noCounts();
     for (const metric of PAGE_METRICS) {
       const members: { score: number; member: string }[] = [];
       for (const [page, counts] of traffic) {
@@ -78,7 +79,7 @@ export async function seedStatsHistory(options: { redis: Redis; prefix: string; 
 
   const add = (into: Map<string, Counts>, from: Map<string, Counts>) => {
     for (const [page, counts] of from) {
-      const target = into.get(page) ?? { hit: 0, stale: 0, miss: 0, rebuilds: 0, wasted: 0, avoided: 0 };
+      const target = into.get(page) ?? noCounts();
       for (const metric of PAGE_METRICS) target[metric] += counts[metric];
       into.set(page, target);
     }

@@ -3,7 +3,7 @@
 import { useSyncExternalStore } from 'react';
 import { STATS_RANGES, type StatsRange, type StatsReport } from '@/lib/stats/types';
 import { formatClock, formatCount, formatRatio, plural, RANGE_LABELS, rangePhrase } from './format';
-import { headlineText, totalsSummary } from './summaries';
+import { cachedOf, headlineText, showsEdgeHits, totalsSummary } from './summaries';
 import type { Failure } from './useLiveStats';
 import styles from './stats.module.css';
 
@@ -11,8 +11,9 @@ export function Headline({ homepage }: { homepage: StatsReport['homepage'] }) {
   const detail =
     homepage.requests === 0
       ? 'Nobody has asked for the homepage in the last 24 hours.'
-      : `${plural(homepage.requests, 'request')}, ${formatCount(homepage.hit + homepage.stale)} answered from cache, ` +
-        `${plural(homepage.rebuilds, 'rebuild')}` +
+      : `${plural(homepage.requests, 'request')}, ${formatCount(cachedOf(homepage))} answered from cache` +
+        (homepage.edgeHit > 0 ? ` (${formatCount(homepage.edgeHit)} of them by the edge cache)` : '') +
+        `, ${plural(homepage.rebuilds, 'rebuild')}` +
         (homepage.wasted > 0 ? ` (${formatCount(homepage.wasted)} wasted)` : '') +
         '.';
   return (
@@ -25,7 +26,7 @@ export function Headline({ homepage }: { homepage: StatsReport['homepage'] }) {
   );
 }
 
-function Card({ label, value, note, tone }: { label: string; value: string; note?: string; tone?: string }) {
+export function Card({ label, value, note, tone }: { label: string; value: string; note?: string; tone?: string }) {
   return (
     <div className={`${styles.card} ${tone ?? ''}`}>
       <dt>{label}</dt>
@@ -37,6 +38,7 @@ function Card({ label, value, note, tone }: { label: string; value: string; note
 
 export function TotalsCards({ report }: { report: StatsReport }) {
   const t = report.totals;
+  const edge = showsEdgeHits(report);
   return (
     <section aria-labelledby="stats-totals">
       <h2 id="stats-totals" className="visually-hidden">
@@ -45,7 +47,13 @@ export function TotalsCards({ report }: { report: StatsReport }) {
       <p className="visually-hidden">{totalsSummary(report)}</p>
       <dl className={styles.cards}>
         <Card label="Requests" value={formatCount(t.requests)} note={rangePhrase(report.range)} />
-        <Card label="Hit ratio" value={formatRatio(t.hitRatio)} note="fresh and stale hits" tone={styles.toneHit} />
+        <Card
+          label="Hit ratio"
+          value={formatRatio(t.hitRatio)}
+          note={edge ? 'fresh, stale and edge hits' : 'fresh and stale hits'}
+          tone={styles.toneHit}
+        />
+        {edge && <Card label="Edge hits" value={formatCount(t.edgeHit)} note="answered by the CDN or Varnish" tone={styles.toneEdge} />}
         <Card label="Stale hits" value={formatCount(t.stale)} note="served, then rebuilt behind" tone={styles.toneStale} />
         <Card label="Misses" value={formatCount(t.miss)} note="rendered while the visitor waited" tone={styles.toneMiss} />
         <Card label="Rebuilds" value={formatCount(t.rebuilds)} tone={styles.toneRebuild} />

@@ -28,6 +28,7 @@ import { colours, seriesColour } from './palette';
 import {
   causesSummary,
   hitRatioSummary,
+  showsEdgeHits,
   sortedCauses,
   topPages,
   topPagesSummary,
@@ -141,10 +142,11 @@ export function HitRatioChart({ report }: { report: StatsReport }) {
 
 export function TrafficChart({ report }: { report: StatsReport }) {
   const unit = GRANULARITY_UNITS[report.granularity];
+  const edge = showsEdgeHits(report);
   return (
     <ChartFigure
       title={`Requests and rebuilds per ${unit}`}
-      label={`Stacked bar chart of fresh hits, stale hits and misses per ${unit}, with rebuilds as a line`}
+      label={`Stacked bar chart of fresh hits, stale hits${edge ? ', edge hits' : ''} and misses per ${unit}, with rebuilds as a line`}
       summary={trafficSummary(report)}
       height={320}
       empty={report.series.length === 0 ? 'No buckets in this range.' : null}
@@ -162,9 +164,12 @@ export function TrafficChart({ report }: { report: StatsReport }) {
           label={{ ...yLabel('Rebuilds'), angle: 90, position: 'insideRight' as const }}
         />
         <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={bucketLabel(report.granularity)} formatter={asCount} />
-        <Legend {...legend(['hit', 'stale', 'miss', 'rebuilds'])} />
+        <Legend {...legend(['hit', 'stale', 'edgeHit', 'miss', 'rebuilds'])} />
         <Bar yAxisId="requests" dataKey="hit" name="Fresh hits" stackId="requests" fill={colours.hit} isAnimationActive={false} />
         <Bar yAxisId="requests" dataKey="stale" name="Stale hits" stackId="requests" fill={colours.stale} isAnimationActive={false} />
+        {edge && (
+          <Bar yAxisId="requests" dataKey="edgeHit" name="Edge hits" stackId="requests" fill={colours.edgeHit} isAnimationActive={false} />
+        )}
         <Bar yAxisId="requests" dataKey="miss" name="Misses" stackId="requests" fill={colours.miss} isAnimationActive={false} />
         <Line
           yAxisId="rebuilds"

@@ -2,6 +2,7 @@
 
 import type { ReactNode } from 'react';
 import type { StatsReport } from '@/lib/stats/types';
+import { EdgePurges } from './EdgePurges';
 import { rangePhrase } from './format';
 import { EmptyState, Headline, RangePicker, StatusLine, TotalsCards } from './Overview';
 import { CausesCharts, HitRatioChart, TopPagesChart, TrafficChart, WastedChart } from './StatsCharts';
@@ -79,6 +80,16 @@ export function StatsDashboard({
                 <RebuildLog report={report} />
               </Section>
             </>
+          )}
+
+          {report.purges.sent + report.purges.failed > 0 && (
+            <Section
+              id="stats-purges"
+              title="Edge purges"
+              intro="Purge requests sent to the CDN or Varnish. Latencies include failed attempts; p50 and p99 are upper bounds, read from a histogram."
+            >
+              <EdgePurges purges={report.purges} />
+            </Section>
           )}
 
           <Section id="stats-invalidations" title="Invalidation log">

@@ -3,6 +3,7 @@
 import { useId, type ReactNode } from 'react';
 import type { InvalidationEvent, StatsReport } from '@/lib/stats/types';
 import { CAUSE_LABELS, formatCount, formatLogTime, formatRatio, rangePhrase } from './format';
+import { requestsOf, showsEdgeHits } from './summaries';
 import styles from './stats.module.css';
 
 const MAX_LOG_ROWS = 100;
@@ -72,6 +73,7 @@ function ScrollTable({ caption, children }: { caption: ReactNode; children: Reac
 
 export function PagesTable({ report }: { report: StatsReport }) {
   if (report.pages.length === 0) return <p className={styles.noData}>No page had requests over {rangePhrase(report.range)}.</p>;
+  const edge = showsEdgeHits(report);
   return (
     <ScrollTable caption={`Pages by rebuilds over ${rangePhrase(report.range)} (at most 50)`}>
       <thead>
@@ -79,6 +81,11 @@ export function PagesTable({ report }: { report: StatsReport }) {
           <th scope="col">Page</th>
           <th scope="col" className={styles.num}>Requests</th>
           <th scope="col" className={styles.num}>Hit ratio</th>
+          {edge && (
+            <th scope="col" className={styles.num}>
+              Edge hits
+            </th>
+          )}
           <th scope="col" className={styles.num}>Misses</th>
           <th scope="col" className={styles.num}>Rebuilds</th>
           <th scope="col" className={styles.num}>Wasted</th>
@@ -90,8 +97,9 @@ export function PagesTable({ report }: { report: StatsReport }) {
             <th scope="row" className={styles.pageCell}>
               <PageLink page={row.page} />
             </th>
-            <td className={styles.num}>{formatCount(row.hit + row.stale + row.miss)}</td>
+            <td className={styles.num}>{formatCount(requestsOf(row))}</td>
             <td className={styles.num}>{formatRatio(row.hitRatio)}</td>
+            {edge && <td className={styles.num}>{formatCount(row.edgeHit)}</td>}
             <td className={styles.num}>{formatCount(row.miss)}</td>
             <td className={styles.num}>{formatCount(row.rebuilds)}</td>
             <td className={styles.num}>{formatCount(row.wasted)}</td>

@@ -72,6 +72,11 @@ export function formatHitsPerRebuild(n: number): string {
   return n < 10 ? upToOneDecimal.format(n) : integer.format(n);
 }
 
+/** A latency: "4.2 ms" under 10 ms, where the decimal matters, "1,250 ms" above; "–" without one. */
+export function formatMs(ms: number | null): string {
+  return ms === null ? '–' : `${ms < 10 ? upToOneDecimal.format(ms) : integer.format(ms)} ms`;
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }

@@ -5,6 +5,7 @@
 export const colours = {
   hit: '#1f6f43',
   stale: '#c28a12',
+  edgeHit: '#2c7a7b',
   miss: '#cf4a4a',
   rebuilds: '#a4361f',
   wasted: '#8c8f96',

@@ -6,7 +6,13 @@ import { formatBucketLong, formatCount, formatHitsPerRebuild, formatRatio, plura
  * everyone gets the figure worth remembering without reading it off an axis.
  */
 
-export const requestsOf = (c: { hit: number; stale: number; miss: number }) => c.hit + c.stale + c.miss;
+type Outcomes = { hit: number; stale: number; edgeHit: number; miss: number };
+
+export const cachedOf = (c: Outcomes) => c.hit + c.stale + c.edgeHit;
+export const requestsOf = (c: Outcomes) => cachedOf(c) + c.miss;
+
+/** Edge hits are shown only for a range that has some: a site without a CDN keeps the dashboard it had. */
+export const showsEdgeHits = (report: StatsReport) => report.totals.edgeHit > 0;
 
 function ratio(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
@@ -30,7 +36,9 @@ export function totalsSummary(report: StatsReport): string {
   const t = report.totals;
   return (
     `Over ${rangePhrase(report.range)}: ${plural(t.requests, 'request')}, ` +
-    `${formatRatio(t.hitRatio)} served from cache, ${plural(t.rebuilds, 'rebuild')}` +
+    `${formatRatio(t.hitRatio)} served from cache` +
+    (t.edgeHit > 0 ? ` (${formatCount(t.edgeHit)} by the edge cache)` : '') +
+    `, ${plural(t.rebuilds, 'rebuild')}` +
     (t.wasted > 0 ? ` (${formatCount(t.wasted)} wasted)` : '') +
     (t.avoided > 0 ? `, ${plural(t.avoided, 'rebuild')} avoided by waiting for another server's` : '') +
     '.'
@@ -83,7 +91,8 @@ export function trafficSummary(report: StatsReport): string {
       : '';
   return (
     `Over ${rangePhrase(report.range)}: ${plural(t.requests, 'request')} (${formatCount(t.hit)} fresh hits, ` +
-    `${formatCount(t.stale)} stale hits, ${plural(t.miss, 'miss', 'misses')}; ` +
+    `${formatCount(t.stale)} stale hits, ${showsEdgeHits(report) ? `${formatCount(t.edgeHit)} edge hits, ` : ''}` +
+    `${plural(t.miss, 'miss', 'misses')}; ` +
     `${formatRatio(t.hitRatio)} served from cache) and ${plural(t.rebuilds, 'rebuild')}.${peak}`
   );
 }

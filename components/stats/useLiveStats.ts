@@ -59,7 +59,8 @@ function isStatsReport(value: unknown): value is StatsReport {
     Array.isArray(r.series) &&
     Array.isArray(r.pages) &&
     Array.isArray(r.invalidations) &&
-    Array.isArray(r.rebuilds)
+    Array.isArray(r.rebuilds) &&
+    typeof r.purges === 'object'
   );
 }
 

@@ -1,12 +1,12 @@
-import type { Granularity, StatsRange } from './types';
+import type { Counts, Granularity, StatsRange } from './types';
 
 /*
  * Where the statistics live in Redis, and the time buckets they are counted in. Pure functions:
  * the recorder, the reader and the tests all name keys through here.
  *
  * Per bucket and granularity:
- *   <p>:t:<g>:<start>           hash  totals: hit, stale, miss, rebuilds, wasted, avoided, dropped,
- *                                     cause:<kind>, event:<kind>
+ *   <p>:t:<g>:<start>           hash  totals: hit, stale, edge-hit, miss, rebuilds, wasted, avoided,
+ *                                     dropped, cause:<kind>, event:<kind>, purge:… (purges.ts)
  *   <p>:p:<g>:<start>:<metric>  zset  per page (member = path), one per metric
  *   <p>:c:<g>:<start>           hash  "<page>\t<cause>" → rebuilds (cause: a tag, "cold", "expired")
  * Sorted sets rather than one hash per page: ranking pages over 90 days is one ZUNION of 90 sets,
@@ -28,8 +28,19 @@ export const RETENTION_SECONDS: Record<Granularity, number> = {
 
 export const GRANULARITIES: readonly Granularity[] = ['minute', 'hour', 'day'];
 
-export const PAGE_METRICS = ['hit', 'stale', 'miss', 'rebuilds', 'wasted', 'avoided'] as const;
+export const PAGE_METRICS = ['hit', 'stale', 'edge-hit', 'miss', 'rebuilds', 'wasted', 'avoided'] as const;
 export type PageMetric = (typeof PAGE_METRICS)[number];
+
+/** The report's name for each metric: Redis names follow the request outcomes, TypeScript its own case. */
+export const COUNT_FIELD = {
+  hit: 'hit',
+  stale: 'stale',
+  'edge-hit': 'edgeHit',
+  miss: 'miss',
+  rebuilds: 'rebuilds',
+  wasted: 'wasted',
+  avoided: 'avoided',
+} as const satisfies Record<PageMetric, keyof Counts>;
 
 /** How each range is read: which bucket size, and how many buckets back from the current one. */
 export const RANGE_PLAN: Record<StatsRange, { granularity: Granularity; buckets: number }> = {

@@ -1,5 +1,6 @@
 import type { Redis } from '@upstash/redis';
-import { PAGE_METRICS, rangeBuckets, statsKeys, type PageMetric } from './keys';
+import { COUNT_FIELD, PAGE_METRICS, rangeBuckets, statsKeys, type PageMetric } from './keys';
+import { addPurgeField, emptyPurgeTally, purgeStats } from './purges';
 import type {
   CauseCount,
   Counts,
@@ -23,9 +24,13 @@ const TOP_PAGES = 50;
 const SERIES_PAGES = 4;
 const LOG_ENTRIES = 100;
 
-const emptyCounts = (): Counts => ({ hit: 0, stale: 0, miss: 0, rebuilds: 0, wasted: 0, avoided: 0 });
-const requestsOf = (c: Counts) => c.hit + c.stale + c.miss;
-const ratioOf = (c: Counts) => (requestsOf(c) === 0 ? null : (c.hit + c.stale) / requestsOf(c));
+const COUNT_FIELDS = PAGE_METRICS.map((metric) => COUNT_FIELD[metric]);
+
+const emptyCounts = (): Counts => ({ hit: 0, stale: 0, edgeHit: 0, miss: 0, rebuilds: 0, wasted: 0, avoided: 0 });
+// Stale answers came from the cache too, and so did the edge's: both count as hits everywhere.
+const hitsOf = (c: Counts) => c.hit + c.stale + c.edgeHit;
+const requestsOf = (c: Counts) => hitsOf(c) + c.miss;
+const ratioOf = (c: Counts) => (requestsOf(c) === 0 ? null : hitsOf(c) / requestsOf(c));
 
 function toNumber(value: unknown): number {
   const n = typeof value === 'number' ? value : Number(value);
@@ -62,7 +67,7 @@ function parseLog<T>(reply: unknown): T[] {
 }
 
 function addCount(target: Counts, metric: string, n: number): void {
-  if ((PAGE_METRICS as readonly string[]).includes(metric)) target[metric as PageMetric] += n;
+  if ((PAGE_METRICS as readonly string[]).includes(metric)) target[COUNT_FIELD[metric as PageMetric]] += n;
 }
 
 export async function readStats(
@@ -95,15 +100,16 @@ export async function readStats(
   const byKind = new Map<string, number>();
   const byEvent = new Map<string, number>();
   let droppedInRange = 0;
+  const purges = emptyPurgeTally();
   const series: SeriesPoint[] = starts.map((start) => {
     const point = { bucket: new Date(start).toISOString(), ...emptyCounts() };
     for (const [field, n] of entriesOf(replies[at++])) {
       if (field.startsWith('cause:')) byKind.set(field.slice(6), (byKind.get(field.slice(6)) ?? 0) + n);
       else if (field.startsWith('event:')) byEvent.set(field.slice(6), (byEvent.get(field.slice(6)) ?? 0) + n);
       else if (field === 'dropped') droppedInRange += n;
-      else addCount(point, field, n);
+      else if (!addPurgeField(purges, field, n)) addCount(point, field, n);
     }
-    for (const metric of PAGE_METRICS) totals[metric] += point[metric];
+    for (const field of COUNT_FIELDS) totals[field] += point[field];
     return { ...point, hitRatio: ratioOf(point) };
   });
 
@@ -111,7 +117,7 @@ export async function readStats(
   for (const metric of PAGE_METRICS) {
     for (const [page, n] of scoresOf(replies[at++])) {
       const row = perPage.get(page) ?? emptyCounts();
-      row[metric] += n;
+      row[COUNT_FIELD[metric]] += n;
       perPage.set(page, row);
     }
   }
@@ -138,7 +144,7 @@ export async function readStats(
   const rebuilds = parseLog<RebuildLogEntry>(replies[at++]);
   const droppedAllTime = toNumber(replies[at++]);
   const homepage = emptyCounts();
-  for (let i = 0; i < hourStarts.length; i++) for (const metric of PAGE_METRICS) homepage[metric] += toNumber(replies[at++]);
+  for (let i = 0; i < hourStarts.length; i++) for (const metric of PAGE_METRICS) homepage[COUNT_FIELD[metric]] += toNumber(replies[at++]);
 
   const seriesPages = focusPage
     ? [focusPage]
@@ -152,7 +158,7 @@ export async function readStats(
     const counts = emptyCounts();
     PAGE_METRICS.forEach((metric, m) => {
       const reply = seriesReplies[bucket * PAGE_METRICS.length + m];
-      counts[metric] = Array.isArray(reply) ? toNumber(reply[pageIndex]) : 0;
+      counts[COUNT_FIELD[metric]] = Array.isArray(reply) ? toNumber(reply[pageIndex]) : 0;
     });
     return counts;
   };
@@ -173,7 +179,7 @@ export async function readStats(
       return { bucket: new Date(start).toISOString(), ...counts, hitRatio: ratioOf(counts) };
     });
     const focus = focusSeries.reduce((sum, point) => {
-      for (const metric of PAGE_METRICS) sum[metric] += point[metric];
+      for (const field of COUNT_FIELDS) sum[field] += point[field];
       return sum;
     }, emptyCounts());
     series.splice(0, series.length, ...focusSeries);
@@ -190,8 +196,7 @@ export async function readStats(
     homepage: {
       ...homepage,
       requests: requestsOf(homepage),
-      // Stale answers came from the cache too: they count as hits in the headline.
-      hitsPerRebuild: homepage.rebuilds === 0 ? null : (homepage.hit + homepage.stale) / homepage.rebuilds,
+      hitsPerRebuild: homepage.rebuilds === 0 ? null : hitsOf(homepage) / homepage.rebuilds,
     },
     series,
     pageSeries,
@@ -203,6 +208,7 @@ export async function readStats(
     },
     invalidations,
     rebuilds: focusPage ? rebuilds.filter((r) => r.page === focusPage) : rebuilds,
+    purges: purgeStats(purges),
   };
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { tagKind } from '@/lib/cache-tags';
 import { bucketStart, GRANULARITIES, LOG_LENGTH, RETENTION_SECONDS, statsKeys, type PageMetric } from './keys';
+import { latencyField, PURGE_FIELDS } from './purges';
 import type { InvalidationEvent, RebuildCause, RequestOutcome, StoreStatus } from './types';
 
 /*
@@ -33,7 +34,17 @@ export interface RebuildRecord {
   at?: number;
 }
 
-type Op = 'h' | 'z';
+/** One purge request sent to the CDN or Varnish (lib/edge-purge.ts), answered or failed. */
+export interface PurgeRecord {
+  /** False for a failed attempt, which the purger retries. */
+  ok: boolean;
+  /** Keys or tags the request carried. */
+  keys: number;
+  /** How long the request took, in milliseconds. */
+  ms: number;
+}
+
+type Op = 'h' | 'z' | 'm';
 
 /** A flush's writes, as the arguments of APPLY_BATCH, with the id that makes retrying it safe. */
 interface Batch {
@@ -48,6 +59,10 @@ while i <= #ARGV do
   local op = ARGV[i]
   if op == 'h' then redis.call('HINCRBY', ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]); i = i + 4
   elseif op == 'z' then redis.call('ZINCRBY', ARGV[i + 1], ARGV[i + 3], ARGV[i + 2]); i = i + 4
+  elseif op == 'm' then
+    local current = tonumber(redis.call('HGET', ARGV[i + 1], ARGV[i + 2]))
+    if not current or tonumber(ARGV[i + 3]) > current then redis.call('HSET', ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]) end
+    i = i + 4
   elseif op == 'l' then redis.call('LPUSH', ARGV[i + 1], ARGV[i + 2]); i = i + 3
   elseif op == 't' then redis.call('LTRIM', ARGV[i + 1], 0, ARGV[i + 2]); i = i + 3
   elseif op == 'e' then redis.call('EXPIRE', ARGV[i + 1], ARGV[i + 2]); i = i + 3
@@ -56,12 +71,14 @@ end
 return 1`;
 const SEP = '\u0000';
 
-/** HINCRBY (h) or ZINCRBY (z) of one field or member by one. */
+/** HINCRBY (h) or ZINCRBY (z) of one field or member, or a hash field kept at its maximum (m). */
 interface PendingOp {
   op: Op;
   key: string;
   field: string;
   ttl: number;
+  /** The increment (1 unless given), or for `m` the value to keep if it is the larger. */
+  by?: number;
 }
 
 export class StatsRecorder {
@@ -137,6 +154,28 @@ export class StatsRecorder {
   recordAvoidedRebuild(page: string, at = this.now()): void {
     if (!this.enabled) return;
     this.apply(this.everywhere(page, 'avoided', at), []);
+  }
+
+  /** One purge request to the edge: counted per bucket, its latency in a histogram (purges.ts). */
+  recordPurge(purge: PurgeRecord, at = this.now()): void {
+    if (!this.enabled) return;
+    // HINCRBY takes integers only, and one bad argument fails the whole batch, which is then retried
+    // as it is: a NaN (or a 1e21, which String() writes with an exponent) from the purger would hold
+    // back every count recorded after it.
+    const keys = Math.round(withinRange(purge.keys, 1_000_000));
+    const ms = withinRange(purge.ms, 3_600_000);
+    const ops: PendingOp[] = [];
+    for (const g of GRANULARITIES) {
+      const key = this.keys.totals(g, bucketStart(g, at));
+      const ttl = RETENTION_SECONDS[g];
+      ops.push({ op: 'h', key, field: purge.ok ? PURGE_FIELDS.sent : PURGE_FIELDS.failed, ttl });
+      if (purge.ok && keys > 0) ops.push({ op: 'h', key, field: PURGE_FIELDS.keys, ttl, by: keys });
+      ops.push({ op: 'h', key, field: PURGE_FIELDS.ms, ttl, by: Math.round(ms) });
+      ops.push({ op: 'h', key, field: latencyField(ms), ttl });
+      // Rounded up: it bounds the histogram's last bucket from above.
+      ops.push({ op: 'm', key, field: PURGE_FIELDS.maxMs, ttl, by: Math.ceil(ms) });
+    }
+    this.apply(ops, []);
   }
 
   /** A writer invalidated `tags` because of `event` (called before the tags are expired). */
@@ -223,8 +262,9 @@ export class StatsRecorder {
       return;
     }
     ids.forEach((id, i) => {
-      this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
-      const { key, ttl } = ops[i]!;
+      const { op, key, ttl, by = 1 } = ops[i]!;
+      const pending = this.pending.get(id) ?? 0;
+      this.pending.set(id, op === 'm' ? Math.max(pending, by) : pending + by);
       this.ttl.set(key, ttl);
     });
     this.pendingLogs.push(...logs);
@@ -295,4 +335,8 @@ export class StatsRecorder {
       return false;
     }
   }
+}
+
+function withinRange(n: number, max: number): number {
+  return Number.isFinite(n) && n > 0 ? Math.min(n, max) : 0;
 }

@@ -7,8 +7,11 @@ export const STATS_RANGES = ['1h', '24h', '7d', '90d'] as const;
 export type StatsRange = (typeof STATS_RANGES)[number];
 export type Granularity = 'minute' | 'hour' | 'day';
 
-/** How a request for a cached page was answered. */
-export type RequestOutcome = 'hit' | 'stale' | 'miss';
+/**
+ * How a request for a cached page was answered. `edge-hit`: by the CDN or Varnish in front, from
+ * its own copy, without reaching the server (counted by `npm run edge:collect`).
+ */
+export type RequestOutcome = 'hit' | 'stale' | 'miss' | 'edge-hit';
 
 /** Why a page was rendered again. */
 export type RebuildCause = 'cold' | 'expired' | 'invalidated';
@@ -32,6 +35,8 @@ export interface InvalidationEvent {
 export interface Counts {
   hit: number;
   stale: number;
+  /** Answered by the edge cache in front of the server: a hit the server never saw. */
+  edgeHit: number;
   miss: number;
   /** Renders that replaced (or created) a page cache entry. */
   rebuilds: number;
@@ -44,7 +49,7 @@ export interface Counts {
 export interface SeriesPoint extends Counts {
   /** ISO start of the bucket. */
   bucket: string;
-  /** hit + stale over all requests, null when there were none. */
+  /** hit + stale + edgeHit over all requests, null when there were none. */
   hitRatio: number | null;
 }
 
@@ -86,6 +91,21 @@ export interface RebuildLogEntry {
   wasted: boolean;
 }
 
+/** Purge requests sent to the CDN or Varnish over the range. */
+export interface PurgeStats {
+  /** Requests the edge accepted. */
+  sent: number;
+  /** Attempts that failed; each is retried, and a retry that fails counts again. */
+  failed: number;
+  /** Keys or tags carried by the accepted requests. */
+  keys: number;
+  /** Latency of every attempt, failed ones included; null when there were none. */
+  meanMs: number | null;
+  /** Upper bounds, from a histogram: half of the attempts (p50), and 99 % (p99), took at most this long. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
 export interface StoreStatus {
   reachable: boolean;
   /** When this server last failed to reach the stats store, if it still cannot. */
@@ -116,4 +136,6 @@ export interface StatsReport {
   causes: { byKind: CauseCount[]; byEvent: CauseCount[]; byPage: PageCause[] };
   invalidations: InvalidationLogEntry[];
   rebuilds: RebuildLogEntry[];
+  /** For the whole range, also when the report is narrowed to one page: purges are not per page. */
+  purges: PurgeStats;
 }
