@@ -16,13 +16,22 @@ export const chromiumLaunch = {
   ],
 };
 
+// Suites that never touch the global setup's server.
+const OWN_SERVERS = ['**/embedded.spec.ts', '**/shared-cache.spec.ts', '**/standalone.spec.ts', '**/faults.spec.ts', '**/fuzz.spec.ts', '**/flood.spec.ts', '**/scale.spec.ts', '**/edge.spec.ts'];
+
 export default defineConfig({
   testDir: 'tests/e2e',
   testMatch: '**/*.spec.ts',
-  // The suites share one production server and watch its cache; one worker keeps them from
-  // invalidating pages under each other's feet.
-  workers: 1,
+  // Two lanes, one worker each. The suites on the one production server the global setup starts
+  // watch its cache, so they run one at a time, or they would invalidate pages under each other's
+  // feet. The suites that start servers, databases and caches of their own (tests/e2e/support/site.ts)
+  // run one at a time beside them: on two cores, the two lanes take about the time of the longer.
+  workers: 2,
   fullyParallel: false,
+  projects: [
+    { name: 'shared server', testIgnore: OWN_SERVERS, workers: 1 },
+    { name: 'own servers', testMatch: OWN_SERVERS, workers: 1 },
+  ],
   timeout: 60_000,
   expect: { timeout: 10_000 },
   retries: 0,

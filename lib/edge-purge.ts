@@ -137,9 +137,9 @@ export class EdgePurger {
    * Queues the tags' keys and resolves once the queue has been sent, or the attempt failed (then it
    * is retried in the background), or after `waitMs`.
    */
-  purge(tags: readonly string[], waitMs = WRITER_WAIT_MS): Promise<void> {
-    this.enqueue(tags.map(edgeKeyOf), true);
-    return this.settled(waitMs);
+  purge(tags: readonly string[], options: { waitMs?: number; repurge?: boolean } = {}): Promise<void> {
+    this.enqueue(tags.map(edgeKeyOf), options.repurge ?? true);
+    return this.settled(options.waitMs ?? WRITER_WAIT_MS);
   }
 
   /** Sends what is queued, once, and stops: at shutdown. */
@@ -289,7 +289,8 @@ export async function purgeEdgeForNewBuild(distDir: string, buildId: string): Pr
   const marker = path.join(distDir, 'freshpress-edge-build');
   const identity = `${config.EDGE} ${buildId}`;
   if (existsSync(marker) && readFileSync(marker, 'utf8') === identity) return;
-  await purger.purge([cacheTags.everything], 10_000);
+  // No second purge: nothing can be in transit from a build that has not served yet.
+  await purger.purge([cacheTags.everything], { waitMs: 10_000, repurge: false });
   if (purger.queued === 0) writeFileSync(marker, identity);
   else console.warn('[edge] could not purge the previous build\'s pages yet; retrying in the background');
 }

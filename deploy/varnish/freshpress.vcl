@@ -52,6 +52,15 @@ sub vcl_recv {
     return (hash);
 }
 
+sub vcl_hash {
+    # RSC payloads apart from HTML pages: an answer to one that may not be kept (Next's redirect of
+    # an RSC request without its `_rsc` check value carries no Vary) would otherwise stand for both.
+    if (req.http.RSC) {
+        hash_data("rsc");
+    }
+    # Varnish's own vcl_hash follows: the URL and the host.
+}
+
 sub vcl_backend_response {
     # A page Freshpress can purge: its keys in xkey, its lifetime in Surrogate-Control. The server
     # sends Cache-Control: max-age=0 for every cache it cannot purge; Varnish follows this instead.
@@ -63,8 +72,15 @@ sub vcl_backend_response {
         # Next varies pages on its router headers (RSC payload or HTML); Varnish honours that Vary.
         return (deliver);
     }
-    # Everything else follows Cache-Control: immutable scripts and styles are kept, pages without
-    # keys (max-age=0) and dynamic pages (private, no-store) are not.
+    # A page without keys (a render that raced a change, an error page) is not kept; asked again in
+    # a second rather than passed for two minutes, as Varnish would do by default.
+    if (beresp.http.Cache-Control ~ "max-age=0" && !beresp.http.xkey) {
+        set beresp.uncacheable = true;
+        set beresp.ttl = 1s;
+        return (deliver);
+    }
+    # Everything else follows Cache-Control: immutable scripts and styles are kept, dynamic pages
+    # (private, no-store) are not.
 }
 
 sub vcl_deliver {

@@ -1,9 +1,9 @@
 import { request as httpRequest } from 'node:http';
-import { deleteStatsKeys } from '../support/redis';
+import { deleteStatsKeys, testRedisUrl } from '../support/redis';
 import { CommentForm, uniqueComment } from './support/comment-form';
 import { expect, test, type PostRef } from './support/fixtures';
 import { hiddenFields, postThroughForm } from './support/form-post';
-import { freePort } from './support/server';
+import { freePort, startProcess } from './support/server';
 import { postComment, OwnSite, type SiteServer } from './support/site';
 import { statsReport } from './support/stats';
 import { startVarnish, type Varnish } from '../../scripts/varnish';
@@ -102,12 +102,18 @@ test('pages reach Varnish with their content tags and a lifetime only Varnish re
   expect(hit.headers.get('surrogate-control')).toBeNull();
   expect(hit.headers.get('cache-control'), 'a browser or a cache behind Varnish revalidates').toBe(REVALIDATE_EVERY_TIME);
 
-  // The same address asked by the client router is another object (Next's Vary), not the HTML.
+  // The same page asked by the client router is another object (Next's Vary), not the HTML. Next
+  // wants the router's `_rsc` check value in the address, and redirects to it when missing.
   const rscHeaders = { rsc: '1' };
-  const rsc = await viaVarnish(`/posts/${post.slug}`, rscHeaders);
+  const redirect = await viaVarnish(`/posts/${post.slug}`, rscHeaders);
+  expect(redirect.status).toBe(307);
+  const rscPath = redirect.headers.get('location')!;
+  expect(rscPath).toContain('_rsc');
+  const rsc = await viaVarnish(rscPath, rscHeaders);
   expect(rsc.headers.get('content-type')).toContain('text/x-component');
-  expect((await viaVarnish(`/posts/${post.slug}`, rscHeaders)).cache).toBe('HIT');
-  expect((await viaVarnish(`/posts/${post.slug}`)).headers.get('content-type')).toContain('text/html');
+  expect((await viaVarnish(rscPath, rscHeaders)).cache).toBe('HIT');
+  const html = await viaVarnish(rscPath);
+  expect(html.headers.get('content-type'), 'the HTML of the same address is not the RSC payload').toContain('text/html');
 
   // Scripts are kept as Next marks them (immutable); dynamic pages never.
   const script = hit.html.match(/<script src="(\/_next\/static\/[^"]+\.js)"/)?.[1];
@@ -222,6 +228,60 @@ test('while Varnish is down purges fail, are counted and retried; once it is bac
   const after = await counts();
   console.log(`Varnish down: ${failedWhileDown - before.failed} purge attempts failed, then ${after.sent - before.sent} sent once it was back`);
   expect((await viaVarnish(`/posts/${post.slug}`)).html).toContain(body);
+});
+
+test('requests Varnish answers itself are counted as edge hits by npm run edge:collect, in the headline too', async ({ request }) => {
+  const collector = startProcess(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'scripts/edge-collect.ts', '--name', varnish.name], {
+    ...process.env,
+    STATS_PREFIX: site.prefix,
+    REDIS_URL: testRedisUrl,
+    STATS_FLUSH_MS: '200',
+  });
+  try {
+    await warmAtEdge('/');
+    const edgeHits = async () => (await statsReport(request, server.base)).homepage.edgeHit;
+    // varnishncsa follows the log from the moment it attaches, which it does not announce: hits
+    // are sent until the first one is counted.
+    await expect
+      .poll(
+        async () => {
+          await viaVarnish('/');
+          return edgeHits();
+        },
+        { timeout: 30_000, intervals: [250] },
+      )
+      .toBeGreaterThan(0);
+    // Settled: two reads, more than a flush apart, agree (the probes' last hits are in).
+    let last = -1;
+    await expect
+      .poll(
+        async () => {
+          const now = await edgeHits();
+          const settled = now === last;
+          last = now;
+          return settled;
+        },
+        { timeout: 10_000, intervals: [700] },
+      )
+      .toBe(true);
+    const before = await statsReport(request, server.base);
+    for (let i = 0; i < 10; i++) expect((await viaVarnish('/')).cache).toBe('HIT');
+    await expect.poll(edgeHits, { timeout: 10_000 }).toBe(before.homepage.edgeHit + 10);
+    const after = await statsReport(request, server.base);
+    // Hits at the edge never reached the server: its own counts did not move.
+    expect(after.homepage.hit + after.homepage.miss + after.homepage.stale).toBe(before.homepage.hit + before.homepage.miss + before.homepage.stale);
+    expect(after.homepage.requests).toBe(before.homepage.requests + 10);
+    // The headline counts them: a rebuild of the homepage (a comment on a post it lists), then
+    // "1 rebuild per N hits" with the edge's hits among the N.
+    expect((await postComment(server.base, posts[0]!.id, `Headline ${Date.now()}.`)).status).toBe(201);
+    expect((await viaVarnish('/')).cache).toBe('MISS');
+    await expect.poll(async () => (await statsReport(request, server.base)).homepage.rebuilds, { timeout: 10_000 }).toBeGreaterThan(after.homepage.rebuilds);
+    const headline = (await statsReport(request, server.base)).homepage;
+    expect(headline.edgeHit).toBeGreaterThanOrEqual(10);
+    expect(headline.hitsPerRebuild).toBeCloseTo((headline.hit + headline.stale + headline.edgeHit) / headline.rebuilds, 5);
+  } finally {
+    await collector.stop();
+  }
 });
 
 test('purges that never arrive are retried and counted, and the page heals within EDGE_MAX_AGE', async ({ request }) => {

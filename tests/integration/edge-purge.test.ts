@@ -80,7 +80,7 @@ const tagsNumbered = (n: number) => Array.from({ length: n }, (_, i) => `post:${
 describe('the tiers’ purge requests', () => {
   test('Varnish: PURGE with the keys in xkey, split so no header passes its limit', async () => {
     const { instance, attempts } = purger(varnish());
-    await instance.purge(tagsNumbered(1000), 10_000);
+    await instance.purge(tagsNumbered(1000), { waitMs: 10_000 });
     assert.ok(received.length >= 3, `${received.length} requests`);
     const keys = received.flatMap((r) => {
       assert.equal(r.method, 'PURGE');
@@ -95,7 +95,7 @@ describe('the tiers’ purge requests', () => {
 
   test('Fastly: POST /service/<id>/purge with Fastly-Key and at most 256 surrogate keys', async () => {
     const { instance } = purger(fastly());
-    await instance.purge([...tagsNumbered(600), 'tag:web performance'], 10_000);
+    await instance.purge([...tagsNumbered(600), 'tag:web performance'], { waitMs: 10_000 });
     assert.deepEqual(received.map((r) => JSON.parse(r.body).surrogate_keys.length), [256, 256, 89]);
     for (const r of received) {
       assert.equal(r.method, 'POST');
@@ -108,7 +108,7 @@ describe('the tiers’ purge requests', () => {
 
   test('Cloudflare: POST /client/v4/zones/<id>/purge_cache with a bearer token and at most 100 tags; success: false is a failure', async () => {
     const { instance, attempts } = purger(cloudflare());
-    await instance.purge(tagsNumbered(250), 10_000);
+    await instance.purge(tagsNumbered(250), { waitMs: 10_000 });
     assert.deepEqual(received.map((r) => JSON.parse(r.body).tags.length), [100, 100, 50]);
     for (const r of received) {
       assert.equal(r.url, '/client/v4/zones/023e105f4ecef8ad9ca31a8372d0c353/purge_cache');
@@ -117,7 +117,7 @@ describe('the tiers’ purge requests', () => {
     received.length = 0;
     cloudflareSuccess = false;
     attempts.length = 0;
-    await instance.purge(['post:1'], 10_000);
+    await instance.purge(['post:1'], { waitMs: 10_000 });
     assert.deepEqual(attempts.map((a) => a.ok), [false]);
     assert.equal(instance.queued, 1, 'kept for the retry');
     cloudflareSuccess = true;
