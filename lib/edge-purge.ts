@@ -100,6 +100,11 @@ export function purgeTierOf(env: Pick<Config, 'EDGE' | 'EDGE_PURGE_URL' | 'FASTL
   }
 }
 
+interface Waiter {
+  keys: readonly string[];
+  done: () => void;
+}
+
 export interface PurgerOptions {
   /** Keys older than this are dropped: the edge has let their pages go by itself. */
   maxAgeMs: number;
@@ -116,7 +121,7 @@ export class EdgePurger {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly repurges = new Set<NodeJS.Timeout>();
-  private readonly idle = new Set<() => void>();
+  private readonly waiters = new Set<Waiter>();
   private lastWarning = 0;
   private closed = false;
   private readonly now: () => number;
@@ -138,8 +143,9 @@ export class EdgePurger {
    * is retried in the background), or after `waitMs`.
    */
   purge(tags: readonly string[], options: { waitMs?: number; repurge?: boolean } = {}): Promise<void> {
-    this.enqueue(tags.map(edgeKeyOf), options.repurge ?? true);
-    return this.settled(options.waitMs ?? WRITER_WAIT_MS);
+    const keys = tags.map(edgeKeyOf);
+    this.enqueue(keys, options.repurge ?? true);
+    return this.settled(keys, options.waitMs ?? WRITER_WAIT_MS);
   }
 
   /** Sends what is queued, once, and stops: at shutdown. */
@@ -151,7 +157,7 @@ export class EdgePurger {
       this.retryTimer = null;
       this.kick();
     }
-    await this.settled(waitMs);
+    await this.settled([...this.pending.keys()], waitMs);
     this.closed = true;
   }
 
@@ -176,25 +182,37 @@ export class EdgePurger {
     this.kick();
   }
 
-  private settled(waitMs: number): Promise<void> {
-    // Backing off after a failure: the retry happens without this caller.
-    if (this.retryTimer || (!this.sending && this.pending.size === 0)) return Promise.resolve();
+  /**
+   * Resolves once none of `keys` is waiting any more (sent, or merged into a purge of everything),
+   * or an attempt failed (the retry happens without the caller), or after `waitMs`.
+   */
+  private settled(keys: readonly string[], waitMs: number): Promise<void> {
+    const waiter = { keys, done: () => {} };
+    if (this.retryTimer || this.isSent(waiter)) return Promise.resolve();
     return new Promise((resolve) => {
-      const done = () => {
+      const timer = setTimeout(() => waiter.done(), waitMs);
+      waiter.done = () => {
         clearTimeout(timer);
-        this.idle.delete(done);
+        this.waiters.delete(waiter);
         resolve();
       };
-      const timer = setTimeout(done, waitMs);
-      this.idle.add(done);
+      this.waiters.add(waiter);
     });
+  }
+
+  private isSent(waiter: Waiter): boolean {
+    return waiter.keys.every((key) => !this.pending.has(key));
+  }
+
+  /** After each attempt: a failure releases every caller; a success, those whose keys are all sent. */
+  private notify(failed: boolean): void {
+    for (const waiter of [...this.waiters]) if (failed || this.isSent(waiter)) waiter.done();
   }
 
   private kick(): void {
     if (this.sending || this.retryTimer || this.pending.size === 0) return;
     this.sending = this.sendAll().finally(() => {
       this.sending = null;
-      for (const done of [...this.idle]) done();
       // Keys queued while the last request was out go now.
       this.kick();
     });
@@ -219,12 +237,16 @@ export class EdgePurger {
           this.kick();
         }, delay);
         this.retryTimer.unref();
+        this.notify(true);
         return;
       }
       this.options.record?.({ ok: true, keys: keys.length, ms: performance.now() - started });
       this.failures = 0;
       for (const key of keys) this.pending.delete(key);
+      this.notify(false);
     }
+    // Expired keys dropped without a request.
+    this.notify(false);
   }
 
   private nextBatch(): string[] {

@@ -154,6 +154,18 @@ describe('the purge queue', () => {
     assert.equal(keys.size, 51);
   });
 
+  test('a writer whose keys wait behind another purge is answered only once its own are sent', async () => {
+    answerDelayMs = 150;
+    const { instance } = purger(varnish());
+    const first = instance.purge(['post:1:comments']);
+    await receivedAtLeast(1);
+    await instance.purge(['post:2:comments']);
+    const sent = received.map((r) => r.headers.xkey);
+    assert.deepEqual(sent, ['post:1:comments', 'post:2:comments']);
+    await first;
+    await instance.close();
+  });
+
   test('past its bound the queue becomes one purge of everything', async () => {
     answers = [503];
     const { instance } = purger(varnish(), { queueLimit: 100 });
