@@ -4,9 +4,9 @@ import { getDb, type Database, type Executor } from './client';
 import { invalidations } from './schema';
 
 /*
- * The invalidation outbox's statements. Not 'server-only' like db/queries.ts: the production server
- * process (scripts/serve.ts) applies and sweeps the outbox outside Next's bundles, where that
- * import condition is not set.
+ * The invalidation outbox's statements. Not 'server-only' like db/reads.ts and db/writes.ts: the
+ * production server process (scripts/serve.ts) applies and sweeps the outbox outside Next's
+ * bundles, where that import condition is not set.
  */
 
 export interface RecordedInvalidation {

@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { createDatabase } from './client';
 import { runCli } from './migrate';
-import { countAllPosts, findPostIdsBySlugs, insertSeedComments, insertSeedContent } from './queries';
+import { countAllPosts, findPostIdsBySlugs, insertSeedComments, insertSeedContent } from './seed-inserts';
 import { generateSeedContent } from './seed-content';
 
 export interface SeedReport {

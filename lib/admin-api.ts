@@ -2,6 +2,7 @@ import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { config } from './config';
+import { parseId } from './route-params';
 
 /*
  * The admin HTTP API is off unless ADMIN_TOKEN is set; every request must carry it as a bearer
@@ -12,7 +13,7 @@ export function json(body: unknown, status = 200): Response {
   return Response.json(body, { status, headers: { 'Cache-Control': 'no-store' } });
 }
 
-export function refuseUnlessAdmin(request: Request): Response | null {
+function refuseUnlessAdmin(request: Request): Response | null {
   if (!config.ADMIN_TOKEN) return json({ error: 'The admin API is disabled: set ADMIN_TOKEN to enable it.' }, 404);
   const given = Buffer.from(request.headers.get('authorization')?.replace(/^Bearer\s+/i, '') ?? '');
   const expected = Buffer.from(config.ADMIN_TOKEN);
@@ -22,7 +23,7 @@ export function refuseUnlessAdmin(request: Request): Response | null {
   return null;
 }
 
-export async function readJson<T>(request: Request, schema: z.ZodType<T>): Promise<{ data: T } | { response: Response }> {
+async function readJson<T>(request: Request, schema: z.ZodType<T>): Promise<{ data: T } | { response: Response }> {
   let raw: unknown;
   try {
     raw = await request.json();
@@ -34,13 +35,70 @@ export async function readJson<T>(request: Request, schema: z.ZodType<T>): Promi
   return { data: parsed.data };
 }
 
+/** The PostgreSQL error code anywhere on the cause chain: the ORM wraps the driver's error. */
+function databaseCode(error: unknown): string | undefined {
+  for (let at = error, depth = 0; at && typeof at === 'object' && depth < 5; at = (at as { cause?: unknown }).cause, depth += 1) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
 /** Maps known database refusals to a sentence; anything else is logged and reported as a 500. */
-export function writeFailed(error: unknown, what: string): Response {
-  // The ORM wraps the driver's error: its code is on the cause (a duplicate slug was a 500).
-  const code = (error as { code?: string } | null)?.code ?? (error as { cause?: { code?: string } } | null)?.cause?.code;
+function writeFailed(error: unknown, what: string): Response {
+  const code = databaseCode(error);
   if (code === '23505') return json({ error: 'Another post already uses that slug.' }, 409);
   // A PATCH can clear the date of a published post, or publish a draft with `publishedAt: null`.
   if (code === '23514') return json({ error: 'A published post needs a publication date.' }, 422);
   console.error(`[admin] ${what} failed`, error);
   return json({ error: `${what} failed; nothing was changed. See the server log.` }, 500);
+}
+
+interface AdminRouteSpec<Input> {
+  /** The write, as the 500 sentence and the log name it: "Creating the post". */
+  action: string;
+  /** The 404 sentence, for an `[id]` that cannot name a row and for a write that found none. */
+  missing: string;
+  /** The JSON body's schema; a route without one never reads its body. */
+  input?: z.ZodType<Input>;
+  /** The route sits under `[id]`: the id is checked before the body is read or anything queried. */
+  byId?: boolean;
+}
+
+/** What a handler returns: its answer, or null for "no such row" (the spec's 404 sentence). */
+type Act<Input, Id> = (request: { input: Input; id: Id }) => Promise<Response | null>;
+
+type AdminHandler = (request: Request, context: { params: Promise<{ id?: string }> }) => Promise<Response>;
+
+/**
+ * The steps every admin handler shares, in the order the API has always answered them: refuse
+ * without the token (401/404), refuse an id that names nothing (404), refuse a body that is not
+ * JSON (400) or not valid (422), then act, mapping database refusals (409/422) and failures (500).
+ */
+export function adminRoute<Input = undefined>(spec: AdminRouteSpec<Input> & { byId: true }, act: Act<Input, number>): AdminHandler;
+export function adminRoute<Input = undefined>(spec: AdminRouteSpec<Input>, act: Act<Input, undefined>): AdminHandler;
+// `never`: each overload fixes what the id is; the body below gives a number exactly when byId.
+export function adminRoute<Input>(spec: AdminRouteSpec<Input>, act: Act<Input, never>): AdminHandler {
+  const missing = () => json({ error: spec.missing }, 404);
+  return async (request, context) => {
+    const refused = refuseUnlessAdmin(request);
+    if (refused) return refused;
+    let id: number | undefined;
+    if (spec.byId) {
+      const parsed = parseId((await context.params).id ?? '');
+      if (parsed === null) return missing();
+      id = parsed;
+    }
+    let input = undefined as Input;
+    if (spec.input) {
+      const read = await readJson(request, spec.input);
+      if ('response' in read) return read.response;
+      input = read.data;
+    }
+    try {
+      return (await act({ input, id: id as never })) ?? missing();
+    } catch (error) {
+      return writeFailed(error, spec.action);
+    }
+  };
 }

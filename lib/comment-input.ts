@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { countLinks } from './comment-text';
+import { MAX_ID } from './route-params';
 
 /** Limits shared by the form (maxLength attributes) and the server (which never trusts the form). */
 export const COMMENT_LIMITS = { name: 80, email: 254, body: 5000 } as const;
@@ -39,6 +40,18 @@ export function publicCommentInput(maxLinks: number) {
     ),
   });
 }
+
+/** The admin API's new comment: imports (and the benchmark's comment storm) use the form's rules. */
+export const AdminCommentInput = z
+  .object({
+    postId: z.number().int().positive().max(MAX_ID, 'No published post has that id.'),
+    authorName: CommentInput.shape.name,
+    authorEmail: CommentInput.shape.email,
+    body: CommentInput.shape.body,
+  })
+  .strict();
+
+export const ModerationInput = z.object({ status: z.enum(['pending', 'published', 'spam']) }).strict();
 
 export type CommentField = keyof z.infer<typeof CommentInput>;
 export type CommentValues = Record<CommentField, string>;

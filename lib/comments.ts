@@ -1,5 +1,5 @@
 import 'server-only';
-import { deleteComment, insertCommentOnPublishedPost, lockAndFindSameComment, setCommentStatus, type InsertedComment } from '@/db/queries';
+import { deleteComment, insertCommentOnPublishedPost, lockAndFindSameComment, setCommentStatus, type InsertedComment } from '@/db/writes';
 import type { CommentStatus } from '@/db/schema';
 import { tags } from './cache-tags';
 import { config } from './config';

@@ -14,7 +14,7 @@ import {
   listSitemapEntries,
   listTagsInUse,
   tagExists,
-} from '@/db/queries';
+} from '@/db/reads';
 import { tags } from './cache-tags';
 import { excerptFromMarkdown } from './excerpt';
 import { renderMarkdown } from './markdown';

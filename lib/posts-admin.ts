@@ -1,6 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
-import { insertPost, updatePost, type PostState } from '@/db/queries';
+import type { PostState } from '@/db/reads';
+import { insertPost, updatePost } from '@/db/writes';
 import { tagsForPostChange } from './cache-tags';
 import { MAX_SLUG_LENGTH, MAX_TAG_LENGTH, NAME_PATTERN } from './route-params';
 import { writeContent, type ContentChange, type WriteContext } from './invalidate';

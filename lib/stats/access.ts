@@ -10,10 +10,6 @@ import { config } from '@/lib/config';
 
 export const STATS_COOKIE = 'freshpress_stats';
 
-export function statsPasswordRequired(): boolean {
-  return config.STATS_PASSWORD !== undefined;
-}
-
 function sign(password: string): string {
   return createHmac('sha256', `freshpress-stats:${password}`).update('stats-access-v1').digest('base64url');
 }

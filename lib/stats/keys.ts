@@ -76,8 +76,6 @@ export function statsKeys(prefix: string) {
   };
 }
 
-export type StatsKeys = ReturnType<typeof statsKeys>;
-
 /** "/posts/a?x=1" and "/posts/a.rsc" count as "/posts/a": one page, whatever representation was asked for. */
 export function pagePathOf(url: string): string {
   let path = url.split('?')[0] ?? '/';

@@ -56,6 +56,18 @@ test('forged ids through the admin API are refused with a 4xx', async ({ request
   expect((await request.patch('/api/admin/posts/99999999999', { headers, data: { title: 'x' } })).status()).toBe(404);
 });
 
+test('a slug already in use is a 409 with a sentence, on create and on edit, and changes nothing', async ({ request, blog, adminToken }) => {
+  const headers = { authorization: `Bearer ${adminToken}` };
+  const [taken, other] = await blog.publishedNewestFirst();
+  const created = await request.post('/api/admin/posts', { headers, data: { slug: taken!.slug, title: 'Same slug', body: 'Refused.' } });
+  expect(created.status()).toBe(409);
+  expect(created.headers()['cache-control']).toBe('no-store');
+  expect(await created.json()).toEqual({ error: 'Another post already uses that slug.' });
+  const renamed = await request.patch(`/api/admin/posts/${other!.id}`, { headers, data: { slug: taken!.slug } });
+  expect(renamed.status()).toBe(409);
+  expect((await request.get(`/posts/${other!.slug}`)).status()).toBe(200);
+});
+
 test('a comment with a NUL character gets a message beside the field, keeps the text, and stores nothing', async ({ page, blog }) => {
   const [post] = await blog.publishedNewestFirst();
   await page.goto(`/posts/${post!.slug}`);

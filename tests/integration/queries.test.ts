@@ -3,23 +3,19 @@ import { describe, test } from 'node:test';
 import {
   countPublishedPosts,
   countPublishedPostsByTag,
-  deleteComment,
   findPublishedPostIdBySlug,
   getPostState,
   getPostSummaries,
   getPublishedPost,
-  insertCommentOnPublishedPost,
-  insertPost,
   listNewestPublishedSlugs,
   listPublishedComments,
   listPublishedPostIds,
   listPublishedPostIdsByTag,
   listSitemapEntries,
   listTagsInUse,
-  setCommentStatus,
   tagExists,
-  updatePost,
-} from '@/db/queries';
+} from '@/db/reads';
+import { deleteComment, insertCommentOnPublishedPost, insertPost, setCommentStatus, updatePost } from '@/db/writes';
 import { seededDatabaseForFile } from '../support/test-database';
 
 const database = seededDatabaseForFile('queries');

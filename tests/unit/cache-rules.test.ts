@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { PostState } from '@/db/queries';
+import type { PostState } from '@/db/reads';
 import { tagKind, tags } from '@/lib/cache-tags';
 import { describePostChange } from '@/lib/posts-admin';
 

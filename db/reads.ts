@@ -1,0 +1,209 @@
+import 'server-only';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { getDb, type Database, type Executor } from './client';
+import { comments, postTags, posts, tags } from './schema';
+
+/*
+ * What pages (and the writers' before/after comparisons) read. Nothing here selects
+ * `comments.author_email` for a reader that feeds a page: the address is stored for moderation and
+ * must never reach HTML, RSS or JSON.
+ */
+
+const isPublished = eq(posts.status, 'published');
+const newestFirst = [desc(posts.publishedAt), desc(posts.id)] as const;
+
+export interface PostSummaryRow {
+  id: number;
+  slug: string;
+  title: string;
+  /** The start of the Markdown body: enough to cut an excerpt from without reading whole posts. */
+  lead: string;
+  publishedAt: Date;
+  tags: string[];
+  commentCount: number;
+}
+
+export interface PostRow {
+  id: number;
+  slug: string;
+  title: string;
+  body: string;
+  publishedAt: Date;
+  updatedAt: Date;
+  tags: string[];
+}
+
+export interface PublicCommentRow {
+  id: number;
+  authorName: string;
+  body: string;
+  createdAt: Date;
+}
+
+// Correlated subqueries name the outer column in full: drizzle renders ${posts.id} as a bare "id",
+// which inside the subquery would bind to the inner table's own id.
+const outerPostId = sql.raw('"posts"."id"');
+
+const tagNamesOf = sql<string[]>`coalesce(
+  (select array_agg(t.name order by t.name) from ${postTags} pt join ${tags} t on t.id = pt.tag_id
+   where pt.post_id = ${outerPostId}), '{}')`;
+
+const publishedCommentCountOf = sql<number>`(select count(*)::int from ${comments} c
+   where c.post_id = ${outerPostId} and c.status = 'published')`;
+
+export async function listPublishedPostIds(limit: number, offset: number, db: Database = getDb()): Promise<number[]> {
+  const rows = await db
+    .select({ id: posts.id })
+    .from(posts)
+    .where(isPublished)
+    .orderBy(...newestFirst)
+    .limit(limit)
+    .offset(offset);
+  return rows.map((row) => row.id);
+}
+
+export async function countPublishedPosts(db: Database = getDb()): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(posts).where(isPublished);
+  return row?.n ?? 0;
+}
+
+/** Rows in the order of `ids`; ids of posts that are not published are left out. */
+export async function getPostSummaries(ids: readonly number[], db: Database = getDb()): Promise<PostSummaryRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({
+      id: posts.id,
+      slug: posts.slug,
+      title: posts.title,
+      lead: sql<string>`left(${posts.body}, 1200)`,
+      publishedAt: posts.publishedAt,
+      tags: tagNamesOf,
+      commentCount: publishedCommentCountOf,
+    })
+    .from(posts)
+    .where(and(isPublished, inArray(posts.id, [...ids])));
+  const byId = new Map(rows.map((row) => [row.id, { ...row, publishedAt: row.publishedAt ?? new Date(0) }]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+export async function findPublishedPostIdBySlug(slug: string, db: Database = getDb()): Promise<number | null> {
+  const [row] = await db
+    .select({ id: posts.id })
+    .from(posts)
+    .where(and(isPublished, eq(posts.slug, slug)));
+  return row?.id ?? null;
+}
+
+export async function getPublishedPost(id: number, db: Database = getDb()): Promise<PostRow | null> {
+  const [row] = await db
+    .select({
+      id: posts.id,
+      slug: posts.slug,
+      title: posts.title,
+      body: posts.body,
+      publishedAt: posts.publishedAt,
+      updatedAt: posts.updatedAt,
+      tags: tagNamesOf,
+    })
+    .from(posts)
+    .where(and(isPublished, eq(posts.id, id)));
+  if (!row?.publishedAt) return null;
+  return { ...row, publishedAt: row.publishedAt };
+}
+
+export async function listPublishedComments(postId: number, db: Database = getDb()): Promise<PublicCommentRow[]> {
+  return db
+    .select({ id: comments.id, authorName: comments.authorName, body: comments.body, createdAt: comments.createdAt })
+    .from(comments)
+    .where(and(eq(comments.postId, postId), eq(comments.status, 'published')))
+    .orderBy(asc(comments.createdAt), asc(comments.id));
+}
+
+export async function tagExists(name: string, db: Database = getDb()): Promise<boolean> {
+  const [row] = await db.select({ id: tags.id }).from(tags).where(eq(tags.name, name));
+  return row !== undefined;
+}
+
+export async function listPublishedPostIdsByTag(
+  name: string,
+  limit: number,
+  offset: number,
+  db: Database = getDb(),
+): Promise<number[]> {
+  const rows = await db
+    .select({ id: posts.id })
+    .from(posts)
+    .innerJoin(postTags, eq(postTags.postId, posts.id))
+    .innerJoin(tags, eq(tags.id, postTags.tagId))
+    .where(and(isPublished, eq(tags.name, name)))
+    .orderBy(...newestFirst)
+    .limit(limit)
+    .offset(offset);
+  return rows.map((row) => row.id);
+}
+
+export async function countPublishedPostsByTag(name: string, db: Database = getDb()): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(posts)
+    .innerJoin(postTags, eq(postTags.postId, posts.id))
+    .innerJoin(tags, eq(tags.id, postTags.tagId))
+    .where(and(isPublished, eq(tags.name, name)));
+  return row?.n ?? 0;
+}
+
+export async function listSitemapEntries(db: Database = getDb()): Promise<{ slug: string; publishedAt: Date }[]> {
+  const rows = await db
+    .select({ slug: posts.slug, publishedAt: posts.publishedAt })
+    .from(posts)
+    .where(isPublished)
+    .orderBy(...newestFirst);
+  return rows.map((row) => ({ slug: row.slug, publishedAt: row.publishedAt ?? new Date(0) }));
+}
+
+export async function listTagsInUse(db: Database = getDb()): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ name: tags.name })
+    .from(tags)
+    .innerJoin(postTags, eq(postTags.tagId, tags.id))
+    .innerJoin(posts, eq(posts.id, postTags.postId))
+    .where(isPublished)
+    .orderBy(asc(tags.name));
+  return rows.map((row) => row.name);
+}
+
+export async function listNewestPublishedSlugs(limit: number, db: Database = getDb()): Promise<string[]> {
+  const rows = await db.select({ slug: posts.slug }).from(posts).where(isPublished).orderBy(...newestFirst).limit(limit);
+  return rows.map((row) => row.slug);
+}
+
+/** A post in any status, as writers compare it before and after a change; drafts included. */
+export interface PostState {
+  id: number;
+  slug: string;
+  title: string;
+  status: 'draft' | 'published';
+  publishedAt: Date | null;
+  tags: string[];
+}
+
+/** With `lock`, the row stays locked until the transaction ends: writers compare before and after. */
+export async function readPostState(tx: Executor, id: number, lock: boolean): Promise<PostState | null> {
+  const query = tx
+    .select({ id: posts.id, slug: posts.slug, title: posts.title, status: posts.status, publishedAt: posts.publishedAt })
+    .from(posts)
+    .where(eq(posts.id, id));
+  const [row] = lock ? await query.for('update') : await query;
+  if (!row) return null;
+  const tagRows = await tx
+    .select({ name: tags.name })
+    .from(postTags)
+    .innerJoin(tags, eq(tags.id, postTags.tagId))
+    .where(eq(postTags.postId, id))
+    .orderBy(asc(tags.name));
+  return { ...row, tags: tagRows.map((t) => t.name) };
+}
+
+export async function getPostState(id: number, db: Database = getDb()): Promise<PostState | null> {
+  return readPostState(db, id, false);
+}

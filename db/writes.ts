@@ -1,0 +1,151 @@
+import 'server-only';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { getDb, type Executor } from './client';
+import { readPostState, type PostState } from './reads';
+import { comments, postTags, posts, tags, type CommentStatus } from './schema';
+
+/*
+ * Content writes. Each returns what a writer needs to name the tags it must invalidate; the
+ * invalidation itself is lib/invalidate.ts's, after the transaction commits.
+ */
+
+export interface InsertedComment {
+  id: number;
+  postId: number;
+  status: CommentStatus;
+  createdAt: Date;
+}
+
+/**
+ * Inserts only when the post exists and is published, in one statement, so a comment can never
+ * be attached to a draft between a check and an insert.
+ */
+export async function insertCommentOnPublishedPost(
+  input: { postId: number; authorName: string; authorEmail: string; body: string; status: CommentStatus },
+  db: Executor = getDb(),
+): Promise<InsertedComment | null> {
+  const rows = await db.execute<{ id: number; post_id: number; status: CommentStatus; created_at: string }>(sql`
+    insert into ${comments} (post_id, author_name, author_email, body, status)
+    select ${input.postId}, ${input.authorName}, ${input.authorEmail}, ${input.body}, ${input.status}
+    where exists (select 1 from ${posts} where id = ${input.postId} and status = 'published')
+    returning id, post_id, status, created_at`);
+  const row = rows[0];
+  if (!row) return null;
+  return { id: row.id, postId: row.post_id, status: row.status, createdAt: new Date(row.created_at) };
+}
+
+/**
+ * Whether the post already has this comment (same words, ignoring case and spacing), under a
+ * transaction-scoped lock on that text, so two identical submissions arriving together cannot
+ * both see "no" before either is stored. Call inside the transaction that inserts.
+ */
+export async function lockAndFindSameComment(postId: number, body: string, db: Executor): Promise<boolean> {
+  const normalised = sql`lower(regexp_replace(${body}::text, '[[:space:]]+', ' ', 'g'))`;
+  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`comment:${postId}:`} || ${normalised}, 0))`);
+  const rows = await db.execute<{ found: number }>(sql`
+    select 1 as found from ${comments}
+    where post_id = ${postId} and lower(regexp_replace(body, '[[:space:]]+', ' ', 'g')) = ${normalised}
+    limit 1`);
+  return rows.length > 0;
+}
+
+/** Returns the status before the change, read under a row lock so concurrent moderators agree. */
+export async function setCommentStatus(
+  id: number,
+  status: CommentStatus,
+  db: Executor = getDb(),
+): Promise<{ postId: number; previous: CommentStatus } | null> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ postId: comments.postId, status: comments.status })
+      .from(comments)
+      .where(eq(comments.id, id))
+      .for('update');
+    if (!row) return null;
+    await tx.update(comments).set({ status }).where(eq(comments.id, id));
+    return { postId: row.postId, previous: row.status };
+  });
+}
+
+export async function deleteComment(
+  id: number,
+  db: Executor = getDb(),
+): Promise<{ postId: number; previous: CommentStatus } | null> {
+  const [row] = await db
+    .delete(comments)
+    .where(eq(comments.id, id))
+    .returning({ postId: comments.postId, previous: comments.status });
+  return row ?? null;
+}
+
+export interface PostWrite {
+  slug?: string;
+  title?: string;
+  body?: string;
+  status?: 'draft' | 'published';
+  publishedAt?: Date | null;
+  tags?: readonly string[];
+}
+
+async function replaceTags(tx: Executor, postId: number, names: readonly string[]): Promise<void> {
+  await tx.delete(postTags).where(eq(postTags.postId, postId));
+  if (names.length === 0) return;
+  await tx
+    .insert(tags)
+    .values(names.map((name) => ({ name })))
+    .onConflictDoNothing();
+  const tagRows = await tx.select({ id: tags.id }).from(tags).where(inArray(tags.name, [...names]));
+  await tx.insert(postTags).values(tagRows.map((t) => ({ postId, tagId: t.id })));
+}
+
+/** Creates a post and returns its state; throws on a duplicate slug (unique violation 23505). */
+export async function insertPost(
+  input: Required<Pick<PostWrite, 'slug' | 'title' | 'body'>> & PostWrite,
+  db: Executor = getDb(),
+): Promise<PostState> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(posts)
+      .values({
+        slug: input.slug,
+        title: input.title,
+        body: input.body,
+        status: input.status ?? 'draft',
+        publishedAt: input.publishedAt ?? (input.status === 'published' ? new Date() : null),
+      })
+      .returning({ id: posts.id });
+    if (!row) throw new Error('insert into posts returned no row');
+    await replaceTags(tx, row.id, input.tags ?? []);
+    const state = await readPostState(tx, row.id, false);
+    if (!state) throw new Error('a post vanished inside its own transaction');
+    return state;
+  });
+}
+
+/** Applies a change and returns the post's state before and after it, read in the same transaction. */
+export async function updatePost(
+  id: number,
+  change: PostWrite,
+  db: Executor = getDb(),
+): Promise<{ before: PostState; after: PostState } | null> {
+  return db.transaction(async (tx) => {
+    const before = await readPostState(tx, id, true);
+    if (!before) return null;
+    const publishing = change.status === 'published' && before.status !== 'published';
+    const values = {
+      ...(change.slug !== undefined && { slug: change.slug }),
+      ...(change.title !== undefined && { title: change.title }),
+      ...(change.body !== undefined && { body: change.body }),
+      ...(change.status !== undefined && { status: change.status }),
+      ...(change.publishedAt !== undefined
+        ? { publishedAt: change.publishedAt }
+        : publishing && before.publishedAt === null && { publishedAt: new Date() }),
+      updatedAt: new Date(),
+    };
+    await tx.update(posts).set(values).where(eq(posts.id, id));
+    if (change.tags !== undefined) await replaceTags(tx, id, change.tags);
+    const after = await readPostState(tx, id, false);
+    if (!after) throw new Error('a post vanished inside its own transaction');
+    return { before, after };
+  });
+}
