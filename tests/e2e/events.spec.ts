@@ -142,7 +142,7 @@ test('retagging a post rebuilds its page, the homepage, the feed, the pages of t
 
   const invalidated = await changePost(target.id, { tags: [...kept, gained] });
   // Neither the list order nor its membership changed: no posts:list.
-  expect([...invalidated].sort()).toEqual([`post:${target.id}`, `tag:${gained}`, `tag:${lost}`].sort());
+  expect([...invalidated].sort()).toEqual([`post:${target.id}`, `tag:${gained}`, `tag:${lost}`, 'tags:in-use'].sort());
 
   const postPage = await expectRebuilt(api, before, postPath(target));
   expect(postPage.html.includes(`/tags/${gained}"`), 'the post page links the gained tag').toBe(true);
@@ -156,6 +156,31 @@ test('retagging a post rebuilds its page, the homepage, the feed, the pages of t
   // These show the post with its tags (the feed as <category>): their copy of it changed.
   for (const path of ['/', '/feed.xml', ...kept.map((name) => `/tags/${name}`)]) await expectRebuilt(api, before, path);
   await expectUntouched(api, before, ['/page/2', `/tags/${unrelatedTag}`, postPath(unrelatedPost)]);
+});
+
+test('a tag that comes into use by a retag enters the sitemap, and leaves it when its last post drops it', async () => {
+  const [target] = await site.publishedNewestFirst();
+  const fresh = token('new-tag');
+  const entry = `/tags/${fresh}</loc>`;
+  // The sitemap carries no render marker: its content and its cache header tell.
+  const sitemap = async () => {
+    const response = await api.get('/sitemap.xml');
+    expect(response.status()).toBe(200);
+    return { xml: await response.text(), cache: response.headers()['x-nextjs-cache'] };
+  };
+  await sitemap();
+  const cached = await sitemap();
+  expect(cached.cache, 'the sitemap is served from the page cache').toBe('HIT');
+  expect(cached.xml.includes(entry)).toBe(false);
+
+  await changePost(target!.id, { tags: [...target!.tags, fresh] });
+  expect((await sitemap()).xml.includes(entry), 'the sitemap lists the new tag page').toBe(true);
+  expect((await snapshot(api, `/tags/${fresh}`)).status, 'which answers').toBe(200);
+  expect((await sitemap()).cache, 'cached again').toBe('HIT');
+
+  await changePost(target!.id, { tags: target!.tags });
+  expect((await sitemap()).xml.includes(entry), 'the sitemap no longer lists it').toBe(false);
+  expect((await snapshot(api, `/tags/${fresh}`)).status, 'which is gone').toBe(404);
 });
 
 test('a comment held for moderation rebuilds nothing; approving it rebuilds its post, the homepage and its tag pages; the feed, page 2, other tag pages and posts stay cached', async () => {
