@@ -13,6 +13,11 @@ export const tags = {
   /** Which published posts carry a tag, and in what order. */
   tag: (name: string) => `tag:${name}`,
   /**
+   * Which tag names published posts carry (the sitemap's tag pages). A retag can bring a tag into
+   * use or take away its last post without touching the list, so `posts:list` does not cover it.
+   */
+  tagsInUse: 'tags:in-use',
+  /**
    * Which published post a slug names. A post page must look up its slug before it knows the post
    * id, and `unstable_cache` needs its tags before it runs; tagging that look-up with `posts:list`
    * would rebuild every post page whenever any post is published.
@@ -36,6 +41,8 @@ export function tagsForPostChange(change: {
   for (const slug of change.slugs) out.add(tags.slug(slug));
   if (change.listChanged) out.add(tags.postList);
   for (const name of change.tagNames) out.add(tags.tag(name));
+  // A change of list membership already reaches the sitemap through the list tag.
+  if (!change.listChanged && change.tagNames.length > 0) out.add(tags.tagsInUse);
   return [...out];
 }
 
@@ -43,7 +50,7 @@ export type TagKind = 'post' | 'comments' | 'list' | 'tag' | 'slug' | 'all' | 'o
 
 /** Classifies a tag for the statistics ("rebuilt because of comments"), inverse of the builders above. */
 export function tagKind(tag: string): TagKind {
-  if (tag === tags.postList) return 'list';
+  if (tag === tags.postList || tag === tags.tagsInUse) return 'list';
   if (tag === tags.everything) return 'all';
   if (/^post:\d+:comments$/.test(tag)) return 'comments';
   if (/^post:\d+$/.test(tag)) return 'post';

@@ -164,7 +164,7 @@ export async function getFeedPosts(): Promise<FeedItem[]> {
 }
 
 export function getSitemap(): Promise<{ posts: { slug: string; publishedAt: string }[]; tags: string[] }> {
-  return cached(['sitemap'], [tags.postList], async () => ({
+  return cached(['sitemap'], [tags.postList, tags.tagsInUse], async () => ({
     posts: (await listSitemapEntries()).map((row) => ({ slug: row.slug, publishedAt: row.publishedAt.toISOString() })),
     tags: await listTagsInUse(),
   }));

@@ -1,6 +1,5 @@
-import type { APIRequestContext } from '@playwright/test';
 import { CommentForm, uniqueComment } from './support/comment-form';
-import { expect, snapshot, test, warm, type PostRef, type Snapshot } from './support/fixtures';
+import { expect, expectRebuilt, expectUntouched, pickUnrelatedTag, snapshot, test, warmAll } from './support/fixtures';
 
 /*
  * Each page is first brought into the page cache (a request, then a HIT). After a change, its
@@ -12,33 +11,6 @@ function commentCountOn(html: string, slug: string): number | null {
   const match = html.match(new RegExp(`href="/posts/${slug}#comments"[^>]*>(No comments yet|(\\d+) comments?)<`));
   if (!match) return null;
   return match[2] ? Number(match[2]) : 0;
-}
-
-async function warmAll(request: APIRequestContext, paths: string[]): Promise<Map<string, Snapshot>> {
-  const out = new Map<string, Snapshot>();
-  for (const path of paths) out.set(path, await warm(request, path));
-  return out;
-}
-
-async function expectUntouched(request: APIRequestContext, before: Map<string, Snapshot>, paths: string[]) {
-  for (const path of paths) {
-    const now = await snapshot(request, path);
-    expect(now.cache, `${path} still served from the page cache`).toBe('HIT');
-    expect(now.generatedAt, `${path} was not rebuilt`).toBe(before.get(path)?.generatedAt);
-  }
-}
-
-async function expectRebuilt(request: APIRequestContext, before: Map<string, Snapshot>, path: string): Promise<Snapshot> {
-  const now = await snapshot(request, path);
-  expect(now.status).toBe(200);
-  expect(now.generatedAt, `${path} was rebuilt`).not.toBe(before.get(path)?.generatedAt);
-  return now;
-}
-
-function pickUnrelatedTag(all: PostRef[], post: PostRef): string {
-  const tag = all.flatMap((p) => p.tags).find((name) => !post.tags.includes(name));
-  if (!tag) throw new Error('no unrelated tag in the seed');
-  return tag;
 }
 
 test('a comment on a post on the homepage refreshes that post, the homepage and its tag page — nothing else', async ({ page, request, blog }) => {

@@ -33,9 +33,9 @@ describe('tags for post changes', () => {
     assert.ok(redated?.tags.includes(tags.postList));
   });
 
-  test('changing tags invalidates the tags gained and lost, not the ones kept', () => {
+  test('changing tags invalidates the tags gained and lost, not the ones kept, and the tags in use', () => {
     const change = describePostChange(published, { ...published, tags: ['caching', 'redis'] });
-    assert.deepEqual(new Set(change?.tags), new Set([tags.post(7), tags.tag('performance'), tags.tag('redis')]));
+    assert.deepEqual(new Set(change?.tags), new Set([tags.post(7), tags.tag('performance'), tags.tag('redis'), tags.tagsInUse]));
     assert.equal(change?.event.kind, 'post-retagged');
   });
 
@@ -56,6 +56,7 @@ describe('tag kinds', () => {
     assert.equal(tagKind(tags.post(1)), 'post');
     assert.equal(tagKind(tags.comments(1)), 'comments');
     assert.equal(tagKind(tags.postList), 'list');
+    assert.equal(tagKind(tags.tagsInUse), 'list');
     assert.equal(tagKind(tags.tag('css')), 'tag');
     assert.equal(tagKind(tags.slug('a-b')), 'slug');
     assert.equal(tagKind(tags.everything), 'all');

@@ -38,15 +38,51 @@ export interface PostRef {
   tags: string[];
 }
 
+/** The published posts in list order, with their tags: how tests choose posts by their place in the lists. */
+export function publishedNewestFirst(sql: postgres.Sql): Promise<PostRef[]> {
+  return sql<PostRef[]>`
+    select p.id, p.slug, p.title,
+      coalesce((select array_agg(t.name order by t.name) from post_tags pt join tags t on t.id = pt.tag_id where pt.post_id = p.id), '{}') as tags
+    from posts p where p.status = 'published' order by p.published_at desc, p.id desc`;
+}
+
+/** Brings every page into the page cache and keeps what each looked like. */
+export async function warmAll(request: APIRequestContext, paths: string[]): Promise<Map<string, Snapshot>> {
+  const out = new Map<string, Snapshot>();
+  for (const path of paths) out.set(path, await warm(request, path));
+  return out;
+}
+
+/** Each page is still the cached copy `before` saw: a HIT with the same render marker. */
+export async function expectUntouched(request: APIRequestContext, before: Map<string, Snapshot>, paths: string[]) {
+  for (const path of paths) {
+    const now = await snapshot(request, path);
+    expect(now.cache, `${path} still served from the page cache`).toBe('HIT');
+    expect(now.generatedAt, `${path} was not rebuilt`).toBe(before.get(path)?.generatedAt);
+  }
+}
+
+/** The page was rendered again since `before`: a new render marker. */
+export async function expectRebuilt(request: APIRequestContext, before: Map<string, Snapshot>, path: string): Promise<Snapshot> {
+  const now = await snapshot(request, path);
+  expect(now.status).toBe(200);
+  expect(now.generatedAt, `${path} was rebuilt`).not.toBe(before.get(path)?.generatedAt);
+  return now;
+}
+
+/** A tag the post does not carry. */
+export function pickUnrelatedTag(all: PostRef[], post: PostRef): string {
+  const tag = all.flatMap((p) => p.tags).find((name) => !post.tags.includes(name));
+  if (!tag) throw new Error('no unrelated tag in the seed');
+  return tag;
+}
+
 /** Read-only access to the e2e database, to choose posts by their place in the lists. */
 export class Blog {
   constructor(private readonly sql: postgres.Sql) {}
 
-  async publishedNewestFirst(): Promise<PostRef[]> {
-    return this.sql<PostRef[]>`
-      select p.id, p.slug, p.title,
-        coalesce((select array_agg(t.name order by t.name) from post_tags pt join tags t on t.id = pt.tag_id where pt.post_id = p.id), '{}') as tags
-      from posts p where p.status = 'published' order by p.published_at desc, p.id desc`;
+  publishedNewestFirst(): Promise<PostRef[]> {
+    return publishedNewestFirst(this.sql);
   }
 
   async firstDraft(): Promise<{ id: number; slug: string } | undefined> {

@@ -5,7 +5,7 @@ import postgres from 'postgres';
 import { runtimeFiles } from '../../../scripts/runtime-files';
 import { dropDatabase, freshSeededDatabase } from '../../support/databases';
 import { deleteStatsKeys, testRedisUrl } from '../../support/redis';
-import { expect, generatedAtOf, type PostRef } from './fixtures';
+import { expect, generatedAtOf, publishedNewestFirst, type PostRef } from './fixtures';
 import { freePort, startProcess, waitForHttp, type RunningProcess } from './server';
 
 /*
@@ -86,8 +86,8 @@ export class OwnSite {
     return dir;
   }
 
-  async publishedNewestFirst(): Promise<PostRef[]> {
-    return this.sql<PostRef[]>`select id, slug, title from posts where status = 'published' order by published_at desc, id desc`;
+  publishedNewestFirst(): Promise<PostRef[]> {
+    return publishedNewestFirst(this.sql);
   }
 
   async publishedComments(postId: number): Promise<number> {
