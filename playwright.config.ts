@@ -17,7 +17,7 @@ export const chromiumLaunch = {
 };
 
 // Suites that never touch the global setup's server.
-const OWN_SERVERS = ['**/embedded.spec.ts', '**/shared-cache.spec.ts', '**/standalone.spec.ts', '**/faults.spec.ts', '**/fuzz.spec.ts', '**/flood.spec.ts', '**/scale.spec.ts', '**/edge.spec.ts'];
+const OWN_SERVERS = ['**/embedded.spec.ts', '**/shared-cache.spec.ts', '**/standalone.spec.ts', '**/faults.spec.ts', '**/fuzz.spec.ts', '**/flood.spec.ts', '**/scale.spec.ts', '**/edge.spec.ts', '**/admin-login.spec.ts'];
 
 export default defineConfig({
   testDir: 'tests/e2e',
