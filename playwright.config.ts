@@ -16,21 +16,33 @@ export const chromiumLaunch = {
   ],
 };
 
-// Suites that never touch the global setup's server.
-const OWN_SERVERS = ['**/embedded.spec.ts', '**/events.spec.ts', '**/shared-cache.spec.ts', '**/standalone.spec.ts', '**/faults.spec.ts', '**/fuzz.spec.ts', '**/flood.spec.ts', '**/scale.spec.ts', '**/edge.spec.ts'];
+// Suites with servers of their own that load the machine (builds, bursts, faults): the second lane,
+// one at a time, so two of them never compete for the cores. The global server's suites and the
+// light own-server ones share the first.
+const SECOND_LANE = [
+  '**/embedded.spec.ts',
+  '**/shared-cache.spec.ts',
+  '**/standalone.spec.ts',
+  '**/faults.spec.ts',
+  '**/fuzz.spec.ts',
+  '**/flood.spec.ts',
+  '**/scale.spec.ts',
+  '**/edge.spec.ts',
+];
 
 export default defineConfig({
   testDir: 'tests/e2e',
   testMatch: '**/*.spec.ts',
   // Two lanes, one worker each. The suites on the one production server the global setup starts
-  // watch its cache, so they run one at a time, or they would invalidate pages under each other's
-  // feet. The suites that start servers, databases and caches of their own (tests/e2e/support/site.ts)
-  // run one at a time beside them: on two cores, the two lanes take about the time of the longer.
+  // watch its cache, so they run one at a time in the first lane, or they would invalidate pages
+  // under each other's feet. Suites that start servers, databases and caches of their own
+  // (tests/e2e/support/site.ts) can run in either; the heavy ones fill the second lane, so on two
+  // cores the whole run takes about the time of one lane.
   workers: 2,
   fullyParallel: false,
   projects: [
-    { name: 'shared server', testIgnore: OWN_SERVERS, workers: 1 },
-    { name: 'own servers', testMatch: OWN_SERVERS, workers: 1 },
+    { name: 'lane 1', testIgnore: SECOND_LANE, workers: 1 },
+    { name: 'lane 2', testMatch: SECOND_LANE, workers: 1 },
   ],
   timeout: 60_000,
   expect: { timeout: 10_000 },

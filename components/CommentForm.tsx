@@ -12,6 +12,7 @@ import {
   type CommentValues,
 } from '@/lib/comment-input';
 import { CommentBody } from './CommentBody';
+import { SubmitButton } from './SubmitButton';
 
 type HeldComment = { id: number | null; authorName: string; body: string; createdAt: string };
 
@@ -242,9 +243,7 @@ function CommentFormFields({
           {state.status === 'invalid' && <p className="error">Please correct the marked fields.</p>}
           {state.status === 'failed' && <p className="error">{state.message}</p>}
         </div>
-        <button type="submit" disabled={pending}>
-          {pending ? 'Posting…' : 'Post comment'}
-        </button>
+        <SubmitButton pending={pending} label="Post comment" busy="Posting…" />
       </form>
     </section>
   );

@@ -21,6 +21,14 @@ const EnvSchema = z.object({
   COMMENT_MODERATION: z.enum(['off', 'manual']).default('off'),
   INVALIDATION_STRATEGY: z.enum(['precise', 'global']).default('precise'),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  /**
+   * The password of the admin pages (/admin). Unset: the admin is off. Changing it ends every
+   * admin session (the session key is derived from it, lib/admin/session.ts).
+   */
+  ADMIN_PASSWORD: z
+    .string()
+    .min(12, 'ADMIN_PASSWORD must be at least 12 characters: it is all that stands between the internet and the admin pages')
+    .optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// or rediss:// URL')

@@ -5,8 +5,9 @@ import { config } from './config';
 import { getStatsConnection } from './stats/runtime';
 
 /*
- * How many comments one client may post, counted in Redis through the statistics' own
- * @upstash/redis client (TCP or Upstash REST), so every process and host shares one count.
+ * How many comments one client may post (and how many admin logins it may try), counted in Redis
+ * through the statistics' own @upstash/redis client (TCP or Upstash REST), so every process and
+ * host shares one count.
  *
  * While Redis is unreachable the limit fails open: comments are accepted and a warning is logged
  * (at most once a minute). A blog that stops taking comments whenever its cache server restarts
@@ -75,24 +76,52 @@ export function createCommentLimiter(
   };
 }
 
-const LIMITER = Symbol.for('freshpress.flood.limiter');
-type Holder = { [LIMITER]?: CommentLimiter; freshpressFloodWarnedAt?: number };
+/** "42 seconds", "3 minutes": how long to wait, for a refusal's message. */
+export function describeWait(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+type Counted = 'comment' | 'login';
+
+const LIMITERS = Symbol.for('freshpress.flood.limiters');
+type Holder = { [LIMITERS]?: Map<Counted, CommentLimiter>; freshpressFloodWarnedAt?: Partial<Record<Counted, number>> };
 const holder = globalThis as Holder;
 
-function warnFailingOpen(cause: string): void {
+const FAILING_OPEN: Record<Counted, string> = {
+  comment: 'comments are accepted without it',
+  login: 'admin logins are checked without it',
+};
+
+function warnFailingOpen(counted: Counted, cause: string): void {
   const now = Date.now();
-  if (holder.freshpressFloodWarnedAt !== undefined && now - holder.freshpressFloodWarnedAt < WARN_EVERY_MS) return;
-  holder.freshpressFloodWarnedAt = now;
-  console.warn(`[comments] the comment rate limit is not being applied (Redis: ${cause}); comments are accepted without it until Redis answers`);
+  const warned = (holder.freshpressFloodWarnedAt ??= {});
+  if (warned[counted] !== undefined && now - warned[counted] < WARN_EVERY_MS) return;
+  warned[counted] = now;
+  console.warn(`[${counted}s] the ${counted} rate limit is not being applied (Redis: ${cause}); ${FAILING_OPEN[counted]} until Redis answers`);
+}
+
+function limiterFor(counted: Counted, rules: () => RateRule[]): CommentLimiter {
+  const limiters = (holder[LIMITERS] ??= new Map());
+  let limiter = limiters.get(counted);
+  if (!limiter) {
+    limiter = createCommentLimiter(getStatsConnection().redis, rules(), `${config.STATS_PREFIX}:ratelimit:${counted}`, (cause) => warnFailingOpen(counted, cause));
+    limiters.set(counted, limiter);
+  }
+  return limiter;
 }
 
 /** The site's limiter: COMMENT_RATE_LIMIT, on the statistics' Redis connection. */
 export function admitComment(client: string): Promise<Admission> {
-  holder[LIMITER] ??= createCommentLimiter(
-    getStatsConnection().redis,
-    parseRateRules(config.COMMENT_RATE_LIMIT),
-    `${config.STATS_PREFIX}:ratelimit:comment`,
-    warnFailingOpen,
-  );
-  return holder[LIMITER].admit(client);
+  return limiterFor('comment', () => parseRateRules(config.COMMENT_RATE_LIMIT)).admit(client);
+}
+
+/**
+ * Admin login attempts, right or wrong, per client: five a minute lets a person who mistypes try
+ * again at once and holds a guesser to 7,200 a day. Like comments it fails open while Redis is
+ * away: an outage nobody outside can cause should not lock the owner out of their own admin.
+ */
+export function admitLogin(client: string): Promise<Admission> {
+  return limiterFor('login', () => [{ tokens: 5, window: '1 m' }]).admit(client);
 }

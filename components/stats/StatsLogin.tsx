@@ -2,6 +2,8 @@
 
 import { useActionState } from 'react';
 import { unlockStats, type UnlockState } from '@/lib/actions/stats';
+import { PasswordField } from '../PasswordField';
+import { SubmitButton } from '../SubmitButton';
 
 export function StatsLogin() {
   const [state, action, pending] = useActionState<UnlockState, FormData>(unlockStats, { status: 'idle' });
@@ -10,26 +12,8 @@ export function StatsLogin() {
       <h1 id="stats-login-heading">Cache statistics</h1>
       <p>These statistics are protected. Enter the statistics password to see them.</p>
       <form action={action}>
-        <div className="field">
-          <label htmlFor="stats-password">Password</label>
-          <input
-            id="stats-password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            aria-invalid={state.status === 'wrong' ? true : undefined}
-            aria-describedby={state.status === 'wrong' ? 'stats-password-error' : undefined}
-          />
-          {state.status === 'wrong' && (
-            <p className="field-error" id="stats-password-error" role="alert">
-              That password is not right.
-            </p>
-          )}
-        </div>
-        <button type="submit" disabled={pending}>
-          {pending ? 'Checking…' : 'Show statistics'}
-        </button>
+        <PasswordField id="stats-password" error={state.status === 'wrong' ? 'That password is not right.' : null} />
+        <SubmitButton pending={pending} label="Show statistics" busy="Checking…" />
       </form>
     </section>
   );

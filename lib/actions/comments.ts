@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CLIENT_HEADER } from '@/lib/client-address';
 import { submitComment } from '@/lib/comments';
 import { config } from '@/lib/config';
-import { admitComment } from '@/lib/flood-control';
+import { admitComment, describeWait } from '@/lib/flood-control';
 import { MAX_ID } from '@/lib/route-params';
 import {
   FORM_ELAPSED_FIELD,
@@ -28,12 +28,6 @@ function timeOnForm(form: FormData): number | null {
   if (elapsed !== null) return elapsed;
   const rendered = number(FORM_RENDERED_FIELD);
   return rendered === null ? null : Date.now() - rendered;
-}
-
-function waitFor(seconds: number): string {
-  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
-  const minutes = Math.ceil(seconds / 60);
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
 
 export async function postComment(postId: number, _previous: CommentState, form: FormData): Promise<CommentState> {
@@ -73,7 +67,7 @@ export async function postComment(postId: number, _previous: CommentState, form:
   if (!admission.admitted) {
     return {
       status: 'failed',
-      message: `You have posted several comments in a short time. Please wait ${waitFor(admission.retryAfterSeconds)} and post again; your text is still in the form.`,
+      message: `You have posted several comments in a short time. Please wait ${describeWait(admission.retryAfterSeconds)} and post again; your text is still in the form.`,
       values,
     };
   }

@@ -18,14 +18,20 @@ export interface FormAnswer {
 const decode = (text: string) =>
   text.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
+/** The hidden fields of every form of a page, in the page's order. */
+export function formsOf(page: string): Map<string, string>[] {
+  return [...page.matchAll(/<form[\s\S]*?<\/form>/g)].map(([form]) => {
+    const fields = new Map<string, string>();
+    for (const match of form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?/g)) {
+      fields.set(decode(match[1]!), decode(match[2] ?? ''));
+    }
+    return fields;
+  });
+}
+
 export async function hiddenFields(base: string, slug: string): Promise<Map<string, string>> {
   const page = await (await fetch(`${base}/posts/${slug}`, { headers: { connection: 'close' } })).text();
-  const form = page.slice(page.indexOf('<form'), page.indexOf('</form>'));
-  const fields = new Map<string, string>();
-  for (const match of form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?/g)) {
-    fields.set(decode(match[1]!), decode(match[2] ?? ''));
-  }
-  return fields;
+  return formsOf(page)[0] ?? new Map();
 }
 
 export function readAnswer(status: number, html: string): FormAnswer {

@@ -1,0 +1,22 @@
+'use client';
+
+import { useActionState } from 'react';
+import { logIn, type LoginState } from '@/lib/actions/admin-session';
+import { PasswordField } from '../PasswordField';
+import { SubmitButton } from '../SubmitButton';
+
+export function LoginForm() {
+  const [state, action, pending] = useActionState<LoginState, FormData>(logIn, { status: 'idle' });
+  return (
+    <section className="comment-form" aria-labelledby="admin-login-heading">
+      <h1 id="admin-login-heading">Log in to the admin</h1>
+      <form action={action}>
+        <PasswordField id="admin-password" error={state.status === 'wrong' ? state.message : null} />
+        <div className="form-status" role="status" aria-live="polite">
+          {state.status === 'failed' && <p className="error">{state.message}</p>}
+        </div>
+        <SubmitButton pending={pending} label="Log in" busy="Checking…" />
+      </form>
+    </section>
+  );
+}
