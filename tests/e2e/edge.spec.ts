@@ -304,8 +304,9 @@ test('purges that never arrive are retried and counted, and the page heals withi
     const direct = await fetch(`${lonely.base}${path}`);
     expect(direct.headers.get('surrogate-control')).toBe(`max-age=${maxAge}`);
     const body = `A purge that was lost ${Date.now()}.`;
+    // Stored by Varnish now: its lifetime runs from here.
+    const stored = performance.now();
     await fetch(`${edge.base}${path}`);
-    const started = performance.now();
     expect((await postComment(lonely.base, post.id, body)).status).toBe(201);
     const kept = await fetch(`${edge.base}${path}`, { headers: { connection: 'close' } });
     expect(kept.headers.get('x-cache')).toBe('HIT');
@@ -313,9 +314,10 @@ test('purges that never arrive are retried and counted, and the page heals withi
     await expect
       .poll(async () => (await (await fetch(`${edge.base}${path}`, { headers: { connection: 'close' } })).text()).includes(body), { timeout: (maxAge + 3) * 1000, intervals: [100] })
       .toBe(true);
-    const healed = performance.now() - started;
-    console.log(`a lost purge: the page healed through Varnish ${Math.round(healed)} ms after the comment (EDGE_MAX_AGE ${maxAge} s)`);
-    expect(healed).toBeLessThan((maxAge + 1) * 1000);
+    const healed = performance.now() - stored;
+    console.log(`a lost purge: the page healed through Varnish ${Math.round(healed)} ms after Varnish stored it (EDGE_MAX_AGE ${maxAge} s)`);
+    // Its lifetime, and the time to render the page again (seconds under a loaded machine).
+    expect(healed).toBeLessThan(maxAge * 1000 + 3000);
     // Retried with backoff meanwhile, every attempt counted.
     await expect.poll(async () => (await statsReport(request, lonely.base)).purges.failed, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
     expect((await statsReport(request, lonely.base)).purges.sent).toBe(0);
