@@ -74,7 +74,7 @@ test('a blogger approves with the dry run in view: exactly the pages it names ar
   const [counted] = await site.sql<{ n: number }[]>`select count(*)::int as n from comments where status = 'pending'`;
   const pending = counted!.n;
 
-  const paths = ['/', `/posts/${post.slug}`, ...post.tags.map((tag) => `/tags/${encodeURIComponent(tag)}`), `/posts/${other.slug}`, `/tags/${encodeURIComponent(pickUnrelatedTag(posts, post))}`];
+  const paths = ['/', '/feed.xml', `/posts/${post.slug}`, ...post.tags.map((tag) => `/tags/${encodeURIComponent(tag)}`), `/posts/${other.slug}`, `/tags/${encodeURIComponent(pickUnrelatedTag(posts, post))}`];
   const before = await warmAll(http, paths);
 
   await loggedIn(page);
