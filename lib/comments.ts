@@ -49,24 +49,34 @@ export async function submitComment(
   return result;
 }
 
-export async function moderateComment(id: number, status: CommentStatus, context: WriteContext) {
-  const { result } = await writeContent(async (tx) => {
-    const changed = await setCommentStatus(id, status, tx);
-    if (!changed || changed.previous === status || (changed.previous !== 'published' && status !== 'published')) return { result: changed, change: null };
-    const published = status === 'published';
-    return {
-      result: changed,
-      change: commentChange(changed.postId, id, published ? 'comment-published' : 'comment-removed', `${published ? 'published' : `marked ${status}`} on`),
-    };
-  }, context);
-  return result;
+/** What becomes of a comment: a new status, or removed. */
+export type CommentOutcome = CommentStatus | 'removed';
+
+/**
+ * The visible change of moving a comment from `previous` to `next`, or null when no page can
+ * show it. Pure, so the writers below and the admin's dry run (lib/admin/dry-run.ts) share it.
+ */
+export function commentOutcomeChange(comment: { id: number; postId: number }, previous: CommentStatus, next: CommentOutcome): ContentChange | null {
+  if (previous === next || (previous !== 'published' && next !== 'published')) return null;
+  const what = next === 'published' ? 'published on' : next === 'removed' ? 'removed from' : `marked ${next} on`;
+  return commentChange(comment.postId, comment.id, next === 'published' ? 'comment-published' : 'comment-removed', what);
 }
 
-export async function removeComment(id: number, context: WriteContext) {
-  const { result } = await writeContent(async (tx) => {
-    const removed = await deleteComment(id, tx);
-    if (removed?.previous !== 'published') return { result: removed, change: null };
-    return { result: removed, change: commentChange(removed.postId, id, 'comment-removed', 'removed from') };
+/** The comment's post and former status, and the tags invalidated (none when no page showed it). */
+export type ModerationResult = { postId: number; previous: CommentStatus; invalidated: string[] };
+
+export async function moderateComment(id: number, status: CommentStatus, context: WriteContext): Promise<ModerationResult | null> {
+  const { result, invalidated } = await writeContent(async (tx) => {
+    const changed = await setCommentStatus(id, status, tx);
+    return { result: changed, change: changed && commentOutcomeChange({ id, postId: changed.postId }, changed.previous, status) };
   }, context);
-  return result;
+  return result && { ...result, invalidated };
+}
+
+export async function removeComment(id: number, context: WriteContext): Promise<ModerationResult | null> {
+  const { result, invalidated } = await writeContent(async (tx) => {
+    const removed = await deleteComment(id, tx);
+    return { result: removed, change: removed && commentOutcomeChange({ id, postId: removed.postId }, removed.previous, 'removed') };
+  }, context);
+  return result && { ...result, invalidated };
 }

@@ -3,7 +3,7 @@ import { LogoutButton } from './LogoutButton';
 
 /**
  * The admin's sections. A new admin page adds its entry here; `count` shows beside the label
- * (the pending comments, until the moderation queue gives that entry a page of its own).
+ * (the pending comments).
  */
 export interface AdminSection {
   label: string;

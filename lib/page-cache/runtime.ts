@@ -16,6 +16,8 @@ export type { TagManifestEntry };
 
 export interface PageCacheRuntime {
   mode: PageCacheMode;
+  /** Where the build is: local mode's file cache lives under it. */
+  distDir: string;
   /** Next's build id: shared entries are scoped to it. */
   buildId: string;
   /** Shared mode: the Redis store every server reads and writes. */

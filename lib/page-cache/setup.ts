@@ -65,6 +65,7 @@ export async function startPageCache(options: { distDir: string; mode?: PageCach
   let resyncing: Promise<void> | null = null;
   const runtime: PageCacheRuntime = {
     mode: store ? 'shared' : 'local',
+    distDir: options.distDir,
     buildId,
     store,
     tagsManifest,

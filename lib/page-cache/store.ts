@@ -10,7 +10,7 @@ import { openRedisConnection, type RedisConnection } from '@/lib/redis-connectio
  *   <p>:tag-events      hash  tag → the event that last invalidated it (JSON), to explain rebuilds
  *   <p>:epoch           int   bumped by every invalidation: an unchanged epoch means nothing changed
  *   <p>:generation      text  random, set once; a Redis that lost its data gets a new one
- *   <p>:b:<build>:e:<h> text  "<lastModified>\n<entry JSON>", with a TTL
+ *   <p>:b:<build>:e:<h> text  "<lastModified>\n{tags, key}\n<entry JSON>", with a TTL
  *   <p>:b:<build>:l:<h> text  the rebuild lock of one page
  *
  * Invalidating a tag is one HSET, whatever the number of cached pages. An entry is fresh while
@@ -98,6 +98,16 @@ export interface SharedStoreOptions {
   onLost?: () => void;
 }
 
+function parseMeta(line: string | undefined): { key: string; tags: string[] } | null {
+  try {
+    const meta = JSON.parse(line ?? '') as { tags?: unknown; key?: unknown };
+    return typeof meta.key === 'string' && Array.isArray(meta.tags) ? { key: meta.key, tags: meta.tags.map(String) } : null;
+  } catch {
+    // An entry whose tags run past the bytes read, or one expiring as it was read.
+    return null;
+  }
+}
+
 const hash = (key: string) => createHash('sha256').update(key).digest('base64url');
 
 export class SharedStore {
@@ -120,6 +130,7 @@ export class SharedStore {
       epoch: `${p}:epoch`,
       generation: `${p}:generation`,
       entry: (key: string) => `${build}:e:${hash(key)}`,
+      entries: `${build}:e:*`,
       lock: (key: string) => `${build}:l:${hash(key)}`,
     };
   }
@@ -168,7 +179,8 @@ export class SharedStore {
     entry: { startedAt: number; tags: readonly string[]; body: string; ttlSeconds: number },
     lockToken: string | null,
   ): Promise<PutOutcome> {
-    const text = `${entry.startedAt}\n${JSON.stringify({ tags: entry.tags })}\n${entry.body}`;
+    // The key rides along so the admin's dry run can name the page of an entry found by SCAN.
+    const text = `${entry.startedAt}\n${JSON.stringify({ tags: entry.tags, key })}\n${entry.body}`;
     const outcome = await this.script(
       PUT,
       [this.keys.entry(key), this.keys.tags, this.keys.lock(key)],
@@ -195,6 +207,30 @@ export class SharedStore {
       events.set(`${event.kind}|${event.description}`, event);
     }
     return [...events.values()];
+  }
+
+  /**
+   * This build's entries — their keys and tags, not their bodies — at most `limit` of them: SCAN
+   * over the entry prefix, a page at a time, so a large cache never blocks Redis. Entries stored
+   * before keys were kept in them are left out.
+   */
+  async listEntries(limit: number): Promise<{ key: string; tags: string[] }[]> {
+    const out: { key: string; tags: string[] }[] = [];
+    await this.connection.run(async (client) => {
+      let cursor = '0';
+      do {
+        const reply = await client.scan(cursor, { MATCH: this.keys.entries, COUNT: 200 });
+        cursor = String(reply.cursor);
+        for (const redisKey of reply.keys) {
+          if (out.length >= limit) return;
+          // The first two lines only: the key and tags, never the page itself.
+          const head = await client.getRange(redisKey, 0, 4095);
+          const meta = parseMeta((head ?? '').split('\n')[1]);
+          if (meta) out.push(meta);
+        }
+      } while (cursor !== '0' && out.length < limit);
+    });
+    return out;
   }
 
   /** Takes a page's rebuild lock for `ttlMs`; returns its token, or null when another server holds it. */

@@ -44,6 +44,19 @@ describe('the shared page cache store', () => {
     assert.ok(back.segmentData instanceof Map && Buffer.isBuffer(back.segmentData.get('/_tree')));
   });
 
+  test("listing gives this build's entries with their keys and tags, bounded, and none of another build's", async () => {
+    const store = openStore({ buildId: 'build-list' });
+    const other = openStore({ prefix: prefixes.at(-1), buildId: 'build-other' });
+    const { now } = await store.check([], null);
+    for (let i = 0; i < 30; i++) await store.put(`/page/${i}`, { ...page(`p${i}`), startedAt: now }, null);
+    await other.put('/elsewhere', { ...page('x'), startedAt: now }, null);
+    const listed = await store.listEntries(1000);
+    assert.equal(listed.length, 30);
+    assert.deepEqual(listed.find((entry) => entry.key === '/page/7'), { key: '/page/7', tags: ['post:1', 'posts:list'] });
+    assert.equal(listed.some((entry) => entry.key === '/elsewhere'), false);
+    assert.equal((await store.listEntries(5)).length, 5);
+  });
+
   test('an entry stays fresh until one of its tags is invalidated, whatever the number of entries', async () => {
     const store = openStore();
     const { now } = await store.check([], null);

@@ -7,7 +7,7 @@ export default async function SignedInLayout({ children }: { children: React.Rea
   await requireAdmin();
   const sections = [
     { label: 'Home', href: '/admin' },
-    { label: 'Pending comments', count: await countPendingComments() },
+    { label: 'Pending comments', href: '/admin/comments', count: await countPendingComments() },
   ];
   return (
     <div className="admin">

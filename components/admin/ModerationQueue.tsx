@@ -1,0 +1,68 @@
+'use client';
+
+import Link from 'next/link';
+import { useActionState } from 'react';
+import { moderate, type ModerationState } from '@/lib/actions/moderation';
+import type { CommentAction } from '@/lib/admin/dry-run';
+import type { QueueRow } from '@/lib/admin/queue';
+
+const LABEL: Record<CommentAction, string> = { approve: 'Approve', spam: 'Mark spam', delete: 'Delete' };
+const DONE: Record<CommentAction, string> = { approve: 'Approved', spam: 'Marked spam', delete: 'Deleted' };
+
+/**
+ * One form for the whole queue: each row's buttons act on that row, the buttons at the foot on
+ * the ticked rows. Beside each button, its dry run; after an action, what it really invalidated.
+ */
+export function ModerationQueue({ rows }: { rows: readonly QueueRow[] }) {
+  const [state, action, pending] = useActionState<ModerationState, FormData>(moderate, { status: 'idle' });
+  return (
+    <form action={action}>
+      <div role="status" aria-live="polite">
+        {state.status === 'done' && (
+          <ul aria-label="Done">
+            {state.results.map((result) => (
+              <li key={result.id}>
+                {result.found ? `${DONE[state.action]} comment ${result.id}: ` : `Comment ${result.id} was already gone.`}
+                {result.found && (result.invalidated.length > 0 ? `invalidated ${result.invalidated.join(', ')}.` : 'nothing was invalidated.')}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      {(state.status === 'invalid' || state.status === 'failed' || state.status === 'refused') && <p role="alert">{state.message}</p>}
+      {rows.length === 0 ? (
+        <p>No comments here.</p>
+      ) : (
+        <ul aria-label="Comments" className="admin-queue">
+          {rows.map((row) => (
+            <li key={row.id}>
+              <label>
+                <input type="checkbox" name="id" value={row.id} /> Select comment {row.id}
+              </label>{' '}
+              <strong>{row.authorName}</strong> on <Link href={`/posts/${row.postSlug}`}>{row.postTitle}</Link>,{' '}
+              <time dateTime={row.createdAt}>{row.age}</time> <span>({row.status})</span>
+              <blockquote>{row.body}</blockquote>
+              {row.plans.map((plan) => (
+                <p key={plan.action}>
+                  <button type="submit" name="one" value={`${plan.action}:${row.id}`} disabled={pending} aria-describedby={`plan-${row.id}-${plan.action}`}>
+                    {LABEL[plan.action]}
+                  </button>{' '}
+                  <small id={`plan-${row.id}-${plan.action}`}>{plan.summary}</small>
+                </p>
+              ))}
+            </li>
+          ))}
+        </ul>
+      )}
+      {rows.length > 0 && (
+        <p>
+          {(['approve', 'spam', 'delete'] as const).map((bulk) => (
+            <button key={bulk} type="submit" name="bulk" value={bulk} disabled={pending}>
+              {LABEL[bulk]} ticked
+            </button>
+          ))}
+        </p>
+      )}
+    </form>
+  );
+}

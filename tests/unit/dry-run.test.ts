@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { planCommentAction } from '@/lib/admin/dry-run';
+import type { CachedPage } from '@/lib/page-cache/listing';
+
+/*
+ * The dry run without a server: the writer's own rule says which tags an action invalidates, and
+ * the listing of the cache says which pages carry them. The tags are the ones lib/content.ts puts
+ * on its readers; the pages, what a warm cache of a small blog holds.
+ */
+
+const pages: CachedPage[] = [
+  { page: '/', tags: ['posts:list', 'post:3', 'post:3:comments', 'post:4', 'post:4:comments'] },
+  { page: '/posts/back-pressure', tags: ['slug:back-pressure', 'post:3', 'post:3:comments'] },
+  { page: '/posts/other', tags: ['slug:other', 'post:4', 'post:4:comments'] },
+  { page: '/tags/queues', tags: ['tag:queues', 'post:3'] },
+  { page: '/tags/systems', tags: ['tag:systems', 'post:3', 'post:4'] },
+  { page: '/tags/other', tags: ['tag:other', 'post:4'] },
+];
+
+const pending = { id: 12, postId: 3, status: 'pending' as const };
+const published = { id: 13, postId: 3, status: 'published' as const };
+
+test("approving a pending comment invalidates its post's comments: the pages showing them are rebuilt, the post's tag pages stay", () => {
+  const plan = planCommentAction('approve', pending, pages);
+  assert.deepEqual(plan.tags, ['post:3:comments']);
+  assert.deepEqual(plan.rebuilt, ['/', '/posts/back-pressure']);
+  assert.deepEqual(plan.stayCached, ['/tags/queues', '/tags/systems']);
+  assert.equal(plan.summary, "Approving rebuilds / and /posts/back-pressure — they show this post's comments; 2 pages of this post stay cached.");
+});
+
+test('marking a pending comment spam or deleting it invalidates nothing and says so', () => {
+  for (const action of ['spam', 'delete'] as const) {
+    const plan = planCommentAction(action, pending, pages);
+    assert.deepEqual(plan.tags, []);
+    assert.deepEqual(plan.rebuilt, []);
+    assert.match(plan.summary, /rebuilds nothing — no page shows this comment; 4 pages of this post stay cached\.$/);
+  }
+});
+
+test('removing a published comment rebuilds the same pages approving it did', () => {
+  for (const action of ['spam', 'delete'] as const) {
+    const plan = planCommentAction(action, published, pages);
+    assert.deepEqual(plan.tags, ['post:3:comments']);
+    assert.deepEqual(plan.rebuilt, ['/', '/posts/back-pressure']);
+  }
+});
+
+test('a tag no cached page carries is named, with no page', () => {
+  const plan = planCommentAction('approve', pending, pages.filter((page) => !page.tags.includes('post:3:comments')));
+  assert.deepEqual(plan.rebuilt, []);
+  assert.equal(plan.summary, 'Approving invalidates post:3:comments, which no cached page carries now; 2 pages of this post stay cached.');
+});
+
+test('one page rebuilt is spoken of in the singular', () => {
+  const plan = planCommentAction('approve', pending, pages.slice(1, 2));
+  assert.equal(plan.summary, "Approving rebuilds /posts/back-pressure — it shows this post's comments.");
+});
