@@ -5,6 +5,7 @@ import { insertPost, updatePost } from '@/db/writes';
 import { tagsForPostChange } from './cache-tags';
 import { MAX_SLUG_LENGTH, MAX_TAG_LENGTH, NAME_PATTERN } from './route-params';
 import { writeContent, type ContentChange, type WriteContext } from './invalidate';
+import { rearmPublicationTimer } from './scheduled-publication';
 
 /*
  * Writing posts: each change names exactly the content it touched; the change and its
@@ -96,6 +97,7 @@ export async function createPost(input: NewPost, context: WriteContext): Promise
     const post = await insertPost(input, tx);
     return { result: post, change: describePostChange(null, post) };
   }, context);
+  rearmPublicationTimer();
   return { post, invalidated };
 }
 
@@ -104,5 +106,6 @@ export async function changePost(id: number, change: PostChange, context: WriteC
     const result = await updatePost(id, change, tx);
     return { result, change: result ? describePostChange(result.before, result.after) : null };
   }, context);
+  rearmPublicationTimer();
   return result ? { post: result.after, invalidated } : null;
 }
