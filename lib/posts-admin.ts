@@ -44,15 +44,20 @@ export type NewPost = z.infer<typeof NewPostInput>;
 
 const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
 
+// As db/reads.ts decides what is published: a future publication time is not yet.
+const onPages = (post: PostState, now: Date) => post.status === 'published' && post.publishedAt !== null && post.publishedAt <= now;
+
 /** The tags a change from `before` to `after` invalidates, and the event that explains it. */
 export function describePostChange(
   before: PostState | null,
   after: PostState,
 ): ContentChange | null {
-  const wasPublic = before?.status === 'published';
-  const isPublic = after.status === 'published';
+  const now = new Date();
+  const wasPublic = before !== null && onPages(before, now);
+  const isPublic = onPages(after, now);
   const id = after.id;
-  // A draft is on no page: writing one changes nothing a visitor can see.
+  // A draft or a scheduled post is on no page: writing one changes nothing a visitor can see.
+  // A scheduled post's pages are invalidated at its time (lib/scheduled-publication.ts).
   if (!wasPublic && !isPublic) return null;
 
   if (!before || wasPublic !== isPublic || !sameTime(before.publishedAt, after.publishedAt)) {

@@ -59,7 +59,8 @@ export interface PublicationTimer {
   stop(): void;
 }
 
-export function startPublicationTimer(runtime: PageCacheRuntime | null): PublicationTimer {
+/** Resolves once what is already due has been announced: a server starts with nothing overdue. */
+export async function startPublicationTimer(runtime: PageCacheRuntime | null): Promise<PublicationTimer> {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
@@ -87,7 +88,7 @@ export function startPublicationTimer(runtime: PageCacheRuntime | null): Publica
     }));
 
   holder[TIMER] = { rearm: () => void cycle() };
-  void cycle();
+  await cycle();
   return {
     stop() {
       stopped = true;

@@ -50,7 +50,7 @@ export async function startServer(options: { port: number; hostname?: string; di
   const pageCache = await startPageCache({ distDir, mode: options.pageCache });
   await purgeEdgeForNewBuild(distDir, pageCache.runtime.buildId);
   // After the cache has caught up, so what came due while no server ran is announced to it at once.
-  const publications = startPublicationTimer(pageCache.runtime);
+  const publications = await startPublicationTimer(pageCache.runtime);
   const edge = { edge: config.EDGE, maxAge: config.EDGE_MAX_AGE };
   const app = next({ dev: false, dir, hostname: options.hostname, port: options.port });
   const handle = app.getRequestHandler();
