@@ -115,6 +115,29 @@ test('the schema’s messages show beside the fields, and what was typed is kept
   expect(row!.n).toBe(0);
 });
 
+test('without JavaScript the editor still refuses beside the fields and saves', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  try {
+    const page = await context.newPage();
+    await loggedIn(page);
+    await page.goto(`${server.base}/admin/posts/new`);
+    const slug = `editor-no-script-${unique()}`;
+    await page.getByLabel('Title').fill('Written without JavaScript');
+    await page.getByLabel('Slug').fill('Not A Slug');
+    await page.getByLabel('Body (Markdown)').fill('Plain forms.');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByLabel('Slug')).toHaveAccessibleDescription(/^A slug uses a-z, 0-9 and single hyphens\./);
+    await expect(page.getByLabel('Title')).toHaveValue('Written without JavaScript');
+    await page.getByLabel('Slug').fill(slug);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Edit “Written without JavaScript”' })).toBeVisible();
+    const [row] = await site.sql<{ status: string }[]>`select status from posts where slug = ${slug}`;
+    expect(row?.status).toBe('draft');
+  } finally {
+    await context.close();
+  }
+});
+
 test('a scheduled post appears on the homepage, feed and its tag page at its time on its own; only those pages are rebuilt', async ({ page, request }) => {
   const [newest, ...rest] = await site.publishedNewestFirst();
   const tag = newest!.tags[0]!;
