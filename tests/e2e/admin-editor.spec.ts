@@ -48,7 +48,8 @@ interface Draft {
 async function writePost(page: Page, post: Draft): Promise<void> {
   await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Posts' }).click();
   await page.getByRole('link', { name: 'Write a new post' }).click();
-  await page.getByLabel('Title').fill(post.title);
+  await expect(page.getByRole('heading', { level: 1, name: 'New post' })).toBeVisible();
+  await page.getByLabel('Title', { exact: true }).fill(post.title);
   await page.getByLabel('Slug').fill(post.slug);
   await page.getByLabel('Body (Markdown)').fill(post.body);
   await page.getByLabel('Tags').fill(post.tags ?? '');
