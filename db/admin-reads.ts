@@ -1,7 +1,7 @@
 import 'server-only';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { getDb, type Database } from './client';
-import { comments, posts, type CommentStatus } from './schema';
+import { comments, posts, postTags, tags, type CommentStatus } from './schema';
 
 /*
  * Reads for the admin pages only. They are never cached: an admin page shows the database as it
@@ -56,4 +56,42 @@ export async function postsWithComments(db: Database = getDb()): Promise<{ id: n
     .from(posts)
     .innerJoin(comments, eq(comments.postId, posts.id))
     .orderBy(posts.title);
+}
+
+export interface AdminPostRow {
+  id: number;
+  slug: string;
+  title: string;
+  status: 'draft' | 'published';
+  publishedAt: Date | null;
+  updatedAt: Date;
+}
+
+/** Every post, drafts first, then the newest publication time first (scheduled ones lead). */
+export async function listPostsForAdmin(db: Database = getDb()): Promise<AdminPostRow[]> {
+  return db
+    .select({ id: posts.id, slug: posts.slug, title: posts.title, status: posts.status, publishedAt: posts.publishedAt, updatedAt: posts.updatedAt })
+    .from(posts)
+    .orderBy(asc(posts.status), sql`${posts.publishedAt} desc nulls first`, desc(posts.id));
+}
+
+export interface EditablePost extends AdminPostRow {
+  body: string;
+  tags: string[];
+}
+
+/** A post in any status with its Markdown source, as the editor and the preview show it. */
+export async function getEditablePost(id: number, db: Database = getDb()): Promise<EditablePost | null> {
+  const [row] = await db
+    .select({ id: posts.id, slug: posts.slug, title: posts.title, status: posts.status, publishedAt: posts.publishedAt, updatedAt: posts.updatedAt, body: posts.body })
+    .from(posts)
+    .where(eq(posts.id, id));
+  if (!row) return null;
+  const tagRows = await db
+    .select({ name: tags.name })
+    .from(postTags)
+    .innerJoin(tags, eq(tags.id, postTags.tagId))
+    .where(eq(postTags.postId, id))
+    .orderBy(asc(tags.name));
+  return { ...row, tags: tagRows.map((t) => t.name) };
 }

@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { getDb, type Database, type Executor } from './client';
 import { comments, postTags, posts, tags } from './schema';
 
@@ -9,7 +9,9 @@ import { comments, postTags, posts, tags } from './schema';
  * must never reach HTML, RSS or JSON.
  */
 
-const isPublished = eq(posts.status, 'published');
+// A post published with a future time is scheduled: on no page until then, when the server's
+// publication timer (lib/scheduled-publication.ts) invalidates the pages it joins.
+const isPublished = and(eq(posts.status, 'published'), lte(posts.publishedAt, sql`now()`));
 const newestFirst = [desc(posts.publishedAt), desc(posts.id)] as const;
 
 export interface PostSummaryRow {

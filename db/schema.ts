@@ -29,9 +29,15 @@ export const posts = pgTable(
     status: postStatus('status').notNull().default('draft'),
     publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** The publication time whose arrival has been announced to the caches (db/scheduled.ts). */
+    announcedAt: timestamp('announced_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
     uniqueIndex('posts_slug_key').on(t.slug),
+    // The posts whose publication time is still to be announced: the next-due lookup and the claim.
+    index('posts_unannounced_idx')
+      .on(t.publishedAt)
+      .where(sql`${t.status} = 'published' AND ${t.announcedAt} IS DISTINCT FROM ${t.publishedAt}`),
     check('posts_published_has_date', sql`${t.status} <> 'published' OR ${t.publishedAt} IS NOT NULL`),
     // Every list page walks published posts newest first; the id breaks ties so pages never overlap.
     index('posts_published_order_idx')

@@ -21,9 +21,11 @@ export async function insertSeedContent(
   const tagRows = await db.insert(tags).values(tagNames.map((name) => ({ name }))).onConflictDoNothing().returning();
   const allTags = tagRows.length === tagNames.length ? tagRows : await db.select().from(tags).where(inArray(tags.name, [...tagNames]));
   const tagIds = new Map(allTags.map((tag) => [tag.name, tag.id]));
+  const seededAt = new Date();
   const postRows = await db
     .insert(posts)
-    .values(seedPosts.map(({ slug, title, body, status, publishedAt, updatedAt }) => ({ slug, title, body, status, publishedAt, updatedAt })))
+    // Seeded as written long ago: what is already public needs no announcement from the publication timer.
+    .values(seedPosts.map(({ slug, title, body, status, publishedAt, updatedAt }) => ({ slug, title, body, status, publishedAt, updatedAt, announcedAt: status === 'published' && publishedAt && publishedAt <= seededAt ? publishedAt : null })))
     .returning({ id: posts.id, slug: posts.slug });
   const postIds = new Map(postRows.map((row) => [row.slug, row.id]));
   const links = seedPosts.flatMap((post) =>

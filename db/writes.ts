@@ -2,6 +2,7 @@ import 'server-only';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { getDb, type Executor } from './client';
 import { readPostState, type PostState } from './reads';
+import { markAnnouncedIfDue } from './scheduled';
 import { comments, postTags, posts, tags, type CommentStatus } from './schema';
 
 /*
@@ -116,6 +117,7 @@ export async function insertPost(
       .returning({ id: posts.id });
     if (!row) throw new Error('insert into posts returned no row');
     await replaceTags(tx, row.id, input.tags ?? []);
+    await markAnnouncedIfDue(tx, row.id);
     const state = await readPostState(tx, row.id, false);
     if (!state) throw new Error('a post vanished inside its own transaction');
     return state;
@@ -144,6 +146,7 @@ export async function updatePost(
     };
     await tx.update(posts).set(values).where(eq(posts.id, id));
     if (change.tags !== undefined) await replaceTags(tx, id, change.tags);
+    await markAnnouncedIfDue(tx, id);
     const after = await readPostState(tx, id, false);
     if (!after) throw new Error('a post vanished inside its own transaction');
     return { before, after };

@@ -36,7 +36,7 @@ async function readJson<T>(request: Request, schema: z.ZodType<T>): Promise<{ da
 }
 
 /** The PostgreSQL error code anywhere on the cause chain: the ORM wraps the driver's error. */
-function databaseCode(error: unknown): string | undefined {
+export function databaseCode(error: unknown): string | undefined {
   for (let at = error, depth = 0; at && typeof at === 'object' && depth < 5; at = (at as { cause?: unknown }).cause, depth += 1) {
     const code = (at as { code?: unknown }).code;
     if (typeof code === 'string') return code;

@@ -14,6 +14,7 @@ import {
   listSitemapEntries,
   listTagsInUse,
   tagExists,
+  type PostRow,
 } from '@/db/reads';
 import { tags } from './cache-tags';
 import { excerptFromMarkdown } from './excerpt';
@@ -129,18 +130,22 @@ export async function getPost(slug: string): Promise<PostDetail | null> {
   if (id === null) return null;
   return cached(['post', id], [tags.post(id)], async () => {
     const row = await getPublishedPost(id);
-    if (!row) return null;
-    return {
-      id: row.id,
-      slug: row.slug,
-      title: row.title,
-      html: renderMarkdown(row.body),
-      excerpt: excerptFromMarkdown(row.body),
-      publishedAt: row.publishedAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
-      tags: row.tags,
-    };
+    return row ? toPostDetail(row) : null;
   });
+}
+
+/** The one way a stored post becomes what Article renders: the public page and the admin preview. */
+export function toPostDetail(row: PostRow): PostDetail {
+  return {
+    id: row.id,
+    slug: row.slug,
+    title: row.title,
+    html: renderMarkdown(row.body),
+    excerpt: excerptFromMarkdown(row.body),
+    publishedAt: row.publishedAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    tags: row.tags,
+  };
 }
 
 export function getComments(postId: number): Promise<PublicComment[]> {

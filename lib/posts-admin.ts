@@ -5,6 +5,7 @@ import { insertPost, updatePost } from '@/db/writes';
 import { tagsForPostChange } from './cache-tags';
 import { MAX_SLUG_LENGTH, MAX_TAG_LENGTH, NAME_PATTERN } from './route-params';
 import { writeContent, type ContentChange, type WriteContext } from './invalidate';
+import { rearmPublicationTimer } from './scheduled-publication';
 
 /*
  * Writing posts: each change names exactly the content it touched; the change and its
@@ -43,15 +44,20 @@ export type NewPost = z.infer<typeof NewPostInput>;
 
 const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
 
+// As db/reads.ts decides what is published: a future publication time is not yet.
+const onPages = (post: PostState, now: Date) => post.status === 'published' && post.publishedAt !== null && post.publishedAt <= now;
+
 /** The tags a change from `before` to `after` invalidates, and the event that explains it. */
 export function describePostChange(
   before: PostState | null,
   after: PostState,
 ): ContentChange | null {
-  const wasPublic = before?.status === 'published';
-  const isPublic = after.status === 'published';
+  const now = new Date();
+  const wasPublic = before !== null && onPages(before, now);
+  const isPublic = onPages(after, now);
   const id = after.id;
-  // A draft is on no page: writing one changes nothing a visitor can see.
+  // A draft or a scheduled post is on no page: writing one changes nothing a visitor can see.
+  // A scheduled post's pages are invalidated at its time (lib/scheduled-publication.ts).
   if (!wasPublic && !isPublic) return null;
 
   if (!before || wasPublic !== isPublic || !sameTime(before.publishedAt, after.publishedAt)) {
@@ -96,6 +102,7 @@ export async function createPost(input: NewPost, context: WriteContext): Promise
     const post = await insertPost(input, tx);
     return { result: post, change: describePostChange(null, post) };
   }, context);
+  rearmPublicationTimer();
   return { post, invalidated };
 }
 
@@ -104,5 +111,6 @@ export async function changePost(id: number, change: PostChange, context: WriteC
     const result = await updatePost(id, change, tx);
     return { result, change: result ? describePostChange(result.before, result.after) : null };
   }, context);
+  rearmPublicationTimer();
   return result ? { post: result.after, invalidated } : null;
 }

@@ -11,6 +11,7 @@ import { config } from '@/lib/config';
 import { edgePurger, purgeEdgeForNewBuild } from '@/lib/edge-purge';
 import { applyEdgeCacheControl } from '@/lib/http-cache';
 import { startPageCache, type PageCacheSetting } from '@/lib/page-cache/setup';
+import { startPublicationTimer } from '@/lib/scheduled-publication';
 import { applyScriptPolicy, setSecurityHeaders } from '@/lib/security-headers';
 import { pagePathOf } from '@/lib/stats/keys';
 import { getRecorder, recordingEnabled } from '@/lib/stats/runtime';
@@ -48,6 +49,8 @@ export async function startServer(options: { port: number; hostname?: string; di
   const distDir = path.resolve(dir, config.FRESHPRESS_DIST_DIR);
   const pageCache = await startPageCache({ distDir, mode: options.pageCache });
   await purgeEdgeForNewBuild(distDir, pageCache.runtime.buildId);
+  // After the cache has caught up, so what came due while no server ran is announced to it at once.
+  const publications = await startPublicationTimer(pageCache.runtime);
   const edge = { edge: config.EDGE, maxAge: config.EDGE_MAX_AGE };
   const app = next({ dev: false, dir, hostname: options.hostname, port: options.port });
   const handle = app.getRequestHandler();
@@ -97,6 +100,7 @@ export async function startServer(options: { port: number; hostname?: string; di
       });
       // The last second of counts is still in memory: write it before the process goes.
       await edgePurger()?.close();
+      publications.stop();
       await recorder?.close();
       await app.close();
       await pageCache.close();

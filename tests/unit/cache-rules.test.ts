@@ -26,6 +26,19 @@ describe('tags for post changes', () => {
     assert.equal(change?.event.kind, 'post-published');
   });
 
+  test('scheduling a post, or editing it before its time, invalidates nothing: it is on no page yet', () => {
+    const scheduled = { ...published, publishedAt: new Date(Date.now() + 3600_000) };
+    assert.equal(describePostChange(null, scheduled), null);
+    assert.equal(describePostChange({ ...published, status: 'draft', publishedAt: null }, scheduled), null);
+    assert.equal(describePostChange(scheduled, { ...scheduled, title: 'Soon' }), null);
+  });
+
+  test('moving a public post to a future time takes it off the lists until then', () => {
+    const change = describePostChange(published, { ...published, publishedAt: new Date(Date.now() + 3600_000) });
+    assert.equal(change?.event.kind, 'post-unpublished');
+    assert.ok(change?.tags.includes(tags.postList));
+  });
+
   test('unpublishing and re-dating change list membership too', () => {
     assert.equal(describePostChange(published, { ...published, status: 'draft' })?.event.kind, 'post-unpublished');
     const redated = describePostChange(published, { ...published, publishedAt: new Date('2026-02-01T00:00:00Z') });

@@ -1,0 +1,41 @@
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { PostEditor } from '@/components/admin/PostEditor';
+import { getEditablePost } from '@/db/admin-reads';
+import { savePost } from '@/lib/actions/admin-posts';
+import { requireAdmin } from '@/lib/admin/auth';
+import { toUtcField } from '@/lib/admin/post-form';
+import { parseId } from '@/lib/route-params';
+
+type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ saved?: string }> };
+
+export default async function EditPostPage({ params, searchParams }: Props) {
+  await requireAdmin();
+  const id = parseId((await params).id);
+  const post = id === null ? null : await getEditablePost(id);
+  if (!post) notFound();
+  const saved = (await searchParams).saved !== undefined;
+  return (
+    <section aria-labelledby="edit-post-heading">
+      <h1 id="edit-post-heading">Edit “{post.title}”</h1>
+      {saved && <p role="status">Saved.</p>}
+      <p>
+        <Link href={`/admin/posts/${post.id}/preview`}>Preview</Link>
+      </p>
+      <PostEditor
+        // A new key after each save: the fields start again from what is stored.
+        key={post.updatedAt.getTime()}
+        action={savePost.bind(null, post.id)}
+        initial={{
+          title: post.title,
+          slug: post.slug,
+          body: post.body,
+          tags: post.tags.join(', '),
+          status: post.status,
+          publishedAt: toUtcField(post.publishedAt),
+        }}
+        submitLabel="Save"
+      />
+    </section>
+  );
+}

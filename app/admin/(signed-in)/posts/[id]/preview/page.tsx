@@ -1,0 +1,30 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { Article } from '@/components/Article';
+import { getEditablePost } from '@/db/admin-reads';
+import { requireAdmin } from '@/lib/admin/auth';
+import { toPostDetail } from '@/lib/content';
+import { parseId } from '@/lib/route-params';
+
+// A draft must never reach a search engine, even through a leaked preview address.
+export const metadata: Metadata = { robots: { index: false, follow: false } };
+
+type Props = { params: Promise<{ id: string }> };
+
+/** The stored post as the public page would render it, whatever its status: nothing is cached. */
+export default async function PreviewPostPage({ params }: Props) {
+  await requireAdmin();
+  const id = parseId((await params).id);
+  const post = id === null ? null : await getEditablePost(id);
+  if (!post) notFound();
+  return (
+    <>
+      <p role="note" className="preview-note">
+        Preview: {post.status === 'draft' ? 'this draft is not published.' : 'as the public page renders it.'}{' '}
+        <Link href={`/admin/posts/${post.id}/edit`}>Back to the editor</Link>
+      </p>
+      <Article post={toPostDetail({ ...post, publishedAt: post.publishedAt ?? post.updatedAt })} />
+    </>
+  );
+}

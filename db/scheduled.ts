@@ -1,0 +1,53 @@
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import { getDb, type Database, type Executor } from './client';
+import { postTags, posts, tags } from './schema';
+
+/*
+ * Scheduled publication's statements. A post is announced when the caches have been told that its
+ * publication time arrived: `announced_at` holds the publication time that was announced, so a
+ * re-dated post is announced again at its new time. Not 'server-only': the server process
+ * (scripts/serve.ts) runs the timer outside Next's bundles, like db/outbox.ts.
+ */
+
+const unannounced = and(eq(posts.status, 'published'), sql`${posts.announcedAt} IS DISTINCT FROM ${posts.publishedAt}`);
+
+export interface DuePublication {
+  id: number;
+  slug: string;
+  title: string;
+  tags: string[];
+}
+
+/** When the next publication comes due (possibly already past), or null; one index lookup. */
+export async function nextPublicationDue(db: Database = getDb()): Promise<Date | null> {
+  const [row] = await db.select({ at: posts.publishedAt }).from(posts).where(unannounced).orderBy(asc(posts.publishedAt)).limit(1);
+  return row?.at ?? null;
+}
+
+/**
+ * Claims every publication that has come due: one UPDATE, so of several servers claiming at once
+ * each post goes to exactly one. Called inside the transaction that records the invalidation, so a
+ * claim that is rolled back leaves the post to be announced again.
+ */
+export async function claimDuePublications(tx: Executor): Promise<DuePublication[]> {
+  const claimed = await tx
+    .update(posts)
+    .set({ announcedAt: sql`${posts.publishedAt}` })
+    .where(and(unannounced, lte(posts.publishedAt, sql`clock_timestamp()`)))
+    .returning({ id: posts.id, slug: posts.slug, title: posts.title });
+  if (claimed.length === 0) return [];
+  const tagRows = await tx
+    .select({ postId: postTags.postId, name: tags.name })
+    .from(postTags)
+    .innerJoin(tags, eq(tags.id, postTags.tagId))
+    .where(sql`${postTags.postId} in ${claimed.map((post) => post.id)}`);
+  return claimed.map((post) => ({ ...post, tags: tagRows.filter((row) => row.postId === post.id).map((row) => row.name) }));
+}
+
+/** After a write: a post public at once was announced by that write itself, not by the timer. */
+export async function markAnnouncedIfDue(tx: Executor, id: number): Promise<void> {
+  await tx
+    .update(posts)
+    .set({ announcedAt: sql`${posts.publishedAt}` })
+    .where(and(eq(posts.id, id), unannounced, lte(posts.publishedAt, sql`clock_timestamp()`)));
+}
