@@ -88,6 +88,22 @@ export interface PostWrite {
   tags?: readonly string[];
 }
 
+/**
+ * The state `change` leaves `before` in, without writing it: the update's own rule (publishing a
+ * post never published takes the current time), so the admin's dry run plans the same change.
+ */
+export function postStateAfter(before: PostState, change: PostWrite, now: Date): PostState {
+  const publishing = change.status === 'published' && before.status !== 'published';
+  return {
+    id: before.id,
+    slug: change.slug ?? before.slug,
+    title: change.title ?? before.title,
+    status: change.status ?? before.status,
+    publishedAt: change.publishedAt !== undefined ? change.publishedAt : publishing && before.publishedAt === null ? now : before.publishedAt,
+    tags: change.tags ? [...change.tags] : before.tags,
+  };
+}
+
 async function replaceTags(tx: Executor, postId: number, names: readonly string[]): Promise<void> {
   await tx.delete(postTags).where(eq(postTags.postId, postId));
   if (names.length === 0) return;
@@ -133,16 +149,14 @@ export async function updatePost(
   return db.transaction(async (tx) => {
     const before = await readPostState(tx, id, true);
     if (!before) return null;
-    const publishing = change.status === 'published' && before.status !== 'published';
+    const now = new Date();
     const values = {
       ...(change.slug !== undefined && { slug: change.slug }),
       ...(change.title !== undefined && { title: change.title }),
       ...(change.body !== undefined && { body: change.body }),
       ...(change.status !== undefined && { status: change.status }),
-      ...(change.publishedAt !== undefined
-        ? { publishedAt: change.publishedAt }
-        : publishing && before.publishedAt === null && { publishedAt: new Date() }),
-      updatedAt: new Date(),
+      publishedAt: postStateAfter(before, change, now).publishedAt,
+      updatedAt: now,
     };
     await tx.update(posts).set(values).where(eq(posts.id, id));
     if (change.tags !== undefined) await replaceTags(tx, id, change.tags);

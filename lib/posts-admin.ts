@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import type { PostState } from '@/db/reads';
-import { insertPost, updatePost } from '@/db/writes';
+import { insertPost, postStateAfter, updatePost } from '@/db/writes';
 import { tagsForPostChange } from './cache-tags';
 import { MAX_SLUG_LENGTH, MAX_TAG_LENGTH, NAME_PATTERN } from './route-params';
 import { writeContent, type ContentChange, type WriteContext } from './invalidate';
@@ -90,6 +90,11 @@ export function describePostChange(
       description: `post ${id} edited: “${after.title}”`,
     },
   };
+}
+
+/** What saving `change` over `before` would invalidate, without saving: the dry run of the editor. */
+export function plannedPostChange(before: PostState, change: PostChange, now = new Date()): ContentChange | null {
+  return describePostChange(before, postStateAfter(before, change, now));
 }
 
 export interface PostWriteResult {

@@ -1,16 +1,18 @@
 'use client';
 
 import { useActionState, useId } from 'react';
-import type { EditorField, EditorState, EditorValues } from '@/lib/admin/post-form';
+import { DRY_RUN, INTENT, type EditorField, type EditorState, type EditorValues } from '@/lib/admin/post-form';
 import { SubmitButton } from '../SubmitButton';
 
 type Props = {
   action: (previous: EditorState, form: FormData) => Promise<EditorState>;
   initial: EditorValues;
   submitLabel: string;
+  /** Offer the dry run: only a stored post has a save whose effect can be planned. */
+  dryRun?: boolean;
 };
 
-export function PostEditor({ action, initial, submitLabel }: Props) {
+export function PostEditor({ action, initial, submitLabel, dryRun = false }: Props) {
   const [state, formAction, pending] = useActionState<EditorState, FormData>(action, { status: 'idle' });
   const id = useId();
   // What the user typed survives a refusal: the form is reset to these after each answer.
@@ -51,8 +53,19 @@ export function PostEditor({ action, initial, submitLabel }: Props) {
       {field('publishedAt', 'Publication time (UTC)', (props) => <input type="datetime-local" step={1} {...props} />, 'Empty: now, when published. A future time schedules the post.')}
       <div className="form-status" role="status" aria-live="polite">
         {(state.status === 'failed' || state.status === 'refused') && <p className="error">{state.message}</p>}
+        {state.status === 'planned' && (
+          <p>
+            {state.summary} Not saved yet{state.tags.length > 0 && <>; it would invalidate {state.tags.join(', ')}</>}.
+          </p>
+        )}
       </div>
+      {/* First in the form, so Enter in a field saves. */}
       <SubmitButton pending={pending} label={submitLabel} busy="Saving…" />
+      {dryRun && (
+        <button type="submit" name={INTENT} value={DRY_RUN} disabled={pending}>
+          Preview the effect
+        </button>
+      )}
     </form>
   );
 }

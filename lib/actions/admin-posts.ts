@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { adminAction } from '@/lib/admin/auth';
 import { databaseCode } from '@/lib/admin-api';
 import { changePost, createPost, NewPostInput, PostChangeInput } from '@/lib/posts-admin';
-import { EDITOR_FIELDS, type EditorField, type EditorState, type EditorValues } from '@/lib/admin/post-form';
+import { dryRunPostSave } from '@/lib/admin/dry-run';
+import { DRY_RUN, EDITOR_FIELDS, INTENT, type EditorField, type EditorState, type EditorValues } from '@/lib/admin/post-form';
 
 function readValues(form: FormData): EditorValues {
   const text = (name: EditorField) => {
@@ -38,20 +39,40 @@ function failed(values: EditorValues, error: unknown): EditorState {
   return { status: 'failed', values, message: 'The post could not be saved; nothing was changed. Please try again in a minute.' };
 }
 
-async function write(id: number | null, input: Record<string, unknown>): Promise<{ id: number } | { errors: Partial<Record<string, string[]>> } | null> {
+type Outcome = { id: number; invalidated: string[] } | { errors: Partial<Record<string, string[]>> } | null;
+
+async function write(id: number | null, input: Record<string, unknown>): Promise<Outcome> {
   if (id === null) {
     const parsed = NewPostInput.safeParse(input);
     if (!parsed.success) return { errors: z.flattenError(parsed.error).fieldErrors };
-    return { id: (await createPost(parsed.data, 'server-action')).post.id };
+    const { post, invalidated } = await createPost(parsed.data, 'server-action');
+    return { id: post.id, invalidated };
   }
   const parsed = PostChangeInput.safeParse(input);
   if (!parsed.success) return { errors: z.flattenError(parsed.error).fieldErrors };
   const result = await changePost(id, parsed.data, 'server-action');
-  return result && { id: result.post.id };
+  return result && { id: result.post.id, invalidated: result.invalidated };
+}
+
+/** The dry run: what saving would invalidate and which cached pages carry it, with nothing saved. */
+async function plan(id: number, values: EditorValues): Promise<EditorState> {
+  const parsed = PostChangeInput.safeParse(asInput(values));
+  if (!parsed.success) return { status: 'invalid', values, errors: z.flattenError(parsed.error).fieldErrors };
+  const planned = await dryRunPostSave(id, parsed.data);
+  if (!planned) return { status: 'failed', values, message: 'This post no longer exists.' };
+  return { status: 'planned', values, summary: planned.summary, tags: planned.tags };
 }
 
 export const savePost = adminAction(async (id: number | null, _previous: EditorState, form: FormData): Promise<EditorState> => {
   const values = readValues(form);
+  if (id !== null && form.get(INTENT) === DRY_RUN) {
+    try {
+      return await plan(id, values);
+    } catch (error) {
+      console.error('[admin] planning a save failed', error);
+      return { status: 'failed', values, message: 'The effect could not be worked out; nothing was changed. Please try again in a minute.' };
+    }
+  }
   let outcome;
   try {
     outcome = await write(id, asInput(values));
@@ -60,6 +81,8 @@ export const savePost = adminAction(async (id: number | null, _previous: EditorS
   }
   if (!outcome) return { status: 'failed', values, message: 'This post no longer exists.' };
   if ('errors' in outcome) return { status: 'invalid', values, errors: outcome.errors };
+  // The tags really invalidated travel with the redirect, to be set beside the dry run's.
+  const query = new URLSearchParams({ saved: outcome.invalidated.join(' ') });
   // Outside the try: redirect() throws to do its work.
-  redirect(`/admin/posts/${outcome.id}/edit?saved=1`);
+  redirect(`/admin/posts/${outcome.id}/edit?${query}`);
 });

@@ -10,8 +10,14 @@ export type EditorValues = Record<EditorField, string>;
 export type EditorState =
   | { status: 'idle' }
   | { status: 'invalid'; values: EditorValues; errors: Partial<Record<string, string[]>> }
+  /** The dry run's answer: nothing saved, the typed values kept. */
+  | { status: 'planned'; values: EditorValues; summary: string; tags: string[] }
   | { status: 'failed'; values: EditorValues; message: string }
   | { status: 'refused'; message: string };
+
+/** The submit button's name: its value says whether to save or only to plan the save. */
+export const INTENT = 'intent';
+export const DRY_RUN = 'dry-run';
 
 /** A stored time as the UTC datetime-local field shows it. */
 export function toUtcField(date: Date | null): string {

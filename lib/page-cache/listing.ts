@@ -25,6 +25,8 @@ export async function cachedPages(runtime: PageCacheRuntime | null, limit = LIST
   const pages = new Map<string, Set<string>>();
   for (const entry of entries) {
     const page = pageOfKey(entry.key, undefined);
+    // The shared store also holds the data cache's entries, keyed by a hash: a reader, not a page.
+    if (!page.startsWith('/')) continue;
     const known = pages.get(page) ?? new Set<string>();
     for (const tag of entry.tags) known.add(tag);
     pages.set(page, known);

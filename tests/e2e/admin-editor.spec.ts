@@ -1,5 +1,5 @@
-import type { Page } from '@playwright/test';
-import { expect, generatedAtOf, snapshot, test, warm, type Snapshot } from './support/fixtures';
+import type { Cookie, Page } from '@playwright/test';
+import { expect, expectRebuilt, expectUntouched, generatedAtOf, pickUnrelatedTag, snapshot, test, warm, warmAll, type Snapshot } from './support/fixtures';
 import { formsOf } from './support/form-post';
 import { get, OwnSite, type SiteServer } from './support/site';
 
@@ -29,11 +29,22 @@ test.afterAll(async () => {
   await site.close();
 });
 
+// Logins are throttled to five a minute per client, fewer than this file's tests: log in once, then carry the session.
+let session: Cookie[] = [];
+
 async function loggedIn(page: Page): Promise<void> {
+  const heading = page.getByRole('heading', { level: 1, name: 'Admin', exact: true });
+  if (session.length > 0) {
+    await page.context().addCookies(session);
+    await page.goto(`${server.base}/admin`);
+    await expect(heading).toBeVisible();
+    return;
+  }
   await page.goto(`${server.base}/admin/login`);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Admin', exact: true })).toBeVisible();
+  await expect(heading).toBeVisible();
+  session = (await page.context().cookies()).filter((cookie) => cookie.name === COOKIE);
 }
 
 interface Draft {
@@ -200,6 +211,69 @@ test('a post that comes due while no server runs is on the homepage as soon as a
   expect((await get(server.base, `/posts/${slug}`)).status).toBe(200);
 });
 
+/** "Saving rebuilds /, /posts/a and /tags/b — …" → the pages it names. */
+function pagesNamed(plan: string): string[] {
+  const named = plan.match(/rebuilds (.+?) — /)?.[1];
+  return named ? named.split(/, | and /) : [];
+}
+
+async function titleOf(id: number): Promise<string> {
+  const [row] = await site.sql<{ title: string }[]>`select title from posts where id = ${id}`;
+  return row!.title;
+}
+
+test('the dry run of a title edit saves nothing and names exactly the pages the save then rebuilds; the others stay cached; a retag’s names the tag pages gained and lost', async ({ page, request }) => {
+  const posts = await site.publishedNewestFirst();
+  const post = posts.find((candidate) => candidate.tags.length > 0 && !candidate.slug.startsWith('editor-'))!;
+  const other = posts.find((candidate) => candidate.id !== post.id && !candidate.tags.some((tag) => post.tags.includes(tag)))!;
+  const url = (path: string) => `${server.base}${path}`;
+  const paths = ['/', '/feed.xml', `/posts/${post.slug}`, ...post.tags.map((tag) => `/tags/${tag}`), `/posts/${other.slug}`, `/tags/${pickUnrelatedTag(posts, post)}`];
+  const warmed = await warmAll(request, paths.map(url));
+
+  await loggedIn(page);
+  await page.goto(url(`/admin/posts/${post.id}/edit`));
+  const title = `${post.title} (dry run ${unique()})`;
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByRole('button', { name: 'Preview the effect' }).click();
+  const planLine = page.getByRole('status').getByText(/^Saving rebuilds /);
+  await expect(planLine).toContainText(`Not saved yet; it would invalidate post:${post.id}.`);
+  const named = pagesNamed((await planLine.textContent()) ?? '');
+  expect(named).toContain(`/posts/${post.slug}`);
+  for (const tag of post.tags) expect(named).toContain(`/tags/${tag}`);
+  expect(named).not.toContain(`/posts/${other.slug}`);
+  await expect(page.getByLabel('Title', { exact: true })).toHaveValue(title);
+
+  // Nothing saved: the database and every cached page are as they were.
+  expect(await titleOf(post.id)).toBe(post.title);
+  await expectUntouched(request, warmed, paths.map(url));
+  // Named pages an earlier test cached are kept too, to be compared after the save.
+  const all = [...new Set([...paths, ...named])].map(url);
+  const before = await warmAll(request, all);
+
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Edit “${title}”` })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toHaveText(`Saved. Invalidated post:${post.id}.`);
+  expect(await titleOf(post.id)).toBe(title);
+  for (const path of named) await expectRebuilt(request, before, url(path));
+  await expectUntouched(
+    request,
+    before,
+    all.filter((address) => !named.map(url).includes(address)),
+  );
+
+  const [lost, ...kept] = post.tags as [string, ...string[]];
+  const gained = pickUnrelatedTag(posts, post);
+  const tagPages = [`/tags/${lost}`, `/tags/${gained}`].map(url);
+  const beforeRetag = await warmAll(request, tagPages);
+  await page.getByLabel('Tags').fill([...kept, gained].join(', '));
+  await page.getByRole('button', { name: 'Preview the effect' }).click();
+  await expect(planLine).toContainText(`tag:${lost}`);
+  expect(pagesNamed((await planLine.textContent()) ?? '')).toEqual(expect.arrayContaining([`/tags/${lost}`, `/tags/${gained}`]));
+  await expect(page.getByLabel('Tags')).toHaveValue([...kept, gained].join(', '));
+  expect((await site.publishedNewestFirst()).find((candidate) => candidate.id === post.id)!.tags).toEqual(post.tags);
+  await expectUntouched(request, beforeRetag, tagPages);
+});
+
 test('each editor action, called without a session, is refused and changes nothing', async ({ page }) => {
   await loggedIn(page);
   const cookie = (await page.context().cookies(`${server.base}/admin`)).find((c) => c.name === COOKIE)!;
@@ -219,6 +293,11 @@ test('each editor action, called without a session, is refused and changes nothi
       const response = await fetch(`${server.base}${path}`, { method: 'POST', body: data, redirect: 'manual', headers: { connection: 'close' } });
       expect(response.status, path).toBeLessThan(500);
       expect(response.headers.get('location') ?? '', path).not.toContain('/edit?saved');
+      // The dry run too: it reads the cache's listing, which is the admin's to see.
+      data.append('intent', 'dry-run');
+      const planned = await fetch(`${server.base}${path}`, { method: 'POST', body: data, redirect: 'manual', headers: { connection: 'close' } });
+      expect(planned.status, path).toBeLessThan(500);
+      expect(await planned.text(), path).not.toMatch(/Saving rebuilds|Not saved yet/);
     }
   }
   expect(await count()).toBe(before);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planCommentAction } from '@/lib/admin/dry-run';
+import { planCommentAction, planOnPages, planPostSave } from '@/lib/admin/dry-run';
 import type { CachedPage } from '@/lib/page-cache/listing';
 
 /*
@@ -16,6 +16,8 @@ const pages: CachedPage[] = [
   { page: '/tags/queues', tags: ['tag:queues', 'post:3'] },
   { page: '/tags/systems', tags: ['tag:systems', 'post:3', 'post:4'] },
   { page: '/tags/other', tags: ['tag:other', 'post:4'] },
+  { page: '/tags/caching', tags: ['tag:caching', 'post:4'] },
+  { page: '/page/2', tags: ['posts:list', 'post:5'] },
 ];
 
 const pending = { id: 12, postId: 3, status: 'pending' as const };
@@ -55,4 +57,38 @@ test('a tag no cached page carries is named, with no page', () => {
 test('one page rebuilt is spoken of in the singular', () => {
   const plan = planCommentAction('approve', pending, pages.slice(1, 2));
   assert.equal(plan.summary, "Approving rebuilds /posts/back-pressure — it shows this post's comments.");
+});
+
+const post = { id: 3, slug: 'back-pressure', title: 'Back pressure', status: 'published' as const, publishedAt: new Date('2026-01-01T00:00:00Z'), tags: ['queues', 'systems'] };
+
+test("a published post's title edit rebuilds the pages showing it; a list page without it stays cached", () => {
+  const plan = planPostSave(post, { title: 'Back pressure, again' }, pages);
+  assert.deepEqual(plan.tags, ['post:3']);
+  assert.deepEqual(plan.rebuilt, ['/', '/posts/back-pressure', '/tags/queues', '/tags/systems']);
+  assert.deepEqual(plan.stayCached, ['/page/2']);
+  assert.equal(plan.summary, 'Saving rebuilds /, /posts/back-pressure, /tags/queues and /tags/systems — they show this post; 1 page of the post lists stays cached.');
+});
+
+test('a retag rebuilds the gained and the lost tag pages, before anything is saved', () => {
+  const plan = planPostSave(post, { tags: ['caching', 'queues'] }, pages);
+  assert.deepEqual(plan.tags, ['post:3', 'tag:systems', 'tag:caching', 'tags:in-use']);
+  assert.deepEqual(plan.rebuilt, ['/', '/posts/back-pressure', '/tags/queues', '/tags/systems', '/tags/caching']);
+});
+
+test('saving a draft rebuilds nothing; publishing it rebuilds the lists', () => {
+  const draft = { ...post, status: 'draft' as const, publishedAt: null };
+  assert.match(planPostSave(draft, { title: 'Still a draft' }, pages).summary, /^Saving rebuilds nothing — no page shows this post/);
+  const now = new Date('2026-02-01T00:00:00Z');
+  const published = planPostSave(draft, { status: 'published' }, pages, now);
+  assert.ok(published.tags.includes('posts:list'));
+  assert.ok(published.rebuilt.includes('/page/2'));
+});
+
+test('the core counts as staying only the pages that carry a related tag, and speaks in the words it is given', () => {
+  const words = { verb: 'Doing it', subject: 'this thing', why: () => 'they show this thing', staying: 'nearby' };
+  const plan = planOnPages(['post:4:comments'], ['tag:other'], pages, words);
+  assert.deepEqual(plan.rebuilt, ['/', '/posts/other']);
+  assert.deepEqual(plan.stayCached, ['/tags/other']);
+  assert.equal(plan.summary, 'Doing it rebuilds / and /posts/other — they show this thing; 1 page nearby stays cached.');
+  assert.equal(planOnPages([], [], pages, words).summary, 'Doing it rebuilds nothing — no page shows this thing.');
 });

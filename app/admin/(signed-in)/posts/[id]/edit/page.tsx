@@ -14,11 +14,14 @@ export default async function EditPostPage({ params, searchParams }: Props) {
   const id = parseId((await params).id);
   const post = id === null ? null : await getEditablePost(id);
   if (!post) notFound();
-  const saved = (await searchParams).saved !== undefined;
+  const saved = (await searchParams).saved;
+  const invalidated = saved?.split(' ').filter((tag) => tag !== '') ?? [];
   return (
     <section aria-labelledby="edit-post-heading">
       <h1 id="edit-post-heading">Edit “{post.title}”</h1>
-      {saved && <p role="status">Saved.</p>}
+      {saved !== undefined && (
+        <p role="status">Saved. {invalidated.length > 0 ? `Invalidated ${invalidated.join(', ')}.` : 'Nothing was invalidated.'}</p>
+      )}
       <p>
         <Link href={`/admin/posts/${post.id}/preview`}>Preview</Link>
       </p>
@@ -35,6 +38,7 @@ export default async function EditPostPage({ params, searchParams }: Props) {
           publishedAt: toUtcField(post.publishedAt),
         }}
         submitLabel="Save"
+        dryRun
       />
     </section>
   );
