@@ -1,3 +1,5 @@
+import { config } from './config';
+
 /**
  * The one place cache tag strings are made. Tags name content, never pages: a page depends on
  * whatever content its cached readers read, and a writer invalidates the content it changed.
@@ -44,6 +46,14 @@ export function tagsForPostChange(change: {
   // A change of list membership already reaches the sitemap through the list tag.
   if (!change.listChanged && change.tagNames.length > 0) out.add(tags.tagsInUse);
   return [...out];
+}
+
+/**
+ * The tags a change really invalidates under INVALIDATION_STRATEGY: every writer's, the scheduled
+ * publication's and the admin's dry run's, so the three cannot disagree.
+ */
+export function effectiveTags(changed: readonly string[]): string[] {
+  return config.INVALIDATION_STRATEGY === 'global' ? [tags.everything] : [...new Set(changed)];
 }
 
 export type TagKind = 'post' | 'comments' | 'list' | 'tag' | 'slug' | 'all' | 'other';

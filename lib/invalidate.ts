@@ -2,7 +2,7 @@ import 'server-only';
 import { revalidateTag, updateTag } from 'next/cache';
 import type { Executor } from '@/db/client';
 import { markApplied, writeWithInvalidation, type RecordedInvalidation } from '@/db/outbox';
-import { tags } from './cache-tags';
+import { effectiveTags } from './cache-tags';
 import { config } from './config';
 import { applyInvalidations } from './page-cache/apply';
 import { pageCacheRuntime } from './page-cache/runtime';
@@ -22,11 +22,6 @@ export interface ContentChange {
   event: InvalidationEvent;
 }
 
-/** The tags a change really invalidates under the configured strategy: the writer's and the dry run's. */
-export function effectiveTags(change: ContentChange): string[] {
-  return config.INVALIDATION_STRATEGY === 'global' ? [tags.everything] : [...new Set(change.tags)];
-}
-
 /**
  * The one path of every content write: the change and its invalidation commit together (the
  * outbox, db/outbox.ts), then the invalidation is applied. A crash between the two leaves the row
@@ -39,7 +34,7 @@ export async function writeContent<T>(
   const { result, recorded } = await writeWithInvalidation(async (tx) => {
     const { result, change } = await work(tx);
     if (!change) return { result, invalidation: null };
-    return { result, invalidation: { tags: effectiveTags(change), event: change.event } };
+    return { result, invalidation: { tags: effectiveTags(change.tags), event: change.event } };
   });
   if (recorded && config.FRESHPRESS_FAULT === 'crash-after-commit') process.kill(process.pid, 'SIGKILL');
   return { result, invalidated: recorded ? await invalidate(recorded, context) : [] };

@@ -1,7 +1,6 @@
 import { markApplied, writeWithInvalidation } from '@/db/outbox';
 import { claimDuePublications, nextPublicationDue } from '@/db/scheduled';
-import { tags, tagsForPostChange } from '@/lib/cache-tags';
-import { config } from '@/lib/config';
+import { effectiveTags, tagsForPostChange } from '@/lib/cache-tags';
 import { applyInvalidations } from '@/lib/page-cache/apply';
 import type { PageCacheRuntime } from '@/lib/page-cache/runtime';
 import { describeError } from '@/lib/redis-connection';
@@ -37,7 +36,7 @@ export async function announceDuePublications(runtime: PageCacheRuntime | null):
     return {
       result: due,
       invalidation: {
-        tags: config.INVALIDATION_STRATEGY === 'global' ? [tags.everything] : [...new Set(changed)],
+        tags: effectiveTags(changed),
         event: {
           kind: 'post-published',
           ...(due.length === 1 && { postId: due[0]!.id }),

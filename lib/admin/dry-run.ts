@@ -1,9 +1,8 @@
 import 'server-only';
 import { getPostState, type PostState } from '@/db/reads';
 import type { CommentStatus } from '@/db/schema';
-import { tags, tagsForPostChange } from '@/lib/cache-tags';
+import { effectiveTags, tags, tagsForPostChange } from '@/lib/cache-tags';
 import { commentOutcomeChange, type CommentOutcome } from '@/lib/comments';
-import { effectiveTags } from '@/lib/invalidate';
 import { cachedPages, type CachedPage } from '@/lib/page-cache/listing';
 import { pageCacheRuntime } from '@/lib/page-cache/runtime';
 import { plannedPostChange, type PostChange } from '@/lib/posts-admin';
@@ -77,7 +76,7 @@ const commentWords = (action: CommentAction): PlanWords => ({
 export function planCommentAction(action: CommentAction, comment: PlannedComment, pages: readonly CachedPage[]): DryRun {
   const change = commentOutcomeChange(comment, comment.status, OUTCOME_OF[action]);
   const related = [tags.post(comment.postId), tags.comments(comment.postId)];
-  return { action, ...planOnPages(change ? effectiveTags(change) : [], related, pages, commentWords(action)) };
+  return { action, ...planOnPages(change ? effectiveTags(change.tags) : [], related, pages, commentWords(action)) };
 }
 
 const postWords: PlanWords = { verb: 'Saving', subject: 'this post', why: () => 'they show this post', staying: 'of the post lists' };
@@ -92,7 +91,7 @@ export function planPostSave(before: PostState, change: PostChange, pages: reado
     listChanged: true,
     tagNames: [...before.tags, ...(change.tags ?? [])],
   });
-  return planOnPages(planned ? effectiveTags(planned) : [], related, pages, postWords);
+  return planOnPages(planned ? effectiveTags(planned.tags) : [], related, pages, postWords);
 }
 
 /** The dry run of the editor's save, against the stored post and the pages cached now; null when the post is gone. */
