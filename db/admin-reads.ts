@@ -1,7 +1,8 @@
 import 'server-only';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { getDb, type Database } from './client';
-import { comments, posts, postTags, tags, type CommentStatus } from './schema';
+import { readTagNames } from './reads';
+import { comments, posts, type CommentStatus } from './schema';
 
 /*
  * Reads for the admin pages only. They are never cached: an admin page shows the database as it
@@ -87,11 +88,5 @@ export async function getEditablePost(id: number, db: Database = getDb()): Promi
     .from(posts)
     .where(eq(posts.id, id));
   if (!row) return null;
-  const tagRows = await db
-    .select({ name: tags.name })
-    .from(postTags)
-    .innerJoin(tags, eq(tags.id, postTags.tagId))
-    .where(eq(postTags.postId, id))
-    .orderBy(asc(tags.name));
-  return { ...row, tags: tagRows.map((t) => t.name) };
+  return { ...row, tags: await readTagNames(db, id) };
 }

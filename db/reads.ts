@@ -197,13 +197,18 @@ export async function readPostState(tx: Executor, id: number, lock: boolean): Pr
     .where(eq(posts.id, id));
   const [row] = lock ? await query.for('update') : await query;
   if (!row) return null;
-  const tagRows = await tx
+  return { ...row, tags: await readTagNames(tx, id) };
+}
+
+/** A post's tag names, in name order, whatever its status. */
+export async function readTagNames(db: Executor, postId: number): Promise<string[]> {
+  const rows = await db
     .select({ name: tags.name })
     .from(postTags)
     .innerJoin(tags, eq(tags.id, postTags.tagId))
-    .where(eq(postTags.postId, id))
+    .where(eq(postTags.postId, postId))
     .orderBy(asc(tags.name));
-  return { ...row, tags: tagRows.map((t) => t.name) };
+  return rows.map((t) => t.name);
 }
 
 export async function getPostState(id: number, db: Database = getDb()): Promise<PostState | null> {
