@@ -39,9 +39,24 @@ const WRITER_WAIT_MS = 2000;
 /** Every page the edge keeps carries it (the data every page reads is tagged with it). */
 export const EVERYTHING_KEY = edgeKeyOf(cacheTags.everything);
 
-async function expectOk(response: Response, what: string): Promise<void> {
+async function expectOk(response: Response, what: string): Promise<string> {
   const body = await response.text().catch(() => '');
   if (!response.ok) throw new Error(`${what} answered ${response.status}: ${body.slice(0, 200)}`);
+  return body;
+}
+
+function parsed<T>(body: string): T | null {
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** A CDN purge API call: JSON in, a 2xx (and its body) expected back. */
+async function postJson(url: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal, what: string): Promise<string> {
+  const response = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(payload), signal });
+  return expectOk(response, what);
 }
 
 /** The purge API of each tier, as its documentation gives it. */
@@ -68,13 +83,7 @@ export function purgeTierOf(env: Pick<Config, 'EDGE' | 'EDGE_PURGE_URL' | 'FASTL
         batch: 256,
         maxChars: Infinity,
         async send(keys, signal) {
-          const response = await fetch(url, {
-            method: 'POST',
-            headers: { 'fastly-key': env.FASTLY_API_TOKEN!, 'content-type': 'application/json', accept: 'application/json' },
-            body: JSON.stringify({ surrogate_keys: keys }),
-            signal,
-          });
-          await expectOk(response, 'Fastly purge');
+          await postJson(url, { 'fastly-key': env.FASTLY_API_TOKEN! }, { surrogate_keys: keys }, signal, 'Fastly purge');
         },
       };
     }
@@ -85,15 +94,8 @@ export function purgeTierOf(env: Pick<Config, 'EDGE' | 'EDGE_PURGE_URL' | 'FASTL
         batch: 100,
         maxChars: Infinity,
         async send(keys, signal) {
-          const response = await fetch(url, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${env.CLOUDFLARE_API_TOKEN!}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ tags: keys }),
-            signal,
-          });
-          const body = (await response.clone().json().catch(() => null)) as { success?: boolean } | null;
-          await expectOk(response, 'Cloudflare purge');
-          if (body?.success === false) throw new Error('Cloudflare purge answered success: false');
+          const body = await postJson(url, { authorization: `Bearer ${env.CLOUDFLARE_API_TOKEN!}` }, { tags: keys }, signal, 'Cloudflare purge');
+          if (parsed<{ success?: boolean }>(body)?.success === false) throw new Error('Cloudflare purge answered success: false');
         },
       };
     }
