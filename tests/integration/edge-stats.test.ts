@@ -1,31 +1,19 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { bucketStart, statsKeys } from '@/lib/stats/keys';
 import { readStats } from '@/lib/stats/reader';
 import { StatsRecorder } from '@/lib/stats/recorder';
 import { createStatsRedis } from '@/lib/stats/redis-client';
-import { startRedisHttpBridge } from '../../scripts/redis-http-bridge';
-import { deleteStatsKeys, startPrivateRedis, testRedisUrl } from '../support/redis';
+import { deleteStatsKeys, startPrivateRedis } from '../support/redis';
+import { statsTransports } from '../support/stats-transports';
 
 /*
  * Edge hits and edge purges through the recorder, a real Redis and the reader, over both
  * transports: what the CDN tier adds to the statistics must add up like everything else.
  */
 
-const BRIDGE_TOKEN = 'edge-stats-test-token';
-let bridge: { url: string; close(): Promise<void> };
-before(async () => {
-  bridge = await startRedisHttpBridge({ redisUrl: testRedisUrl, token: BRIDGE_TOKEN, port: 0 });
-});
-after(async () => {
-  await bridge.close();
-});
-
-const transports = {
-  tcp: () => createStatsRedis({ redisUrl: testRedisUrl }),
-  http: () => createStatsRedis({ redisUrl: testRedisUrl, restUrl: bridge.url, restToken: BRIDGE_TOKEN }),
-} as const;
+const transports = statsTransports('edge-stats-test-token');
 
 for (const transport of ['tcp', 'http'] as const) {
   describe(`edge statistics over ${transport}`, () => {

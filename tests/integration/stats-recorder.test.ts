@@ -1,34 +1,21 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { createClient } from 'redis';
 import { bucketStart, GRANULARITY_MS, RETENTION_SECONDS, statsKeys } from '@/lib/stats/keys';
 import { readStats } from '@/lib/stats/reader';
 import { StatsRecorder } from '@/lib/stats/recorder';
 import { createStatsRedis } from '@/lib/stats/redis-client';
 import type { RequestOutcome } from '@/lib/stats/types';
-import { startRedisHttpBridge } from '../../scripts/redis-http-bridge';
 import { deleteStatsKeys, startPrivateRedis, testRedisUrl } from '../support/redis';
+import { statsTransports } from '../support/stats-transports';
 
 /*
  * The recorder against the real Redis, through both transports: TCP (the custom requester) and
  * HTTP (the Upstash REST API, served here by the local bridge in front of the same Redis).
  */
 
-const BRIDGE_TOKEN = 'stats-test-token';
-let bridge: { url: string; close(): Promise<void> };
-
-before(async () => {
-  bridge = await startRedisHttpBridge({ redisUrl: testRedisUrl, token: BRIDGE_TOKEN, port: 0 });
-});
-after(async () => {
-  await bridge.close();
-});
-
-const transports = {
-  tcp: () => createStatsRedis({ redisUrl: testRedisUrl }),
-  http: () => createStatsRedis({ redisUrl: testRedisUrl, restUrl: bridge.url, restToken: BRIDGE_TOKEN }),
-} as const;
+const transports = statsTransports('stats-test-token');
 
 const openConnections: { close(): Promise<void> }[] = [];
 after(async () => {
