@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
 import type { NextConfig } from 'next';
-import { config } from './lib/config';
-import { runtimeFiles } from './scripts/runtime-files';
+import { config } from './lib/core/config';
+import { runtimeFiles } from './server/runtime-files';
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
-  // The server compresses, after its security headers have read the page (scripts/serve.ts).
+  // The server compresses, after its security headers have read the page (server/serve.ts).
   compress: false,
   distDir: config.FRESHPRESS_DIST_DIR,
   // <distDir>/standalone: a folder that runs on any Node host without the source tree
-  // (completed by scripts/build.ts; README, "Deploying").
+  // (completed by server/build.ts; README, "Deploying").
   output: 'standalone',
   // The page cache: shared in Redis or Next's own, durable either way (lib/page-cache/handler.ts). `npm run build`
   // bundles it first; `next dev` without a build runs with Next's own cache.

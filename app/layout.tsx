@@ -1,6 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
-import { config, siteUrl } from '@/lib/config';
+import { config, siteUrl } from '@/lib/core/config';
 import './globals.css';
 
 export const metadata: Metadata = {

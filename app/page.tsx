@@ -1,7 +1,7 @@
 import { notFound } from 'next/navigation';
 import { Pagination } from '@/components/Pagination';
 import { PostList } from '@/components/PostList';
-import { getLatestPosts } from '@/lib/content';
+import { getLatestPosts } from '@/lib/content/readers';
 
 // A week: the page is rebuilt when a post it lists changes (tag invalidation), not on a timer.
 export const revalidate = 604800;

@@ -1,5 +1,5 @@
 import type { MetadataRoute } from 'next';
-import { siteUrl } from '@/lib/config';
+import { siteUrl } from '@/lib/core/config';
 
 export default function robots(): MetadataRoute.Robots {
   return { rules: [{ userAgent: '*', allow: '/', disallow: ['/api/', '/stats'] }], sitemap: `${siteUrl}/sitemap.xml` };

@@ -1,6 +1,6 @@
 import type { MetadataRoute } from 'next';
-import { siteUrl } from '@/lib/config';
-import { getSitemap } from '@/lib/content';
+import { siteUrl } from '@/lib/core/config';
+import { getSitemap } from '@/lib/content/readers';
 
 export const revalidate = 604800;
 

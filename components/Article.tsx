@@ -1,4 +1,4 @@
-import type { PostDetail } from '@/lib/content';
+import type { PostDetail } from '@/lib/content/readers';
 import { FormattedDate } from './FormattedDate';
 import { TagLinks } from './TagLinks';
 
@@ -18,7 +18,7 @@ export function Article({ post }: { post: PostDetail }) {
         </p>
         <TagLinks names={post.tags} />
       </header>
-      {/* Rendered from Markdown and sanitized in lib/markdown.ts before it was cached. */}
+      {/* Rendered from Markdown and sanitized in lib/content/markdown.ts before it was cached. */}
       <div className="prose" dangerouslySetInnerHTML={{ __html: post.html }} />
     </article>
   );

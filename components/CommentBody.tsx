@@ -1,4 +1,4 @@
-import { parseCommentText } from '@/lib/comment-text';
+import { parseCommentText } from '@/lib/comments/text';
 
 /** Plain text through React's escaping; the only markup a commenter gets is paragraphs and links. */
 export function CommentBody({ body }: { body: string }) {

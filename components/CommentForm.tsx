@@ -10,7 +10,7 @@ import {
   type CommentField,
   type CommentState,
   type CommentValues,
-} from '@/lib/comment-input';
+} from '@/lib/comments/input';
 import { CommentBody } from './CommentBody';
 import { SubmitButton } from './SubmitButton';
 

@@ -1,4 +1,4 @@
-import type { PublicComment } from '@/lib/content';
+import type { PublicComment } from '@/lib/content/readers';
 import { CommentBody } from './CommentBody';
 import { FormattedDate } from './FormattedDate';
 

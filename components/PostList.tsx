@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import type { PostSummary } from '@/lib/content';
+import type { PostSummary } from '@/lib/content/readers';
 import { FormattedDate } from './FormattedDate';
 import { TagLinks } from './TagLinks';
 

@@ -1,4 +1,4 @@
-import type { PostListPage } from '@/lib/content';
+import type { PostListPage } from '@/lib/content/readers';
 import { Pagination } from './Pagination';
 import { PostList } from './PostList';
 

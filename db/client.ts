@@ -1,6 +1,8 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { config } from '@/lib/config';
+import { config } from '@/lib/core/config';
+import { processSlot } from '@/lib/core/process-singleton';
+import { databaseCode } from './errors';
 import { noteQueryOutcome } from './outage';
 import * as schema from './schema';
 
@@ -62,29 +64,29 @@ function requireDatabaseUrl(): string {
   return config.DATABASE_URL;
 }
 
-// One pool per process. Next's dev server re-evaluates modules on every edit; keeping the pool on
-// globalThis stops each reload from opening another pool until the server runs out of connections.
-const globalForDb = globalThis as unknown as { freshpressDb?: ReturnType<typeof createDatabase> };
+// One pool per process, shared by the server's bundle and Next's (lib/core/process-singleton.ts);
+// it also stops each of Next's dev-server reloads from opening another pool.
+const pool = processSlot<ReturnType<typeof createDatabase>>('database.pool');
 
 /** The app's database. Connecting is deferred to first use so importing this module never throws. */
 export function getDb(): Database {
-  globalForDb.freshpressDb ??= createDatabase(requireDatabaseUrl());
-  return globalForDb.freshpressDb.db;
+  let current = pool.get();
+  if (!current) {
+    current = createDatabase(requireDatabaseUrl());
+    pool.set(current);
+  }
+  return current.db;
 }
 
 export async function closeDatabase(): Promise<void> {
-  const current = globalForDb.freshpressDb;
-  globalForDb.freshpressDb = undefined;
+  const current = pool.get();
+  pool.set(null);
   await current?.sql.end({ timeout: 5 });
 }
 
 /** Turns driver errors that mean "no server there" into a sentence that says what to do. */
 export function describeConnectionError(error: unknown, url: string): string | undefined {
-  // Drizzle wraps the driver's error as `cause` of a "Failed query" error.
-  let code: string | undefined;
-  for (let current: unknown = error; current && !code; current = (current as { cause?: unknown }).cause) {
-    code = (current as { code?: string }).code;
-  }
+  const code = databaseCode(error);
   let where = url;
   try {
     const parsed = new URL(url);

@@ -1,3 +1,6 @@
+import { processSingleton } from '@/lib/core/process-singleton';
+import { errorCodes } from './errors';
+
 /*
  * Whether PostgreSQL is known to be unreachable right now, judged from the outcome of the last
  * query this process sent: one that failed for want of a connection says "down", any answer from
@@ -7,12 +10,10 @@
  * The custom server reads it to answer a page that failed while the database is down with a 503
  * and Retry-After (the visitor and crawlers come back) rather than a 500 (something is broken).
  * The driver that records it is loaded both by the server's bundle and by Next's, separate copies
- * of this module in one process, so the state lives on globalThis under a registered symbol.
+ * of this module in one process, so the state is one per process (lib/core/process-singleton.ts).
  */
 
-const STATE = Symbol.for('freshpress.database.outage');
-type Holder = { [STATE]?: { downSince: number | null } };
-const state = ((globalThis as Holder)[STATE] ??= { downSince: null });
+const state = processSingleton('database.outage', (): { downSince: number | null } => ({ downSince: null }));
 
 /** How long a visitor is asked to wait before trying again, in seconds. */
 export const RETRY_AFTER_SECONDS = 30;
@@ -39,11 +40,7 @@ const CONNECTION_CODES = new Set([
 
 /** True when an error (or its cause, as Drizzle wraps driver errors) means "no database there". */
 export function isConnectionFailure(error: unknown): boolean {
-  for (let current: unknown = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
-  }
-  return false;
+  return errorCodes(error).some((code) => CONNECTION_CODES.has(code) || code.startsWith('08'));
 }
 
 /** Records what one query's outcome says about the database. */

@@ -1,11 +1,11 @@
 import { and, asc, inArray, isNull, lt, sql } from 'drizzle-orm';
-import type { InvalidationEvent } from '@/lib/stats/types';
+import type { InvalidationEvent } from './schema';
 import { getDb, type Database, type Executor } from './client';
 import { invalidations } from './schema';
 
 /*
  * The invalidation outbox's statements. Not 'server-only' like db/reads.ts and db/writes.ts: the
- * production server process (scripts/serve.ts) applies and sweeps the outbox outside Next's
+ * production server process (server/serve.ts) applies and sweeps the outbox outside Next's
  * bundles, where that import condition is not set.
  */
 

@@ -10,7 +10,7 @@ import { comments, postTags, posts, tags } from './schema';
  */
 
 // A post published with a future time is scheduled: on no page until then, when the server's
-// publication timer (lib/scheduled-publication.ts) invalidates the pages it joins.
+// publication timer (lib/posts/scheduled-publication.ts) invalidates the pages it joins.
 const isPublished = and(eq(posts.status, 'published'), lte(posts.publishedAt, sql`now()`));
 const newestFirst = [desc(posts.publishedAt), desc(posts.id)] as const;
 

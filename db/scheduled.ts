@@ -6,7 +6,7 @@ import { postTags, posts, tags } from './schema';
  * Scheduled publication's statements. A post is announced when the caches have been told that its
  * publication time arrived: `announced_at` holds the publication time that was announced, so a
  * re-dated post is announced again at its new time. Not 'server-only': the server process
- * (scripts/serve.ts) runs the timer outside Next's bundles, like db/outbox.ts.
+ * (server/serve.ts) runs the timer outside Next's bundles, like db/outbox.ts.
  */
 
 const unannounced = and(eq(posts.status, 'published'), sql`${posts.announcedAt} IS DISTINCT FROM ${posts.publishedAt}`);

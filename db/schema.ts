@@ -13,7 +13,6 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import type { InvalidationEvent } from '@/lib/stats/types';
 
 export const postStatus = pgEnum('post_status', ['draft', 'published']);
 export const commentStatus = pgEnum('comment_status', ['pending', 'published', 'spam']);
@@ -88,11 +87,28 @@ export const comments = pgTable(
   ],
 );
 
+/** What happened, in words the statistics can show next to the tags it invalidated. */
+export interface InvalidationEvent {
+  kind:
+    | 'comment-published'
+    | 'comment-removed'
+    | 'post-created'
+    | 'post-edited'
+    | 'post-published'
+    | 'post-unpublished'
+    | 'post-redated'
+    | 'post-retagged';
+  description: string;
+  postId?: number;
+  commentId?: number;
+}
+
+
 /**
  * The invalidation outbox: every content change that a visitor can see writes one row here in the
  * same transaction, so an invalidation is exactly as durable as the change. A row is applied (to
  * the shared cache, or to this process's tag manifest) after commit; rows a crash left unapplied
- * are applied at start and by a periodic sweep (db/outbox.ts, lib/page-cache/setup.ts).
+ * are applied at start and by a periodic sweep (db/outbox.ts, lib/invalidation/sweep.ts).
  */
 export const invalidations = pgTable(
   'invalidations',

@@ -1,4 +1,4 @@
-import { Dice, mulberry32 } from '@/lib/seeded-random';
+import { Dice, mulberry32 } from '@/db/seeded-random';
 /*
  * Demo content for the seed: a software engineer's blog, generated from phrase banks with a seeded
  * PRNG. Deterministic (no clock, no Math.random) so every machine seeds the same posts, and tests

@@ -7,7 +7,7 @@ import { comments, postTags, posts, tags, type CommentStatus } from './schema';
 
 /*
  * Content writes. Each returns what a writer needs to name the tags it must invalidate; the
- * invalidation itself is lib/invalidate.ts's, after the transaction commits.
+ * invalidation itself is lib/invalidation/write-content.ts's, after the transaction commits.
  */
 
 export interface InsertedComment {

@@ -8,10 +8,10 @@ import postgres from 'postgres';
 import { migrateDatabase } from '@/db/migrate';
 import { seedDatabase } from '@/db/seed';
 import { readStats } from '@/lib/stats/reader';
-import { createStatsRedis } from '@/lib/stats/redis-client';
-import { build } from './build';
-import { freePort } from './free-port';
-import { runtimeFiles } from './runtime-files';
+import { createUpstashRedis } from '@/lib/core/upstash-redis';
+import { build } from '@/server/build';
+import { freePort } from '@/lib/core/free-port';
+import { runtimeFiles } from '@/server/runtime-files';
 import { seedStatsHistory } from './seed-stats';
 import { startVarnish, type Varnish } from './varnish';
 
@@ -231,220 +231,273 @@ async function timeUntilVisible(reader: string, slug: string, token: string, wri
   return { post, home: performance.now() - answered };
 }
 
+/** What every scenario shares: the database, its posts, and the servers started so far (stopped at the end). */
+interface Bench {
+  dbUrl: string;
+  posts: { id: number; slug: string }[];
+  firstTag: string;
+  common: Record<string, string>;
+  servers: Server[];
+  stats: ReturnType<typeof createUpstashRedis>;
+  varnish: Varnish | null;
+}
+
+interface Latencies {
+  post: number[];
+  home: number[];
+}
+
+const p50p99 = (values: number[]) => ({ p50: Math.round(median(values)), p99: Math.round(percentile(values, 99)) });
+const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 100) / 100);
+
+async function prepare(dbUrl: string): Promise<Pick<Bench, 'posts' | 'firstTag'>> {
+  log('preparing a seeded database…');
+  await migrateDatabase(dbUrl);
+  await seedDatabase(dbUrl, () => {});
+  const sql = postgres(dbUrl, { max: 2 });
+  const posts = await sql<{ id: number; slug: string }[]>`select id, slug from posts where status = 'published' order by published_at desc, id desc`;
+  const [firstTag] = await sql<{ name: string }[]>`select t.name from tags t join post_tags pt on pt.tag_id = t.id where pt.post_id = ${posts[0]!.id} limit 1`;
+  await sql.end();
+  log('building…');
+  const built = await build({ ...process.env, DATABASE_URL: dbUrl, NEXT_TELEMETRY_DISABLED: '1', ADMIN_TOKEN: adminToken }, 'pipe');
+  if (built.code !== 0) throw new Error(`build failed:\n${built.output}`);
+  return { posts, firstTag: firstTag!.name };
+}
+
+async function started(bench: Bench, name: string, env: Record<string, string>): Promise<Server> {
+  const server = await startApp(name, { ...bench.common, ...env });
+  bench.servers.push(server);
+  return server;
+}
+
+type Row = { key: string; label: string; rps: number; p50: number; p99: number; errors: number; wrkRps: number | null; rssMb: number | null };
+
+/** Cached pages per second, each row against the others in the same rounds. */
+async function throughput(bench: Bench) {
+  const statsOn = await started(bench, 'stats on', { STATS_PREFIX: statsPrefix });
+  const statsOff = await started(bench, 'stats off', { STATS_RECORDING: 'off', CACHE_PREFIX: `${statsPrefix}:cache` });
+  // The same server on Next's own file cache (what one process without Redis runs), and a second
+  // server sharing the first one's Redis cache, for freshness across servers.
+  const localCache = await started(bench, 'local file cache', { STATS_PREFIX: `${runId}_local`, PAGE_CACHE: 'local' });
+  const second = await started(bench, 'second server', { STATS_PREFIX: statsPrefix });
+  // Both cores: two server processes on one port (what `npm start` runs here by default).
+  const twoProcesses = await started(bench, 'two processes', { STATS_PREFIX: statsPrefix, WEB_CONCURRENCY: '2' });
+  // Varnish in front of a server that tags its pages and purges them (EDGE=varnish), when installed.
+  if (spawnSync('which', ['varnishd']).status === 0) {
+    const varnishPort = await freePort();
+    const edgeApp = await started(bench, 'edge', { STATS_PREFIX: `${runId}_edge`, EDGE: 'varnish', EDGE_PURGE_URL: `http://127.0.0.1:${varnishPort}/` });
+    bench.varnish = await startVarnish(Number(new URL(edgeApp.url).port), { port: varnishPort, storageMb: 256 });
+  }
+  const { varnish } = bench;
+  const homeHtml = await (await fetch(`${statsOn.url}/`)).text();
+  const staticServer = await startStatic(homeHtml);
+  bench.servers.push(staticServer);
+
+  const postPath = `/posts/${bench.posts[0]!.slug}`;
+  const tagPath = `/tags/${bench.firstTag}`;
+  for (const p of ['/', postPath, tagPath]) {
+    for (const server of [statsOn, statsOff, localCache, twoProcesses]) await fetch(`${server.url}${p}`);
+  }
+  const rows: { key: string; label: string; url: string; pid?: number }[] = [
+    { key: 'cached', label: 'Cached homepage, stats on', url: `${statsOn.url}/`, pid: statsOn.child.pid },
+    { key: 'statsOff', label: 'Cached homepage, stats off', url: `${statsOff.url}/`, pid: statsOff.child.pid },
+    { key: 'local', label: "Cached homepage, Next's file cache (one process, no Redis)", url: `${localCache.url}/`, pid: localCache.child.pid },
+    { key: 'twoProcesses', label: 'Cached homepage, 2 server processes (WEB_CONCURRENCY=2)', url: `${twoProcesses.url}/` },
+    { key: 'dynamic', label: 'Homepage rendered per request (no cache)', url: `${statsOff.url}/uncached`, pid: statsOff.child.pid },
+    { key: 'static', label: `Same HTML from ${staticServer.name}`, url: `${staticServer.url}/`, pid: staticServer.child.pid },
+    { key: 'post', label: 'Cached post page, stats on', url: `${statsOn.url}${postPath}`, pid: statsOn.child.pid },
+    { key: 'tag', label: 'Cached tag page, stats on', url: `${statsOn.url}${tagPath}`, pid: statsOn.child.pid },
+    ...(varnish ? [{ key: 'varnish', label: 'Homepage through Varnish (EDGE=varnish, shipped VCL)', url: `${varnish.base}/` }] : []),
+  ];
+  if (varnish) await fetch(`${varnish.base}/`);
+  const samples = new Map<string, Sample[]>(rows.map((row) => [row.key, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const row of rows) {
+      const sample = await measure(row.url);
+      samples.get(row.key)!.push(sample);
+      log(`round ${round}: ${row.label}: ${Math.round(sample.rps)} req/s (p99 ${sample.p99} ms)`);
+    }
+  }
+  const table: Row[] = rows.map((row) => {
+    const s = samples.get(row.key)!;
+    const wrk = s.map((x) => x.wrkRps).filter((x): x is number => x !== null);
+    return {
+      key: row.key,
+      label: row.label,
+      rps: Math.round(median(s.map((x) => x.rps))),
+      p50: median(s.map((x) => x.p50)),
+      p99: median(s.map((x) => x.p99)),
+      errors: s.reduce((n, x) => n + x.errors, 0),
+      wrkRps: wrk.length ? Math.round(median(wrk)) : null,
+      rssMb: rssMb(row.pid),
+    };
+  });
+  return { table, statsOn, second };
+}
+
+/** Comments spread over every post while the homepage is under load: precise tags against one global tag. */
+async function commentStorm(bench: Bench) {
+  log('comment storm: precise tags against one global tag…');
+  const { posts } = bench;
+  const homepageIds = new Set(posts.slice(0, 10).map((p) => p.id));
+  const stormPosts = [...posts.slice(0, 10), ...posts.slice(10, 200)];
+  const storm: Record<'precise' | 'global', { rebuilds: number; hits: number; requests: number }> = {
+    precise: { rebuilds: 0, hits: 0, requests: 0 },
+    global: { rebuilds: 0, hits: 0, requests: 0 },
+  };
+  for (const strategy of ['precise', 'global'] as const) {
+    const prefix = `${runId}_storm_${strategy}`;
+    const app = await started(bench, `storm ${strategy}`, { STATS_PREFIX: prefix, INVALIDATION_STRATEGY: strategy });
+    await fetch(`${app.url}/`);
+    const loadDone = autocannon({ url: `${app.url}/`, connections: 8, duration: quick ? 8 : 20 });
+    for (let i = 0; i < STORM_COMMENTS; i++) {
+      // Spread over 200 posts: 10 of them on the homepage, as on a real blog.
+      const post = stormPosts[i % stormPosts.length]!;
+      await addComment(app.url, post.id, `${strategy}-${i}`);
+    }
+    await loadDone;
+    await app.stop();
+    bench.servers.splice(bench.servers.indexOf(app), 1);
+    const report = await readStats(bench.stats.redis, prefix, '1h', Date.now(), '/');
+    storm[strategy] = { rebuilds: report.totals.rebuilds, hits: report.totals.hit + report.totals.stale, requests: report.totals.requests };
+    log(`${strategy}: homepage rebuilt ${report.totals.rebuilds} times for ${report.totals.requests} requests`);
+  }
+  const commentsOnHomepage = [...Array(STORM_COMMENTS).keys()].filter((i) => homepageIds.has(stormPosts[i % stormPosts.length]!.id)).length;
+  const perRebuild = (s: { rebuilds: number; hits: number }) => (s.rebuilds ? Math.round(s.hits / s.rebuilds) : null);
+  return {
+    comments: STORM_COMMENTS,
+    commentsOnHomepagePosts: commentsOnHomepage,
+    precise: { ...storm.precise, hitsPerRebuild: perRebuild(storm.precise) },
+    global: { ...storm.global, hitsPerRebuild: perRebuild(storm.global) },
+  };
+}
+
+/** From the response to a comment to the first GET that shows it, on the post and the homepage. */
+async function freshness(
+  samples: number,
+  prefix: string,
+  reader: (i: number) => string,
+  write: (post: { id: number; slug: string }, token: string, i: number) => Promise<void>,
+  bench: Bench,
+  before?: (post: { slug: string }) => Promise<void>,
+): Promise<Latencies> {
+  const out: Latencies = { post: [], home: [] };
+  for (let i = 0; i < samples; i++) {
+    const post = bench.posts[i % 10]!;
+    const token = `${prefix}-${i}-${Date.now().toString(36)}`;
+    await before?.(post);
+    const took = await timeUntilVisible(reader(i), post.slug, token, () => write(post, token, i));
+    out.post.push(took.post);
+    out.home.push(took.home);
+  }
+  return out;
+}
+
+/** The dashboard's server time over 90 days of hourly statistics for STATS_PAGES pages. */
+async function dashboardAtScale(bench: Bench) {
+  log(`dashboard: seeding 90 days of hourly statistics for ${STATS_PAGES} pages…`);
+  await seedStatsHistory({ redis: bench.stats.redis, prefix: bigPrefix, pages: STATS_PAGES, days: 90, log: () => {} });
+  const dashboard = await started(bench, 'dashboard', { STATS_PREFIX: bigPrefix, STATS_RECORDING: 'off' });
+  const times: Record<string, { apiServerMs: number; pageMs: number }> = {};
+  for (const range of ['24h', '90d'] as const) {
+    const server: number[] = [];
+    const page: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const report = (await (await fetch(`${dashboard.url}/api/stats?range=${range}`)).json()) as { serverMs: number };
+      server.push(report.serverMs);
+      const t0 = performance.now();
+      await (await fetch(`${dashboard.url}/stats?range=${range}`)).text();
+      page.push(performance.now() - t0);
+    }
+    times[range] = { apiServerMs: median(server.slice(2)), pageMs: Math.round(median(page.slice(2)) * 10) / 10 };
+  }
+  return times;
+}
+
+async function writeResults(results: Results): Promise<void> {
+  const md = renderMarkdown(results);
+  console.log(`\n${md}`);
+  await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
+  const stamp = results.date.slice(0, 19).replace(/[:T]/g, '-');
+  const name = `${stamp}${quick ? '-quick' : ''}`;
+  await writeFile(path.join(root, 'bench', 'results', `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(path.join(root, 'bench', 'results', `${name}.md`), md);
+  log(`wrote bench/results/${name}.json and .md`);
+}
+
+const statsPrefix = `${runId}_stats`;
+const bigPrefix = `${runId}_big`;
+
 async function main() {
-  const started = Date.now();
+  const startedAt = Date.now();
   log(`${quick ? 'quick' : 'full'} run: ${ROUNDS} round(s) of ${DURATION_S} s per row, ${CONNECTIONS} connections`);
   const dbName = runId;
   await adminSql((sql) => sql.unsafe(`create database "${dbName}"`));
   const dbUrl = databaseUrl(dbName);
-  const servers: Server[] = [];
-  const statsPrefix = `${runId}_stats`;
-  const bigPrefix = `${runId}_big`;
-  const stats = createStatsRedis({ redisUrl });
-  let varnishRef: Varnish | null = null;
+  const bench: Bench = {
+    dbUrl,
+    posts: [],
+    firstTag: '',
+    common: { DATABASE_URL: dbUrl, NEXT_TELEMETRY_DISABLED: '1', UNCACHED_BASELINE: 'on' },
+    servers: [],
+    stats: createUpstashRedis({ redisUrl }),
+    varnish: null,
+  };
   try {
-    log('preparing a seeded database…');
-    await migrateDatabase(dbUrl);
-    await seedDatabase(dbUrl, () => {});
-    const sql = postgres(dbUrl, { max: 2 });
-    const posts = await sql<{ id: number; slug: string }[]>`select id, slug from posts where status = 'published' order by published_at desc, id desc`;
-    const [firstTag] = await sql<{ name: string }[]>`select t.name from tags t join post_tags pt on pt.tag_id = t.id where pt.post_id = ${posts[0]!.id} limit 1`;
-    await sql.end();
-
-    log('building…');
-    const built = await build({ ...process.env, DATABASE_URL: dbUrl, NEXT_TELEMETRY_DISABLED: '1', ADMIN_TOKEN: adminToken }, 'pipe');
-    if (built.code !== 0) throw new Error(`build failed:\n${built.output}`);
-
-    const common = { DATABASE_URL: dbUrl, NEXT_TELEMETRY_DISABLED: '1', UNCACHED_BASELINE: 'on' };
-    const statsOn = await startApp('stats on', { ...common, STATS_PREFIX: statsPrefix });
-    servers.push(statsOn);
-    const statsOff = await startApp('stats off', { ...common, STATS_RECORDING: 'off', CACHE_PREFIX: `${statsPrefix}:cache` });
-    servers.push(statsOff);
-    // The same server on Next's own file cache (what one process without Redis runs), and a second
-    // server sharing the first one's Redis cache, for freshness across servers.
-    const localCache = await startApp('local file cache', { ...common, STATS_PREFIX: `${runId}_local`, PAGE_CACHE: 'local' });
-    servers.push(localCache);
-    const second = await startApp('second server', { ...common, STATS_PREFIX: statsPrefix });
-    servers.push(second);
-    // Both cores: two server processes on one port (what `npm start` runs here by default).
-    const twoProcesses = await startApp('two processes', { ...common, STATS_PREFIX: statsPrefix, WEB_CONCURRENCY: '2' });
-    servers.push(twoProcesses);
-    // Varnish in front of a server that tags its pages and purges them (EDGE=varnish), when installed.
-    let varnish: Varnish | null = null;
-    let edgeApp: Server | null = null;
-    if (spawnSync('which', ['varnishd']).status === 0) {
-      const varnishPort = await freePort();
-      edgeApp = await startApp('edge', { ...common, STATS_PREFIX: `${runId}_edge`, EDGE: 'varnish', EDGE_PURGE_URL: `http://127.0.0.1:${varnishPort}/` });
-      servers.push(edgeApp);
-      varnish = await startVarnish(Number(new URL(edgeApp.url).port), { port: varnishPort, storageMb: 256 });
-      varnishRef = varnish;
-    }
-    const homeHtml = await (await fetch(`${statsOn.url}/`)).text();
-    const staticServer = await startStatic(homeHtml);
-    servers.push(staticServer);
-
-    const postPath = `/posts/${posts[0]!.slug}`;
-    const tagPath = `/tags/${firstTag!.name}`;
-    for (const p of ['/', postPath, tagPath]) {
-      for (const server of [statsOn, statsOff, localCache, twoProcesses]) await fetch(`${server.url}${p}`);
-    }
-    const rows: { key: string; label: string; url: string; pid?: number }[] = [
-      { key: 'cached', label: 'Cached homepage, stats on', url: `${statsOn.url}/`, pid: statsOn.child.pid },
-      { key: 'statsOff', label: 'Cached homepage, stats off', url: `${statsOff.url}/`, pid: statsOff.child.pid },
-      { key: 'local', label: "Cached homepage, Next's file cache (one process, no Redis)", url: `${localCache.url}/`, pid: localCache.child.pid },
-      { key: 'twoProcesses', label: 'Cached homepage, 2 server processes (WEB_CONCURRENCY=2)', url: `${twoProcesses.url}/` },
-      { key: 'dynamic', label: 'Homepage rendered per request (no cache)', url: `${statsOff.url}/uncached`, pid: statsOff.child.pid },
-      { key: 'static', label: `Same HTML from ${staticServer.name}`, url: `${staticServer.url}/`, pid: staticServer.child.pid },
-      { key: 'post', label: 'Cached post page, stats on', url: `${statsOn.url}${postPath}`, pid: statsOn.child.pid },
-      { key: 'tag', label: 'Cached tag page, stats on', url: `${statsOn.url}${tagPath}`, pid: statsOn.child.pid },
-      ...(varnish ? [{ key: 'varnish', label: 'Homepage through Varnish (EDGE=varnish, shipped VCL)', url: `${varnish.base}/` }] : []),
-    ];
-    if (varnish) await fetch(`${varnish.base}/`);
-    const samples = new Map<string, Sample[]>(rows.map((row) => [row.key, []]));
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const row of rows) {
-        const sample = await measure(row.url);
-        samples.get(row.key)!.push(sample);
-        log(`round ${round}: ${row.label}: ${Math.round(sample.rps)} req/s (p99 ${sample.p99} ms)`);
-      }
-    }
-    const table = rows.map((row) => {
-      const s = samples.get(row.key)!;
-      const wrk = s.map((x) => x.wrkRps).filter((x): x is number => x !== null);
-      return {
-        key: row.key,
-        label: row.label,
-        rps: Math.round(median(s.map((x) => x.rps))),
-        p50: median(s.map((x) => x.p50)),
-        p99: median(s.map((x) => x.p99)),
-        errors: s.reduce((n, x) => n + x.errors, 0),
-        wrkRps: wrk.length ? Math.round(median(wrk)) : null,
-        rssMb: rssMb(row.pid),
-      };
-    });
+    Object.assign(bench, await prepare(dbUrl));
+    const { table, statsOn, second } = await throughput(bench);
     const rps = (key: string) => table.find((row) => row.key === key)!.rps;
     // wrk where installed: with two server processes autocannon, on the same two cores, is the limit.
     const wrkOr = (key: string) => {
       const row = table.find((r) => r.key === key)!;
       return row.wrkRps ?? row.rps;
     };
-
-    log('comment storm: precise tags against one global tag…');
-    const homepageIds = new Set(posts.slice(0, 10).map((p) => p.id));
-    const stormPosts = [...posts.slice(0, 10), ...posts.slice(10, 200)];
-    const storm: Record<string, { rebuilds: number; hits: number; requests: number }> = {};
-    for (const strategy of ['precise', 'global'] as const) {
-      const prefix = `${runId}_storm_${strategy}`;
-      const app = await startApp(`storm ${strategy}`, { ...common, STATS_PREFIX: prefix, INVALIDATION_STRATEGY: strategy });
-      servers.push(app);
-      await fetch(`${app.url}/`);
-      const loadDone = autocannon({ url: `${app.url}/`, connections: 8, duration: quick ? 8 : 20 });
-      for (let i = 0; i < STORM_COMMENTS; i++) {
-        // Spread over 200 posts: 10 of them on the homepage, as on a real blog.
-        const post = stormPosts[i % stormPosts.length]!;
-        await addComment(app.url, post.id, `${strategy}-${i}`);
-      }
-      await loadDone;
-      await app.stop();
-      servers.splice(servers.indexOf(app), 1);
-      const report = await readStats(stats.redis, prefix, '1h', Date.now(), '/');
-      storm[strategy] = { rebuilds: report.totals.rebuilds, hits: report.totals.hit + report.totals.stale, requests: report.totals.requests };
-      log(`${strategy}: homepage rebuilt ${report.totals.rebuilds} times for ${report.totals.requests} requests`);
-    }
-    const commentsOnHomepage = [...Array(STORM_COMMENTS).keys()].filter((i) => homepageIds.has(stormPosts[i % stormPosts.length]!.id)).length;
+    const storm = await commentStorm(bench);
 
     log('freshness: from the response to a comment to the first GET that shows it…');
-    const postLatency: number[] = [];
-    const homeLatency: number[] = [];
-    for (let i = 0; i < FRESHNESS_SAMPLES; i++) {
-      const post = posts[i % 10]!;
-      const token = `fresh-${i}-${Date.now().toString(36)}`;
-      const took = await timeUntilVisible(statsOn.url, post.slug, token, () => postCommentThroughForm(statsOn.url, post.slug, token));
-      postLatency.push(took.post);
-      homeLatency.push(took.home);
-    }
-
+    const local = await freshness(FRESHNESS_SAMPLES, 'fresh', () => statsOn.url, (post, token) => postCommentThroughForm(statsOn.url, post.slug, token), bench);
     log('freshness across servers: a comment through one, then GETs through the other until it shows…');
-    const crossPost: number[] = [];
-    const crossHome: number[] = [];
-    for (let i = 0; i < FRESHNESS_SAMPLES; i++) {
-      const post = posts[i % 10]!;
-      const token = `cross-${i}-${Date.now().toString(36)}`;
-      const [writer, reader] = i % 2 ? [second, statsOn] : [statsOn, second];
-      const took = await timeUntilVisible(reader.url, post.slug, token, () => addComment(writer.url, post.id, token));
-      crossPost.push(took.post);
-      crossHome.push(took.home);
-    }
-
-    const edgePost: number[] = [];
-    const edgeHome: number[] = [];
+    const pair = (i: number) => (i % 2 ? [second, statsOn] : [statsOn, second]) as [Server, Server];
+    const cross = await freshness(FRESHNESS_SAMPLES, 'cross', (i) => pair(i)[1].url, (post, token, i) => addComment(pair(i)[0].url, post.id, token), bench);
+    const { varnish } = bench;
+    let edge: Latencies | null = null;
     if (varnish) {
       log('freshness through Varnish: a comment through Varnish (the form, no JavaScript), then GETs through Varnish until it shows…');
-      for (let i = 0; i < FRESHNESS_SAMPLES; i++) {
-        const post = posts[i % 10]!;
-        const token = `edge-${i}-${Date.now().toString(36)}`;
+      edge = await freshness(FRESHNESS_SAMPLES, 'edge', () => varnish.base, (post, token) => postCommentThroughForm(varnish.base, post.slug, token), bench, async (post) => {
         // Both pages in Varnish first, so the purge, not a first fetch, is what is measured.
         await fetch(`${varnish.base}/posts/${post.slug}`);
         await fetch(`${varnish.base}/`);
-        const took = await timeUntilVisible(varnish.base, post.slug, token, () => postCommentThroughForm(varnish!.base, post.slug, token));
-        edgePost.push(took.post);
-        edgeHome.push(took.home);
-      }
+      });
     }
-
-    log(`dashboard: seeding 90 days of hourly statistics for ${STATS_PAGES} pages…`);
-    await seedStatsHistory({ redis: stats.redis, prefix: bigPrefix, pages: STATS_PAGES, days: 90, log: () => {} });
-    const dashboard = await startApp('dashboard', { ...common, STATS_PREFIX: bigPrefix, STATS_RECORDING: 'off' });
-    servers.push(dashboard);
-    const dashboardTimes: Record<string, { apiServerMs: number; pageMs: number }> = {};
-    for (const range of ['24h', '90d'] as const) {
-      const server: number[] = [];
-      const page: number[] = [];
-      for (let i = 0; i < 7; i++) {
-        const report = (await (await fetch(`${dashboard.url}/api/stats?range=${range}`)).json()) as { serverMs: number };
-        server.push(report.serverMs);
-        const t0 = performance.now();
-        await (await fetch(`${dashboard.url}/stats?range=${range}`)).text();
-        page.push(performance.now() - t0);
-      }
-      dashboardTimes[range] = { apiServerMs: median(server.slice(2)), pageMs: Math.round(median(page.slice(2)) * 10) / 10 };
-    }
+    const dashboard = await dashboardAtScale(bench);
     const finalRss = rssMb(statsOn.child.pid);
     // What of it is live JavaScript heap (the rest: heap not returned to the system, buffers, code).
     const finalHeap = ((await (await fetch(`${statsOn.url}/api/health`)).json()) as { memory: { heapUsedMb: number } }).memory.heapUsedMb;
 
-    const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 100) / 100);
+    const med = (values: number[]) => Math.round(median(values));
     const targets = [
       { name: 'stats on ≥ 0.95 × stats off', value: ratio(rps('cached'), rps('statsOff')), pass: rps('cached') >= 0.95 * rps('statsOff') },
       { name: 'shared Redis cache ≥ 0.9 × file cache (one process)', value: ratio(rps('cached'), rps('local')), pass: rps('cached') >= 0.9 * rps('local') },
-      {
-        name: '2 server processes ≥ 1.4 × 1 (wrk)',
-        value: ratio(wrkOr('twoProcesses'), wrkOr('cached')),
-        pass: wrkOr('twoProcesses') >= 1.4 * wrkOr('cached'),
-      },
+      { name: '2 server processes ≥ 1.4 × 1 (wrk)', value: ratio(wrkOr('twoProcesses'), wrkOr('cached')), pass: wrkOr('twoProcesses') >= 1.4 * wrkOr('cached') },
       { name: 'cached homepage ≥ 7 × dynamic', value: ratio(rps('cached'), rps('dynamic')), pass: rps('cached') >= 7 * rps('dynamic') },
-      {
-        name: 'storm: homepage rebuilds ≤ 1/10 of the global strategy',
-        value: ratio(storm.precise!.rebuilds, storm.global!.rebuilds),
-        pass: storm.precise!.rebuilds * 10 <= storm.global!.rebuilds,
-      },
-      { name: 'freshness p50 ≤ 150 ms (post page)', value: Math.round(median(postLatency)), pass: median(postLatency) <= 150 },
-      { name: 'freshness p50 ≤ 150 ms (homepage)', value: Math.round(median(homeLatency)), pass: median(homeLatency) <= 150 },
-      { name: 'freshness across servers p50 ≤ 150 ms (post page)', value: Math.round(median(crossPost)), pass: median(crossPost) <= 150 },
-      { name: 'freshness across servers p50 ≤ 150 ms (homepage)', value: Math.round(median(crossHome)), pass: median(crossHome) <= 150 },
-      ...(varnish
+      { name: 'storm: homepage rebuilds ≤ 1/10 of the global strategy', value: ratio(storm.precise.rebuilds, storm.global.rebuilds), pass: storm.precise.rebuilds * 10 <= storm.global.rebuilds },
+      { name: 'freshness p50 ≤ 150 ms (post page)', value: med(local.post), pass: median(local.post) <= 150 },
+      { name: 'freshness p50 ≤ 150 ms (homepage)', value: med(local.home), pass: median(local.home) <= 150 },
+      { name: 'freshness across servers p50 ≤ 150 ms (post page)', value: med(cross.post), pass: median(cross.post) <= 150 },
+      { name: 'freshness across servers p50 ≤ 150 ms (homepage)', value: med(cross.home), pass: median(cross.home) <= 150 },
+      ...(edge
         ? [
             { name: 'through Varnish ≥ 10,000 req/s (wrk)', value: wrkOr('varnish'), pass: wrkOr('varnish') >= 10_000 },
             { name: 'through Varnish ≥ 0.2 × nginx (wrk)', value: ratio(wrkOr('varnish'), wrkOr('static')), pass: wrkOr('varnish') >= 0.2 * wrkOr('static') },
-            { name: 'freshness through Varnish p50 ≤ 150 ms (post page)', value: Math.round(median(edgePost)), pass: median(edgePost) <= 150 },
-            { name: 'freshness through Varnish p50 ≤ 150 ms (homepage)', value: Math.round(median(edgeHome)), pass: median(edgeHome) <= 150 },
+            { name: 'freshness through Varnish p50 ≤ 150 ms (post page)', value: med(edge.post), pass: median(edge.post) <= 150 },
+            { name: 'freshness through Varnish p50 ≤ 150 ms (homepage)', value: med(edge.home), pass: median(edge.home) <= 150 },
           ]
         : []),
       { name: 'server RSS ≤ 300 MB after the run', value: finalRss, pass: finalRss !== null && finalRss <= 300 },
-      { name: '/stats ≤ 200 ms at 90 days', value: dashboardTimes['90d']!.pageMs, pass: dashboardTimes['90d']!.pageMs <= 200 },
+      { name: '/stats ≤ 200 ms at 90 days', value: dashboard['90d']!.pageMs, pass: dashboard['90d']!.pageMs <= 200 },
     ];
 
-    const results = {
+    await writeResults({
       date: new Date().toISOString(),
       mode: quick ? 'quick' : 'full',
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
@@ -459,57 +512,35 @@ async function main() {
         varnishVsNode: varnish ? ratio(wrkOr('varnish'), wrkOr('cached')) : null,
         varnishVsStatic: varnish ? ratio(wrkOr('varnish'), wrkOr('static')) : null,
       },
-      storm: {
-        comments: STORM_COMMENTS,
-        commentsOnHomepagePosts: commentsOnHomepage,
-        precise: { ...storm.precise!, hitsPerRebuild: storm.precise!.rebuilds ? Math.round(storm.precise!.hits / storm.precise!.rebuilds) : null },
-        global: { ...storm.global!, hitsPerRebuild: storm.global!.rebuilds ? Math.round(storm.global!.hits / storm.global!.rebuilds) : null },
-      },
+      storm,
       freshnessMs: {
-        post: { p50: Math.round(median(postLatency)), p99: Math.round(percentile(postLatency, 99)) },
-        homepage: { p50: Math.round(median(homeLatency)), p99: Math.round(percentile(homeLatency, 99)) },
+        post: p50p99(local.post),
+        homepage: p50p99(local.home),
         samples: FRESHNESS_SAMPLES,
-        acrossServers: {
-          post: { p50: Math.round(median(crossPost)), p99: Math.round(percentile(crossPost, 99)) },
-          homepage: { p50: Math.round(median(crossHome)), p99: Math.round(percentile(crossHome, 99)) },
-        },
-        throughVarnish: varnish
-          ? {
-              post: { p50: Math.round(median(edgePost)), p99: Math.round(percentile(edgePost, 99)) },
-              homepage: { p50: Math.round(median(edgeHome)), p99: Math.round(percentile(edgeHome, 99)) },
-            }
-          : null,
+        acrossServers: { post: p50p99(cross.post), homepage: p50p99(cross.home) },
+        throughVarnish: edge ? { post: p50p99(edge.post), homepage: p50p99(edge.home) } : null,
       },
-      dashboard: dashboardTimes,
+      dashboard,
       statsPages: STATS_PAGES,
       finalRssMb: finalRss,
       finalHeapUsedMb: finalHeap,
       targets,
-      seconds: Math.round((Date.now() - started) / 1000),
-    };
-
-    const md = renderMarkdown(results);
-    console.log(`\n${md}`);
-    await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
-    const stamp = results.date.slice(0, 19).replace(/[:T]/g, '-');
-    const name = `${stamp}${quick ? '-quick' : ''}`;
-    await writeFile(path.join(root, 'bench', 'results', `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
-    await writeFile(path.join(root, 'bench', 'results', `${name}.md`), md);
-    log(`wrote bench/results/${name}.json and .md`);
+      seconds: Math.round((Date.now() - startedAt) / 1000),
+    });
   } finally {
-    await varnishRef?.remove().catch(() => {});
-    for (const server of servers.reverse()) await server.stop().catch(() => {});
-    const cleaner = createStatsRedis({ redisUrl });
+    await bench.varnish?.remove().catch(() => {});
+    for (const server of bench.servers.reverse()) await server.stop().catch(() => {});
+    const cleaner = createUpstashRedis({ redisUrl });
     for (const prefix of [statsPrefix, bigPrefix, `${runId}_edge`, `${runId}_local`, `${runId}_storm_precise`, `${runId}_storm_global`]) {
       await deletePrefix(cleaner.redis, prefix);
     }
     await cleaner.close();
-    await stats.close();
+    await bench.stats.close();
     await adminSql((sql) => sql.unsafe(`drop database if exists "${dbName}" with (force)`)).catch(() => {});
   }
 }
 
-async function deletePrefix(redis: ReturnType<typeof createStatsRedis>['redis'], prefix: string): Promise<void> {
+async function deletePrefix(redis: ReturnType<typeof createUpstashRedis>['redis'], prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, { match: `${prefix}:*`, count: 1000 });
@@ -521,6 +552,8 @@ async function deletePrefix(redis: ReturnType<typeof createStatsRedis>['redis'],
 type Results = {
   date: string;
   mode: string;
+  machine: { cpus: number; node: string };
+  seconds: number;
   rows: { label: string; rps: number; p50: number; p99: number; errors: number; wrkRps: number | null; rssMb: number | null }[];
   ratios: Record<string, number | null>;
   storm: { comments: number; commentsOnHomepagePosts: number; precise: { rebuilds: number; requests: number; hitsPerRebuild: number | null }; global: { rebuilds: number; requests: number; hitsPerRebuild: number | null } };

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { errors } from '@upstash/redis';
-import { createTcpRequester } from '@/lib/stats/tcp-requester';
+import { createTcpRequester } from '@/lib/core/tcp-requester';
 
 /*
  * `npm run redis:http`: a local stand-in for the Upstash REST API in front of a real Redis, so the
@@ -167,7 +167,7 @@ function portFrom(value: string | undefined, fallback: number): number {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  // A development tool outside the app, so it reads its own few variables rather than lib/config.
+  // A development tool outside the app, so it reads its own few variables rather than lib/core/config.
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   const token = process.env.BRIDGE_TOKEN || DEV_TOKEN;
   const bridge = await startRedisHttpBridge({ redisUrl, token, port: portFrom(process.env.BRIDGE_PORT, 8079) });

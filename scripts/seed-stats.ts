@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import type { Redis } from '@upstash/redis';
-import { config } from '@/lib/config';
+import { config } from '@/lib/core/config';
 import { bucketStart, GRANULARITY_MS, PAGE_METRICS, RETENTION_SECONDS, statsKeys } from '@/lib/stats/keys';
-import { createStatsRedis } from '@/lib/stats/redis-client';
+import { createUpstashRedis } from '@/lib/core/upstash-redis';
 import type { Granularity } from '@/lib/stats/types';
 
 /*
@@ -122,7 +122,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error('usage: npm run stats:seed -- [--pages N (≥3)] [--days N (1–90)] [--prefix name]');
     process.exit(2);
   }
-  const connection = createStatsRedis({ redisUrl: config.REDIS_URL, restUrl: config.UPSTASH_REDIS_REST_URL, restToken: config.UPSTASH_REDIS_REST_TOKEN });
+  const connection = createUpstashRedis({ redisUrl: config.REDIS_URL, restUrl: config.UPSTASH_REDIS_REST_URL, restToken: config.UPSTASH_REDIS_REST_TOKEN });
   try {
     await seedStatsHistory({ redis: connection.redis, prefix, pages, days });
   } finally {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './free-port';
+import { freePort } from '@/lib/core/free-port';
 
 /*
  * Debian's varnishd with the shipped VCL (deploy/varnish/freshpress.vcl), on a free port of its own

@@ -1,6 +1,6 @@
-import { config, siteUrl } from '@/lib/config';
-import { getFeedPosts } from '@/lib/content';
-import { renderRss } from '@/lib/rss';
+import { config, siteUrl } from '@/lib/core/config';
+import { getFeedPosts } from '@/lib/content/readers';
+import { renderRss } from '@/lib/content/feed';
 
 export const revalidate = 604800;
 

@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { PostList } from '@/components/PostList';
-import { config } from '@/lib/config';
-import { getLatestPostsUncached } from '@/lib/content';
+import { config } from '@/lib/core/config';
+import { getLatestPostsUncached } from '@/lib/content/readers';
 
 /*
  * The benchmark's baseline: the homepage as a naive app serves it, rendered with fresh queries on

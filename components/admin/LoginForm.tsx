@@ -1,9 +1,9 @@
 'use client';
 
 import { useActionState } from 'react';
-import { logIn, type LoginState } from '@/lib/actions/admin-session';
-import { PasswordField } from '../PasswordField';
-import { SubmitButton } from '../SubmitButton';
+import { logIn, type LoginState } from '@/lib/admin/session-actions';
+import { PasswordField } from '@/components/PasswordField';
+import { SubmitButton } from '@/components/SubmitButton';
 
 export function LoginForm() {
   const [state, action, pending] = useActionState<LoginState, FormData>(logIn, { status: 'idle' });

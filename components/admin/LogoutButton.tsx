@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState } from 'react';
-import { logOut, type LogoutState } from '@/lib/actions/admin-session';
+import { logOut, type LogoutState } from '@/lib/admin/session-actions';
 
 export function LogoutButton() {
   const [state, action, pending] = useActionState<LogoutState, FormData>(logOut, { status: 'idle' });

@@ -2,9 +2,9 @@
 
 import Link from 'next/link';
 import { useActionState } from 'react';
-import { moderate, type ModerationState } from '@/lib/actions/moderation';
-import type { CommentAction } from '@/lib/admin/dry-run';
-import type { QueueRow } from '@/lib/admin/queue';
+import { moderate, type ModerationState } from '@/lib/comments/moderation-actions';
+import type { CommentAction } from '@/lib/comments/moderation';
+import type { QueueRow } from '@/lib/comments/moderation';
 
 const LABEL: Record<CommentAction, string> = { approve: 'Approve', spam: 'Mark spam', delete: 'Delete' };
 const DONE: Record<CommentAction, string> = { approve: 'Approved', spam: 'Marked spam', delete: 'Deleted' };

@@ -1,8 +1,8 @@
 'use client';
 
 import { useActionState, useId } from 'react';
-import { DRY_RUN, INTENT, type EditorField, type EditorState, type EditorValues } from '@/lib/admin/post-form';
-import { SubmitButton } from '../SubmitButton';
+import { DRY_RUN, INTENT, type EditorField, type EditorState, type EditorValues } from '@/lib/posts/editor-form';
+import { SubmitButton } from '@/components/SubmitButton';
 
 type Props = {
   action: (previous: EditorState, form: FormData) => Promise<EditorState>;

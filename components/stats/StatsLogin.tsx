@@ -1,9 +1,9 @@
 'use client';
 
 import { useActionState } from 'react';
-import { unlockStats, type UnlockState } from '@/lib/actions/stats';
-import { PasswordField } from '../PasswordField';
-import { SubmitButton } from '../SubmitButton';
+import { unlockStats, type UnlockState } from '@/lib/stats/actions';
+import { PasswordField } from '@/components/PasswordField';
+import { SubmitButton } from '@/components/SubmitButton';
 
 export function StatsLogin() {
   const [state, action, pending] = useActionState<UnlockState, FormData>(unlockStats, { status: 'idle' });

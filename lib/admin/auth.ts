@@ -1,7 +1,7 @@
 import 'server-only';
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { config, siteUrl } from '@/lib/config';
+import { config, siteUrl } from '@/lib/core/config';
 import { openSession, sealSession, sessionKey, SESSION_LIFETIME_SECONDS, type AdminSession } from './session';
 
 /*
@@ -9,7 +9,7 @@ import { openSession, sealSession, sessionKey, SESSION_LIFETIME_SECONDS, type Ad
  * `requireAdmin()` and every admin server action is wrapped in `adminAction()`, both of which
  * ask it. A page's check alone would not do: a server action is an endpoint of its own that
  * anyone can call with its id, whatever page it was taken from. The bearer-token API
- * (lib/admin-api.ts) is for scripts and keeps its own check.
+ * (lib/admin/api.ts) is for scripts and keeps its own check.
  */
 
 export const LOGIN_PATH = '/admin/login';

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pageOfKey } from '@/lib/stats/rebuilds';
+import { fileCache, NEXT_HEADERS } from './next-internals';
+import { pageOfKey } from './rebuilds';
 import type { PageCacheRuntime } from './runtime';
 
 /*
@@ -34,13 +35,9 @@ export async function cachedPages(runtime: PageCacheRuntime | null, limit = LIST
   return [...pages].map(([page, tags]) => ({ page, tags: [...tags] })).sort((a, b) => a.page.localeCompare(b.page));
 }
 
-/**
- * Next's file cache (next/dist/server/lib/incremental-cache/file-system-cache.js) keeps each app
- * page or route as `<distDir>/server/app/<key>.html|.body` beside a `.meta` JSON whose headers
- * carry the page's tags.
- */
+/** Next's file cache keeps each app page or route beside a metadata file whose headers carry its tags. */
 async function localEntries(distDir: string, limit: number): Promise<{ key: string; tags: string[] }[]> {
-  const root = path.join(distDir, 'server', 'app');
+  const root = fileCache.appDir(distDir);
   const out: { key: string; tags: string[] }[] = [];
   const walk = async (dir: string): Promise<void> => {
     const items = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -48,9 +45,9 @@ async function localEntries(distDir: string, limit: number): Promise<{ key: stri
       if (out.length >= limit) return;
       const full = path.join(dir, item.name);
       if (item.isDirectory()) await walk(full);
-      else if (item.name.endsWith('.meta')) {
+      else if (item.name.endsWith(fileCache.metaSuffix)) {
         const tags = await metaTags(full);
-        if (tags) out.push({ key: `/${path.relative(root, full).slice(0, -'.meta'.length).split(path.sep).join('/')}`, tags });
+        if (tags) out.push({ key: `/${path.relative(root, full).slice(0, -fileCache.metaSuffix.length).split(path.sep).join('/')}`, tags });
       }
     }
   };
@@ -61,7 +58,7 @@ async function localEntries(distDir: string, limit: number): Promise<{ key: stri
 async function metaTags(file: string): Promise<string[] | null> {
   try {
     const meta = JSON.parse(await readFile(file, 'utf8')) as { status?: number; headers?: Record<string, unknown> };
-    const header = meta.headers?.['x-next-cache-tags'];
+    const header = meta.headers?.[NEXT_HEADERS.cacheTags];
     if (meta.status === 404 || typeof header !== 'string') return null;
     return header.split(',').filter((tag) => tag !== '');
   } catch {

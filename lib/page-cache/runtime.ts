@@ -1,4 +1,5 @@
-import type { TagManifestEntry } from 'next/dist/server/lib/incremental-cache/tags-manifest.external';
+import { processSlot } from '@/lib/core/process-singleton';
+import type { TagManifestEntry } from './next-internals';
 import type { SharedStore } from './store';
 
 /*
@@ -40,14 +41,12 @@ export interface PageCacheRuntime {
   resync(): Promise<void>;
 }
 
-const RUNTIME = Symbol.for('freshpress.pageCache.runtime');
-const holder = globalThis as { [RUNTIME]?: PageCacheRuntime };
+const slot = processSlot<PageCacheRuntime>('pageCache.runtime');
 
 export function pageCacheRuntime(): PageCacheRuntime | null {
-  return holder[RUNTIME] ?? null;
+  return slot.get();
 }
 
 export function setPageCacheRuntime(runtime: PageCacheRuntime | null): void {
-  if (runtime) holder[RUNTIME] = runtime;
-  else delete holder[RUNTIME];
+  slot.set(runtime);
 }

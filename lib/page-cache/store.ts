@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { InvalidationEvent } from '@/lib/stats/types';
-import { openRedisConnection, type RedisConnection } from '@/lib/redis-connection';
+import type { InvalidationEvent } from '@/db/schema';
+import { openRedisConnection, type RedisConnection } from '@/lib/core/redis-connection';
 
 /*
  * The shared page cache in Redis: entries scoped to one build, and one time-stamped record per

@@ -1,6 +1,6 @@
 import 'server-only';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { config } from '@/lib/config';
+import { config } from '@/lib/core/config';
 
 /*
  * /stats is public and read-only by default, like the original. With STATS_PASSWORD set, a visitor

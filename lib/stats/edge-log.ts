@@ -3,7 +3,7 @@ import { pagePathOf } from './keys';
 /*
  * The lines `npm run edge:collect` reads from varnishncsa, one per client request Varnish answered.
  * Only answers from Varnish's own cache are edge hits: a miss or a pass went on to the server,
- * which counts it itself (scripts/serve.ts), so counting it here would count it twice.
+ * which counts it itself (server/serve.ts), so counting it here would count it twice.
  */
 
 /**

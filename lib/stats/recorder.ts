@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
-import { tagKind } from '@/lib/cache-tags';
+import { tagKind } from '@/lib/core/cache-tags';
 import { bucketStart, GRANULARITIES, LOG_LENGTH, RETENTION_SECONDS, statsKeys, type PageMetric } from './keys';
 import { latencyField, PURGE_FIELDS } from './purges';
 import type { InvalidationEvent, RebuildCause, RequestOutcome, StoreStatus } from './types';
@@ -34,7 +34,7 @@ export interface RebuildRecord {
   at?: number;
 }
 
-/** One purge request sent to the CDN or Varnish (lib/edge-purge.ts), answered or failed. */
+/** One purge request sent to the CDN or Varnish (lib/edge/purger.ts), answered or failed. */
 export interface PurgeRecord {
   /** False for a failed attempt, which the purger retries. */
   ok: boolean;

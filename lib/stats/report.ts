@@ -1,7 +1,8 @@
 import 'server-only';
-import { config } from '@/lib/config';
+import { config } from '@/lib/core/config';
 import { readStats } from './reader';
-import { getRecorder, getStatsConnection } from './runtime';
+import { sharedUpstashRedis } from '@/lib/core/upstash-redis';
+import { getRecorder } from './runtime';
 import { STATS_RANGES, type StatsRange, type StatsReport, type StoreStatus } from './types';
 
 export class StatsUnavailableError extends Error {
@@ -24,7 +25,7 @@ export async function getStatsReport(range: StatsRange, page?: string): Promise<
   const store = getRecorder().status();
   let report: Omit<StatsReport, 'store' | 'serverMs'>;
   try {
-    report = await readStats(getStatsConnection().redis, config.STATS_PREFIX, range, Date.now(), page);
+    report = await readStats(sharedUpstashRedis().redis, config.STATS_PREFIX, range, Date.now(), page);
   } catch (error) {
     console.error('[stats] reading the statistics failed', error);
     const since = store.unreachableSince ?? new Date().toISOString();

@@ -3,6 +3,8 @@
  * server code and by the dashboard's client components alike.
  */
 
+import type { InvalidationEvent } from '@/db/schema';
+
 export const STATS_RANGES = ['1h', '24h', '7d', '90d'] as const;
 export type StatsRange = (typeof STATS_RANGES)[number];
 export type Granularity = 'minute' | 'hour' | 'day';
@@ -16,21 +18,8 @@ export type RequestOutcome = 'hit' | 'stale' | 'miss' | 'edge-hit';
 /** Why a page was rendered again. */
 export type RebuildCause = 'cold' | 'expired' | 'invalidated';
 
-/** What happened, in words the statistics can show next to the tags it invalidated. */
-export interface InvalidationEvent {
-  kind:
-    | 'comment-published'
-    | 'comment-removed'
-    | 'post-created'
-    | 'post-edited'
-    | 'post-published'
-    | 'post-unpublished'
-    | 'post-redated'
-    | 'post-retagged';
-  description: string;
-  postId?: number;
-  commentId?: number;
-}
+/** Defined beside the outbox that records one with every invalidation. */
+export type { InvalidationEvent };
 
 export interface Counts {
   hit: number;

@@ -238,7 +238,7 @@ test('while Varnish is down purges fail, are counted and retried; once it is bac
 });
 
 test('requests Varnish answers itself are counted as edge hits by npm run edge:collect, in the headline too', async ({ request }) => {
-  const collector = startProcess(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'scripts/edge-collect.ts', '--name', varnish.name], {
+  const collector = startProcess(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'server/edge-collect.ts', '--name', varnish.name], {
     ...process.env,
     STATS_PREFIX: site.prefix,
     REDIS_URL: testRedisUrl,

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { CommentInput } from '@/lib/comment-input';
-import { Dice, mulberry32 } from '@/lib/seeded-random';
+import { CommentInput } from '@/lib/comments/input';
+import { Dice, mulberry32 } from '@/db/seeded-random';
 import { expect, test } from './support/fixtures';
 import { OwnSite, SITE_ADMIN_TOKEN, type SiteServer } from './support/site';
 

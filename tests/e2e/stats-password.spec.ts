@@ -1,4 +1,4 @@
-import { runtimeFiles } from '../../scripts/runtime-files';
+import { runtimeFiles } from '../../server/runtime-files';
 import { expect, test } from './support/fixtures';
 import { freePort, startProcess, waitForHttp } from './support/server';
 

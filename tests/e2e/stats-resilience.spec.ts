@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { runtimeFiles } from '../../scripts/runtime-files';
+import { runtimeFiles } from '../../server/runtime-files';
 import { deleteStatsKeys, startPrivateRedis, type PrivateRedis } from '../support/redis';
 import { expect, test } from './support/fixtures';
 import { freePort, startProcess, waitForHttp, type RunningProcess } from './support/server';

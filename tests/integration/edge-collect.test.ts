@@ -10,8 +10,8 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { VARNISHNCSA_FORMAT } from '@/lib/stats/edge-log';
 import { readStats } from '@/lib/stats/reader';
-import { createStatsRedis } from '@/lib/stats/redis-client';
-import { freePort } from '../../scripts/free-port';
+import { createUpstashRedis } from '@/lib/core/upstash-redis';
+import { freePort } from '@/lib/core/free-port';
 import { daemon } from '../support/daemon';
 import { deleteStatsKeys, testRedisUrl } from '../support/redis';
 
@@ -21,7 +21,7 @@ import { deleteStatsKeys, testRedisUrl } from '../support/redis';
  * a real varnishd.
  */
 
-const connection = createStatsRedis({ redisUrl: testRedisUrl });
+const connection = createUpstashRedis({ redisUrl: testRedisUrl });
 const prefixes: string[] = [];
 after(async () => {
   await connection.close();
@@ -48,7 +48,7 @@ function startCollector(args: string[], options: { prefix: string; flushMs?: num
   delete env.UPSTASH_REDIS_REST_URL;
   delete env.UPSTASH_REDIS_REST_TOKEN;
   delete env.VARNISH_NAME;
-  const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'scripts/edge-collect.ts', ...args], {
+  const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'server/edge-collect.ts', ...args], {
     cwd: process.cwd(),
     env,
     stdio: ['pipe', 'pipe', 'pipe'],

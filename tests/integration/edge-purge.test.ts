@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { EdgePurger, EVERYTHING_KEY, purgeTierOf, type PurgeTier } from '@/lib/edge-purge';
+import { EdgePurger, EVERYTHING_KEY } from '@/lib/edge/purger';
+import { purgeTierOf, type PurgeTier } from '@/lib/edge/tiers';
 
 /*
  * The purge requests each tier's API documents, as sent to a local stand-in (the real APIs are

@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import { bucketStart, statsKeys } from '@/lib/stats/keys';
 import { readStats } from '@/lib/stats/reader';
 import { StatsRecorder } from '@/lib/stats/recorder';
-import { createStatsRedis } from '@/lib/stats/redis-client';
+import { createUpstashRedis } from '@/lib/core/upstash-redis';
 import { deleteStatsKeys, startPrivateRedis } from '../support/redis';
 import { statsTransports } from '../support/stats-transports';
 
@@ -121,7 +121,7 @@ for (const transport of ['tcp', 'http'] as const) {
 test('with Redis stopped, purges buffer up to the bound and the rest are dropped and counted', async () => {
   const redisServer = await startPrivateRedis();
   const prefix = `fptest_edge_outage_${randomUUID().slice(0, 8)}`;
-  const connection = createStatsRedis({ redisUrl: redisServer.url });
+  const connection = createUpstashRedis({ redisUrl: redisServer.url });
   // One purge holds 15 counters (5 fields in 3 bucket sizes); each new latency bucket adds 3.
   const recorder = new StatsRecorder({ redis: connection.redis, transport: 'tcp', prefix, flushMs: 60_000, bufferLimit: 24, closeRedis: connection.close });
   try {

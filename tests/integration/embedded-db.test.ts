@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import postgres from 'postgres';
 import { migrateDatabase } from '@/db/migrate';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../scripts/embedded-db';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded';
 
 let embedded: EmbeddedPostgres;
 let dataDir: string;

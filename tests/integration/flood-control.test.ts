@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { config } from '@/lib/config';
-import { createCommentLimiter, parseRateRules } from '@/lib/flood-control';
-import { createStatsRedis, type StatsRedis } from '@/lib/stats/redis-client';
+import { config } from '@/lib/core/config';
+import { createCommentLimiter, parseRateRules } from '@/lib/core/flood-control';
+import { createUpstashRedis, type UpstashRedis } from '@/lib/core/upstash-redis';
 import { startRedisHttpBridge, type RedisHttpBridge } from '@/scripts/redis-http-bridge';
 
 /*
@@ -18,13 +18,13 @@ const keyPrefix = `fp-test:flood:${Date.now().toString(36)}:${process.pid}`;
 
 describe('comment rate limit over both transports', () => {
   let bridge: RedisHttpBridge;
-  let tcp: StatsRedis;
-  let http: StatsRedis;
+  let tcp: UpstashRedis;
+  let http: UpstashRedis;
 
   before(async () => {
     bridge = await startRedisHttpBridge({ redisUrl: config.REDIS_URL, token, port: 0 });
-    tcp = createStatsRedis({ redisUrl: config.REDIS_URL });
-    http = createStatsRedis({ redisUrl: config.REDIS_URL, restUrl: bridge.url, restToken: token });
+    tcp = createUpstashRedis({ redisUrl: config.REDIS_URL });
+    http = createUpstashRedis({ redisUrl: config.REDIS_URL, restUrl: bridge.url, restToken: token });
     assert.equal(http.transport, 'http');
   });
 
@@ -69,8 +69,8 @@ describe('comment rate limit over both transports', () => {
   });
 
   test('with Redis unreachable, comments are admitted and the cause is reported', async () => {
-    const dead = createStatsRedis({ redisUrl: 'redis://127.0.0.1:1', commandTimeoutMs: 300 });
-    const deadHttp = createStatsRedis({ redisUrl: config.REDIS_URL, restUrl: 'http://127.0.0.1:1', restToken: token, commandTimeoutMs: 300 });
+    const dead = createUpstashRedis({ redisUrl: 'redis://127.0.0.1:1', commandTimeoutMs: 300 });
+    const deadHttp = createUpstashRedis({ redisUrl: config.REDIS_URL, restUrl: 'http://127.0.0.1:1', restToken: token, commandTimeoutMs: 300 });
     try {
       for (const store of [dead, deadHttp]) {
         const warnings: string[] = [];

@@ -6,10 +6,10 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { errors, type Redis } from '@upstash/redis';
-import { config } from '@/lib/config';
-import { createStatsRedis, type StatsRedis } from '@/lib/stats/redis-client';
-import { createTcpRequester } from '@/lib/stats/tcp-requester';
-import { freePort } from '@/scripts/free-port';
+import { config } from '@/lib/core/config';
+import { createUpstashRedis, type UpstashRedis } from '@/lib/core/upstash-redis';
+import { createTcpRequester } from '@/lib/core/tcp-requester';
+import { freePort } from '@/lib/core/free-port';
 import { startRedisHttpBridge, type RedisHttpBridge } from '@/scripts/redis-http-bridge';
 
 /*
@@ -67,10 +67,10 @@ describe('choosing the transport', () => {
     // Nothing listens there: only the choice matters, not a connection.
     const nowhere = `redis://127.0.0.1:${await freePort()}`;
     const choices = [
-      createStatsRedis({ redisUrl: nowhere, restUrl: 'https://stats.example.invalid', restToken: 'token' }),
-      createStatsRedis({ redisUrl: nowhere, restUrl: 'https://stats.example.invalid' }),
-      createStatsRedis({ redisUrl: nowhere, restToken: 'token' }),
-      createStatsRedis({ redisUrl: nowhere }),
+      createUpstashRedis({ redisUrl: nowhere, restUrl: 'https://stats.example.invalid', restToken: 'token' }),
+      createUpstashRedis({ redisUrl: nowhere, restUrl: 'https://stats.example.invalid' }),
+      createUpstashRedis({ redisUrl: nowhere, restToken: 'token' }),
+      createUpstashRedis({ redisUrl: nowhere }),
     ];
     t.after(() => Promise.all(choices.map((choice) => choice.close())));
     assert.deepEqual(
@@ -85,7 +85,7 @@ describe('choosing the transport', () => {
     const track = (message: unknown) => opened.push((message as { socket: Socket }).socket);
     diagnostics.subscribe('net.client.socket', track);
     try {
-      await Promise.all(Array.from({ length: 3 }, () => createStatsRedis({ redisUrl }).close()));
+      await Promise.all(Array.from({ length: 3 }, () => createUpstashRedis({ redisUrl }).close()));
     } finally {
       diagnostics.unsubscribe('net.client.socket', track);
     }
@@ -103,15 +103,15 @@ for (const transport of ['tcp', 'http'] as const) {
   describe(`stats Redis over ${transport === 'tcp' ? 'TCP (custom requester)' : 'HTTP (Upstash REST API via the bridge)'}`, () => {
     const prefix = `${runPrefix}:${transport}`;
     let bridge: RedisHttpBridge | undefined;
-    let store: StatsRedis;
+    let store: UpstashRedis;
     const redis = () => store.redis;
 
     before(async () => {
       if (transport === 'http') {
         bridge = await startRedisHttpBridge({ redisUrl, token: bridgeToken, port: 0 });
-        store = createStatsRedis({ redisUrl, restUrl: bridge.url, restToken: bridgeToken });
+        store = createUpstashRedis({ redisUrl, restUrl: bridge.url, restToken: bridgeToken });
       } else {
-        store = createStatsRedis({ redisUrl });
+        store = createUpstashRedis({ redisUrl });
       }
       assert.equal(store.transport, transport);
     });
@@ -260,7 +260,7 @@ for (const transport of ['tcp', 'http'] as const) {
 
       test('pointed where nothing listens, requests fail fast with an error and the process carries on', { timeout: 10_000 }, async (t) => {
         const warn = t.mock.method(console, 'warn', () => {});
-        const dead = createStatsRedis({ redisUrl: `redis://127.0.0.1:${await freePort()}` });
+        const dead = createUpstashRedis({ redisUrl: `redis://127.0.0.1:${await freePort()}` });
         t.after(() => dead.close());
         for (let attempt = 0; attempt < 3; attempt++) {
           const started = Date.now();
@@ -296,7 +296,7 @@ for (const transport of ['tcp', 'http'] as const) {
       test('after an outage it reconnects by itself, and requests that failed meanwhile are never replayed', { timeout: 20_000 }, async (t) => {
         t.mock.method(console, 'warn', () => {});
         const port = await freePort();
-        const comeback = createStatsRedis({ redisUrl: `redis://127.0.0.1:${port}` });
+        const comeback = createUpstashRedis({ redisUrl: `redis://127.0.0.1:${port}` });
         t.after(() => comeback.close());
         await assert.rejects(comeback.redis.set('written-while-down', 'x'));
         await assert.rejects(comeback.redis.pipeline().set('piped-while-down', 'x').exec());
@@ -335,7 +335,7 @@ for (const transport of ['tcp', 'http'] as const) {
         const proxied = new URL(redisUrl);
         proxied.hostname = '127.0.0.1';
         proxied.port = String((proxy.address() as { port: number }).port);
-        const viaProxy = createStatsRedis({ redisUrl: proxied.toString() });
+        const viaProxy = createUpstashRedis({ redisUrl: proxied.toString() });
         t.after(async () => {
           await viaProxy.close();
           for (const socket of sockets) socket.destroy();
@@ -364,7 +364,7 @@ for (const transport of ['tcp', 'http'] as const) {
           assert.equal(response.status, 401);
           assert.equal(typeof ((await response.json()) as { error?: unknown }).error, 'string');
         }
-        const wrong = createStatsRedis({ redisUrl, restUrl: url, restToken: 'wrong-token' });
+        const wrong = createUpstashRedis({ redisUrl, restUrl: url, restToken: 'wrong-token' });
         await assert.rejects(wrong.redis.get('anything'), isUpstashError(/Unauthorized/));
       });
 

@@ -5,7 +5,7 @@ import { createClient } from 'redis';
 import { bucketStart, GRANULARITY_MS, RETENTION_SECONDS, statsKeys } from '@/lib/stats/keys';
 import { readStats } from '@/lib/stats/reader';
 import { StatsRecorder } from '@/lib/stats/recorder';
-import { createStatsRedis } from '@/lib/stats/redis-client';
+import { createUpstashRedis } from '@/lib/core/upstash-redis';
 import type { RequestOutcome } from '@/lib/stats/types';
 import { deleteStatsKeys, startPrivateRedis, testRedisUrl } from '../support/redis';
 import { statsTransports } from '../support/stats-transports';
@@ -172,7 +172,7 @@ for (const transport of ['tcp', 'http'] as const) {
 
 test('a flush whose reply was lost is retried without counting twice', async () => {
   const prefix = `fptest_retry_${randomUUID().slice(0, 8)}`;
-  const connection = createStatsRedis({ redisUrl: testRedisUrl });
+  const connection = createUpstashRedis({ redisUrl: testRedisUrl });
   let loseNextReply = true;
   // The one fault made by hand: Redis applied the write but the reply never came back (a timeout
   // after the fact). Everything else is the real client against the real server.
@@ -208,7 +208,7 @@ test('a flush whose reply was lost is retried without counting twice', async () 
 test('with Redis stopped mid-run, counts buffer, then overflow is dropped and counted, and recording resumes', async () => {
   const redisServer = await startPrivateRedis();
   const prefix = `fptest_outage_${randomUUID().slice(0, 8)}`;
-  const connection = createStatsRedis({ redisUrl: redisServer.url });
+  const connection = createUpstashRedis({ redisUrl: redisServer.url });
   const recorder = new StatsRecorder({
     redis: connection.redis,
     transport: 'tcp',

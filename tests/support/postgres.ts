@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readdirSync } from 'node:fs';
-import { freePort } from '../../scripts/free-port';
+import { freePort } from '@/lib/core/free-port';
 import { daemon } from './daemon';
 
 /*

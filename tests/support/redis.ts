@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
-import { freePort } from '../../scripts/free-port';
+import { freePort } from '@/lib/core/free-port';
 import { daemon } from './daemon';
 
 /*

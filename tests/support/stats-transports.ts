@@ -1,5 +1,5 @@
 import { after, before } from 'node:test';
-import { createStatsRedis } from '@/lib/stats/redis-client';
+import { createUpstashRedis } from '@/lib/core/upstash-redis';
 import { startRedisHttpBridge } from '../../scripts/redis-http-bridge';
 import { testRedisUrl } from './redis';
 
@@ -16,7 +16,7 @@ export function statsTransports(token: string) {
     await bridge.close();
   });
   return {
-    tcp: () => createStatsRedis({ redisUrl: testRedisUrl }),
-    http: () => createStatsRedis({ redisUrl: testRedisUrl, restUrl: bridge.url, restToken: token }),
+    tcp: () => createUpstashRedis({ redisUrl: testRedisUrl }),
+    http: () => createUpstashRedis({ redisUrl: testRedisUrl, restUrl: bridge.url, restToken: token }),
   } as const;
 }

@@ -8,9 +8,9 @@ import { z } from 'zod';
  */
 
 const token = 'unit-test-admin-token-0123456789';
-// lib/config.ts reads the environment once, at first import.
+// lib/core/config.ts reads the environment once, at first import.
 process.env.ADMIN_TOKEN = token;
-const { adminRoute, json } = await import('@/lib/admin-api');
+const { adminRoute, json } = await import('@/lib/admin/api');
 
 const Input = z.object({ title: z.string().min(1) }).strict();
 const call = (handler: ReturnType<typeof adminRoute>, init: { id?: string; body?: string; auth?: string } = {}) =>

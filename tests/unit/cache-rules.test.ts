@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PostState } from '@/db/reads';
-import { tagKind, tags } from '@/lib/cache-tags';
-import { describePostChange } from '@/lib/posts-admin';
+import { tagKind, tags } from '@/lib/core/cache-tags';
+import { describePostChange } from '@/lib/posts/writers';
 
 const published: PostState = {
   id: 7,

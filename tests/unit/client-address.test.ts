@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clientAddress } from '@/lib/client-address';
+import { clientAddress } from '@/lib/core/client-address';
 
 test('without trusted proxies the TCP peer is the client, whatever X-Forwarded-For claims', () => {
   assert.equal(clientAddress('198.51.100.7', '203.0.113.9', 0), '198.51.100.7');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COMMENT_LIMITS, CommentInput } from '@/lib/comment-input';
-import { renderRss } from '@/lib/rss';
+import { COMMENT_LIMITS, CommentInput } from '@/lib/comments/input';
+import { renderRss } from '@/lib/content/feed';
 
 const valid = { name: 'Ada', email: 'ada@example.com', body: 'Nice post.' };
 
@@ -49,7 +49,7 @@ test('the feed escapes titles and excerpts', () => {
 });
 
 test('the public form allows a few links, counted as readers will see them', async () => {
-  const { publicCommentInput } = await import('@/lib/comment-input');
+  const { publicCommentInput } = await import('@/lib/comments/input');
   const form = publicCommentInput(3);
   const links = (n: number) => Array.from({ length: n }, (_, i) => `see https://example.com/${i}`).join(' and ');
   assert.equal(form.safeParse({ ...valid, body: links(3) }).success, true);

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planCommentAction, planOnPages, planPostSave } from '@/lib/admin/dry-run';
+import { planOnPages } from '@/lib/admin/dry-run';
+import { planCommentAction } from '@/lib/comments/moderation';
+import { planPostSave } from '@/lib/posts/dry-run';
 import type { CachedPage } from '@/lib/page-cache/listing';
 
 /*
  * The dry run without a server: the writer's own rule says which tags an action invalidates, and
- * the listing of the cache says which pages carry them. The tags are the ones lib/content.ts puts
+ * the listing of the cache says which pages carry them. The tags are the ones lib/content/readers.ts puts
  * on its readers; the pages, what a warm cache of a small blog holds.
  */
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { edgeKeyOf } from '@/lib/cache-tags';
-import { EDGE_KEYS_HEADER, edgeHeaders, REVALIDATE_EVERY_TIME, setEdgeKeys } from '@/lib/http-cache';
+import { edgeKeyOf } from '@/lib/core/cache-tags';
+import { EDGE_KEYS_HEADER, edgeHeaders, REVALIDATE_EVERY_TIME } from '@/lib/edge/headers';
+import { setEdgeKeys } from '@/lib/page-cache/entries';
 
 const ISR = 's-maxage=604800, stale-while-revalidate=30931200';
 const cacheControlOf = (value: string | undefined) => edgeHeaders(value, undefined).cacheControl;

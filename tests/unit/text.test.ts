@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseCommentText } from '@/lib/comment-text';
-import { excerptFromMarkdown } from '@/lib/excerpt';
-import { renderMarkdown } from '@/lib/markdown';
-import { parseId, parsePageNumber, parseSlug, parseTag } from '@/lib/route-params';
+import { parseCommentText } from '@/lib/comments/text';
+import { excerptFromMarkdown } from '@/lib/content/excerpt';
+import { renderMarkdown } from '@/lib/content/markdown';
+import { parseId, parsePageNumber, parseSlug, parseTag } from '@/lib/core/route-params';
 
 describe('comment text', () => {
   test('blank lines split paragraphs and single newlines split lines', () => {

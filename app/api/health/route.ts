@@ -1,4 +1,4 @@
-import { describeHealth } from '@/lib/health';
+import { describeHealth } from '@/lib/page-cache/health';
 
 // For load balancers, process managers and scripts waiting for a server to come up. Dynamic, so it
 // is never a page cache hit and never shows in the statistics.

@@ -2,8 +2,8 @@ import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { Pagination } from '@/components/Pagination';
 import { PostList } from '@/components/PostList';
-import { getLatestPosts } from '@/lib/content';
-import { parsePageNumber } from '@/lib/route-params';
+import { getLatestPosts } from '@/lib/content/readers';
+import { parsePageNumber } from '@/lib/core/route-params';
 
 export const revalidate = 604800;
 

@@ -3,9 +3,9 @@ import { notFound } from 'next/navigation';
 import { Article } from '@/components/Article';
 import { CommentForm } from '@/components/CommentForm';
 import { CommentList } from '@/components/CommentList';
-import { postComment } from '@/lib/actions/comments';
-import { getComments, getPost, getPrerenderedSlugs } from '@/lib/content';
-import { parseSlug } from '@/lib/route-params';
+import { postComment } from '@/lib/comments/actions';
+import { getComments, getPost, getPrerenderedSlugs } from '@/lib/content/readers';
+import { parseSlug } from '@/lib/core/route-params';
 
 export const revalidate = 604800;
 

@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { TagPage } from '@/components/TagPage';
-import { getPrerenderedTags, getTaggedPosts } from '@/lib/content';
-import { parseTag } from '@/lib/route-params';
+import { getPrerenderedTags, getTaggedPosts } from '@/lib/content/readers';
+import { parseTag } from '@/lib/core/route-params';
 
 export const revalidate = 604800;
 

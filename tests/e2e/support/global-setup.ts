@@ -1,9 +1,9 @@
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
-import { build } from '../../../scripts/build';
+import { build } from '../../../server/build';
 import { createSeededTemplate, dropDatabase, freshSeededDatabase } from '../../support/databases';
-import { runtimeFiles } from '../../../scripts/runtime-files';
+import { runtimeFiles } from '../../../server/runtime-files';
 import { deleteStatsKeys } from '../../support/redis';
 import { freePort, startProcess, waitForHttp } from './server';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../../../scripts/free-port';
+import { freePort } from '@/lib/core/free-port';
 
 export { freePort };
 

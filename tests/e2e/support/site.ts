@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import postgres from 'postgres';
-import { runtimeFiles } from '../../../scripts/runtime-files';
+import { runtimeFiles } from '../../../server/runtime-files';
 import { dropDatabase, freshSeededDatabase } from '../../support/databases';
 import { deleteStatsKeys, testRedisUrl } from '../../support/redis';
 import { expect, generatedAtOf, publishedNewestFirst, type PostRef } from './fixtures';

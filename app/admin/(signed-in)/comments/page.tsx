@@ -2,8 +2,8 @@ import { ModerationQueue } from '@/components/admin/ModerationQueue';
 import { postsWithComments } from '@/db/admin-reads';
 import type { CommentStatus } from '@/db/schema';
 import { requireAdmin } from '@/lib/admin/auth';
-import { moderationQueue } from '@/lib/admin/queue';
-import { parseId } from '@/lib/route-params';
+import { moderationQueue } from '@/lib/comments/moderation';
+import { parseId } from '@/lib/core/route-params';
 
 const STATUSES: readonly CommentStatus[] = ['pending', 'spam', 'published'];
 

@@ -1,6 +1,6 @@
-import { adminRoute, json } from '@/lib/admin-api';
-import { AdminCommentInput } from '@/lib/comment-input';
-import { submitComment } from '@/lib/comments';
+import { adminRoute, json } from '@/lib/admin/api';
+import { AdminCommentInput } from '@/lib/comments/input';
+import { submitComment } from '@/lib/comments/writers';
 
 // Imports (and the benchmark's comment storm) add comments through the same writer as the form.
 export const POST = adminRoute(

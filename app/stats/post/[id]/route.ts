@@ -1,7 +1,7 @@
 import { cookies } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
-import { getPublishedPostSlugById } from '@/lib/content';
-import { parseId } from '@/lib/route-params';
+import { getPublishedPostSlugById } from '@/lib/content/readers';
+import { parseId } from '@/lib/core/route-params';
 import { hasAccess, STATS_COOKIE } from '@/lib/stats/access';
 
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
 import { PostEditor } from '@/components/admin/PostEditor';
-import { savePost } from '@/lib/actions/admin-posts';
+import { savePost } from '@/lib/posts/actions';
 import { requireAdmin } from '@/lib/admin/auth';
 
 export default async function NewPostPage() {

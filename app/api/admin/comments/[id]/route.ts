@@ -1,6 +1,6 @@
-import { adminRoute, json } from '@/lib/admin-api';
-import { ModerationInput } from '@/lib/comment-input';
-import { moderateComment, removeComment } from '@/lib/comments';
+import { adminRoute, json } from '@/lib/admin/api';
+import { ModerationInput } from '@/lib/comments/input';
+import { moderateComment, removeComment } from '@/lib/comments/writers';
 
 export const PATCH = adminRoute(
   { action: 'Moderating the comment', missing: 'No such comment.', input: ModerationInput, byId: true },

@@ -1,5 +1,5 @@
-import { adminRoute, json } from '@/lib/admin-api';
-import { changePost, PostChangeInput } from '@/lib/posts-admin';
+import { adminRoute, json } from '@/lib/admin/api';
+import { changePost, PostChangeInput } from '@/lib/posts/writers';
 
 export const PATCH = adminRoute(
   { action: 'Changing the post', missing: 'No such post.', input: PostChangeInput, byId: true },

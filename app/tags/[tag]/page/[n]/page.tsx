@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { TagPage } from '@/components/TagPage';
-import { getTaggedPosts } from '@/lib/content';
-import { parsePageNumber, parseTag } from '@/lib/route-params';
+import { getTaggedPosts } from '@/lib/content/readers';
+import { parsePageNumber, parseTag } from '@/lib/core/route-params';
 
 export const revalidate = 604800;
 

@@ -2,10 +2,10 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { PostEditor } from '@/components/admin/PostEditor';
 import { getEditablePost } from '@/db/admin-reads';
-import { savePost } from '@/lib/actions/admin-posts';
+import { savePost } from '@/lib/posts/actions';
 import { requireAdmin } from '@/lib/admin/auth';
-import { toUtcField } from '@/lib/admin/post-form';
-import { parseId } from '@/lib/route-params';
+import { toUtcField } from '@/lib/posts/editor-form';
+import { parseId } from '@/lib/core/route-params';
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ saved?: string }> };
 

@@ -4,8 +4,8 @@ import { notFound } from 'next/navigation';
 import { Article } from '@/components/Article';
 import { getEditablePost } from '@/db/admin-reads';
 import { requireAdmin } from '@/lib/admin/auth';
-import { toPostDetail } from '@/lib/content';
-import { parseId } from '@/lib/route-params';
+import { toPostDetail } from '@/lib/content/readers';
+import { parseId } from '@/lib/core/route-params';
 
 // A draft must never reach a search engine, even through a leaked preview address.
 export const metadata: Metadata = { robots: { index: false, follow: false } };

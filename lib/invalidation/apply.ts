@@ -1,0 +1,45 @@
+import type { RecordedInvalidation } from '@/db/outbox';
+import { edgePurger } from '@/lib/edge/edge-purge';
+import { describeError } from '@/lib/core/redis-connection';
+import type { PageCacheRuntime, TagManifestEntry } from '@/lib/page-cache/runtime';
+
+/*
+ * Applying an invalidation to this process's page cache: the shared store's tag records in shared
+ * mode, Next's in-process tag manifest in local mode; then to the caching tier in front, if one is
+ * purged (lib/edge/purger.ts). The writer that made the change applies it right after its commit;
+ * the outbox sweep applies whatever a crash or an outage left behind.
+ */
+
+/** Marks `tag` expired at `at` unless a later expiry is already recorded. */
+export function expireInManifest(manifest: Map<string, TagManifestEntry>, tag: string, at: number): void {
+  const entry = manifest.get(tag);
+  if ((entry?.expired ?? 0) >= at) return;
+  manifest.set(tag, { ...entry, expired: at });
+}
+
+/** Returns when the rows were applied, or null when they could not be (they stay in the outbox). */
+export async function applyInvalidations(runtime: PageCacheRuntime, rows: readonly RecordedInvalidation[]): Promise<Date | null> {
+  if (rows.length === 0) return new Date();
+  const appliedAt = await applyToPageCache(runtime, rows);
+  // After this server's cache is current, so the edge's refetch gets the new page; and even when
+  // it could not be (Redis down), since the server then renders from the database.
+  await edgePurger()?.purge(rows.flatMap((row) => row.tags));
+  return appliedAt;
+}
+
+async function applyToPageCache(runtime: PageCacheRuntime, rows: readonly RecordedInvalidation[]): Promise<Date | null> {
+  if (runtime.mode === 'shared' && runtime.store) {
+    try {
+      for (const row of rows) await runtime.store.invalidate(row.tags, row.event);
+      return new Date();
+    } catch (error) {
+      // Until the outbox reaches Redis, a cached copy could be one these rows invalidate.
+      runtime.resyncing = true;
+      console.warn(`[cache] could not record an invalidation in Redis (${describeError(error)}); pages render from the database until it is applied`);
+      return null;
+    }
+  }
+  const now = Date.now();
+  for (const row of rows) for (const tag of row.tags) expireInManifest(runtime.tagsManifest, tag, now);
+  return new Date(now);
+}

@@ -1,0 +1,88 @@
+'use server';
+
+import { redirect } from 'next/navigation';
+import { z } from 'zod';
+import { adminAction } from '@/lib/admin/auth';
+import { databaseCode } from '@/db/errors';
+import { changePost, createPost, NewPostInput, PostChangeInput } from '@/lib/posts/writers';
+import { dryRunPostSave } from './dry-run';
+import { DRY_RUN, EDITOR_FIELDS, INTENT, type EditorField, type EditorState, type EditorValues } from '@/lib/posts/editor-form';
+
+function readValues(form: FormData): EditorValues {
+  const text = (name: EditorField) => {
+    const value = form.get(name);
+    return typeof value === 'string' ? value : '';
+  };
+  return Object.fromEntries(EDITOR_FIELDS.map((name) => [name, text(name)])) as EditorValues;
+}
+
+/**
+ * The form's text as the API's input: the same schema, so the same rules and messages. An empty
+ * publication time is left out, so publishing takes the current time as the API does; the field
+ * is UTC, which datetime-local cannot say by itself.
+ */
+function asInput(values: EditorValues): Record<string, unknown> {
+  return {
+    title: values.title,
+    slug: values.slug,
+    body: values.body,
+    status: values.status,
+    tags: values.tags.split(',').map((name) => name.trim()).filter((name) => name !== ''),
+    ...(values.publishedAt.trim() !== '' && { publishedAt: `${values.publishedAt.trim()}Z` }),
+  };
+}
+
+function failed(values: EditorValues, error: unknown): EditorState {
+  const code = databaseCode(error);
+  if (code === '23505') return { status: 'invalid', values, errors: { slug: ['Another post already uses that slug.'] } };
+  console.error('[admin] saving a post failed', error);
+  return { status: 'failed', values, message: 'The post could not be saved; nothing was changed. Please try again in a minute.' };
+}
+
+type Outcome = { id: number; invalidated: string[] } | { errors: Partial<Record<string, string[]>> } | null;
+
+async function write(id: number | null, input: Record<string, unknown>): Promise<Outcome> {
+  if (id === null) {
+    const parsed = NewPostInput.safeParse(input);
+    if (!parsed.success) return { errors: z.flattenError(parsed.error).fieldErrors };
+    const { post, invalidated } = await createPost(parsed.data, 'server-action');
+    return { id: post.id, invalidated };
+  }
+  const parsed = PostChangeInput.safeParse(input);
+  if (!parsed.success) return { errors: z.flattenError(parsed.error).fieldErrors };
+  const result = await changePost(id, parsed.data, 'server-action');
+  return result && { id: result.post.id, invalidated: result.invalidated };
+}
+
+/** The dry run: what saving would invalidate and which cached pages carry it, with nothing saved. */
+async function plan(id: number, values: EditorValues): Promise<EditorState> {
+  const parsed = PostChangeInput.safeParse(asInput(values));
+  if (!parsed.success) return { status: 'invalid', values, errors: z.flattenError(parsed.error).fieldErrors };
+  const planned = await dryRunPostSave(id, parsed.data);
+  if (!planned) return { status: 'failed', values, message: 'This post no longer exists.' };
+  return { status: 'planned', values, summary: planned.summary, tags: planned.tags };
+}
+
+export const savePost = adminAction(async (id: number | null, _previous: EditorState, form: FormData): Promise<EditorState> => {
+  const values = readValues(form);
+  if (id !== null && form.get(INTENT) === DRY_RUN) {
+    try {
+      return await plan(id, values);
+    } catch (error) {
+      console.error('[admin] planning a save failed', error);
+      return { status: 'failed', values, message: 'The effect could not be worked out; nothing was changed. Please try again in a minute.' };
+    }
+  }
+  let outcome;
+  try {
+    outcome = await write(id, asInput(values));
+  } catch (error) {
+    return failed(values, error);
+  }
+  if (!outcome) return { status: 'failed', values, message: 'This post no longer exists.' };
+  if ('errors' in outcome) return { status: 'invalid', values, errors: outcome.errors };
+  // The tags really invalidated travel with the redirect, to be set beside the dry run's.
+  const query = new URLSearchParams({ saved: outcome.invalidated.join(' ') });
+  // Outside the try: redirect() throws to do its work.
+  redirect(`/admin/posts/${outcome.id}/edit?${query}`);
+});

@@ -1,0 +1,134 @@
+import cluster from 'node:cluster';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import compression from 'compression';
+import next from 'next';
+import { closeDatabase } from '@/db/client';
+import { CLIENT_HEADER, clientAddress } from '@/lib/core/client-address';
+import { config } from '@/lib/core/config';
+import { closeSharedUpstashRedis } from '@/lib/core/upstash-redis';
+import { edgePurger, purgeEdgeForNewBuild } from '@/lib/edge/edge-purge';
+import { applyEdgeCacheControl } from '@/lib/edge/headers';
+import { startInvalidationSweep } from '@/lib/invalidation/sweep';
+import { adoptRecordedNextConfig, NEXT_HEADERS } from '@/lib/page-cache/next-internals';
+import { startPageCache, type PageCacheSetting } from '@/lib/page-cache/setup';
+import { startPublicationTimer } from '@/lib/posts/scheduled-publication';
+import { applyScriptPolicy, setSecurityHeaders } from '@/server/security-headers';
+import { pagePathOf } from '@/lib/stats/keys';
+import { getRecorder, recordingEnabled } from '@/lib/stats/runtime';
+import type { RequestOutcome } from '@/lib/stats/types';
+import { planProcesses, runPrimary } from './cluster';
+import { refuseBeforeNext, rewriteFailures } from './guards';
+
+/*
+ * The production server: Next's request handler behind a plain Node HTTP server, so each answered
+ * request can be counted from the `x-nextjs-cache` header Next sets (HIT, STALE, MISS). This is the
+ * one place that sees every request: Next serves concurrent requests for the same page from one
+ * cache read, and a proxy.ts costs half the cached-page throughput. Counting is a Map update after
+ * the response has finished; the request never waits for it. Built to .freshpress/server.mjs.
+ */
+
+const OUTCOMES: Record<string, RequestOutcome> = { HIT: 'hit', STALE: 'stale', MISS: 'miss' };
+
+export async function startServer(options: { port: number; hostname?: string; dir?: string; pageCache?: PageCacheSetting }) {
+  const dir = options.dir ?? process.cwd();
+  adoptRecordedNextConfig(dir, config.FRESHPRESS_DIST_DIR);
+  // Before Next serves anything: the cache must know every invalidation made before this start.
+  const distDir = path.resolve(dir, config.FRESHPRESS_DIST_DIR);
+  const pageCache = await startPageCache({ distDir, mode: options.pageCache });
+  const sweep = await startInvalidationSweep(pageCache.runtime);
+  await purgeEdgeForNewBuild(distDir, pageCache.runtime.buildId);
+  // After the cache has caught up, so what came due while no server ran is announced to it at once.
+  const publications = await startPublicationTimer(pageCache.runtime);
+  const edge = { edge: config.EDGE, maxAge: config.EDGE_MAX_AGE };
+  const app = next({ dev: false, dir, hostname: options.hostname, port: options.port });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const counting = recordingEnabled();
+  const recorder = counting ? getRecorder() : null;
+
+  const countWhenDone = (req: IncomingMessage, res: ServerResponse) => {
+    res.once('finish', () => {
+      const header = res.getHeader(NEXT_HEADERS.cacheState);
+      const outcome = typeof header === 'string' ? OUTCOMES[header] : undefined;
+      if (!outcome) return;
+      // Cached 404s are one page for the statistics: a scan of made-up URLs must not add thousands of rows.
+      const page = res.statusCode === 404 ? '(not found)' : pagePathOf(req.url ?? '/');
+      recorder?.recordRequest(page, outcome);
+    });
+  };
+
+  // Next's own compression is off (next.config.ts): it would compress before the security headers
+  // could see the page. Applied here first, so the page passes through them on its way in.
+  const compress = compression();
+  const server = createServer((req, res) => {
+    setSecurityHeaders(res);
+    if (refuseBeforeNext(req, res)) return;
+    req.headers[CLIENT_HEADER] = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.TRUST_PROXY);
+    rewriteFailures(req, res);
+    applyEdgeCacheControl(res, edge);
+    if (recorder && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
+    compress(req as Parameters<typeof compress>[0], res as Parameters<typeof compress>[1], () => {
+      applyScriptPolicy(res);
+      void handle(req, res);
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve) => server.listen(options.port, options.hostname, resolve));
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // A browser holding a keep-alive connection open would otherwise delay shutdown for good.
+        setTimeout(() => server.closeAllConnections(), 3000).unref();
+      });
+      // The last second of counts is still in memory: write it before the process goes.
+      await edgePurger()?.close();
+      publications.stop();
+      await recorder?.close();
+      await closeSharedUpstashRedis();
+      await app.close();
+      sweep.stop();
+      await pageCache.close();
+      await closeDatabase();
+    })();
+    return closing;
+  };
+  return { server, close, pageCache: pageCache.description };
+}
+
+/** One server process: alone, or one of the primary's workers. */
+async function runServerProcess(pageCache?: PageCacheSetting): Promise<void> {
+  const { close, pageCache: description } = await startServer({ port: config.PORT, pageCache });
+  const which = config.FRESHPRESS_PROCESSES > 1 ? ` (process ${config.FRESHPRESS_PROCESS_INDEX + 1} of ${config.FRESHPRESS_PROCESSES}, pid ${process.pid})` : '';
+  console.log(`[freshpress] ready on http://localhost:${config.PORT}${which}: ${description}${recordingEnabled() ? '' : '; statistics off'}`);
+  // `on`, not `once`: a signal to the process group reaches a worker twice (directly and from the
+  // primary), and a second one with no handler would kill it before its counts are written.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      void close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('[freshpress] shutdown failed', error);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (cluster.isPrimary) {
+    const plan = await planProcesses();
+    if (plan.processes > 1) runPrimary(plan.processes, 'shared');
+    else await runServerProcess(plan.pageCache);
+  } else {
+    await runServerProcess();
+  }
+}
