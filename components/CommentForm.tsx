@@ -1,6 +1,16 @@
 'use client';
 
-import { Component, Fragment, useActionState, useEffect, useId, useMemo, useRef, useSyncExternalStore, type ReactNode } from 'react';
+import {
+  Component,
+  Fragment,
+  useActionState,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useSyncExternalStore,
+  type ReactNode,
+} from 'react';
 import {
   COMMENT_LIMITS,
   FORM_ELAPSED_FIELD,
@@ -103,7 +113,8 @@ class KeepTextOnFailure extends Component<
     const failed: CommentState | null = this.state.failure
       ? {
           status: 'failed',
-          message: "We couldn't save your comment: the server could not be reached or refused the request. Your text is still in the form: please try again in a minute.",
+          message:
+            "We couldn't save your comment: the server could not be reached or refused the request. Your text is still in the form: please try again in a minute.",
           values: this.props.lastSent.current ?? { name: '', email: '', body: '' },
         }
       : null;
@@ -114,7 +125,11 @@ class KeepTextOnFailure extends Component<
 
 export function CommentForm(props: CommentFormProps) {
   const lastSent = useRef<CommentValues | null>(null);
-  return <KeepTextOnFailure lastSent={lastSent}>{(failed) => <CommentFormFields {...props} initial={failed} lastSent={lastSent} />}</KeepTextOnFailure>;
+  return (
+    <KeepTextOnFailure lastSent={lastSent}>
+      {(failed) => <CommentFormFields {...props} initial={failed} lastSent={lastSent} />}
+    </KeepTextOnFailure>
+  );
 }
 
 function CommentFormFields({
@@ -155,9 +170,10 @@ function CommentFormFields({
       id: `${id}-${field}`,
       name: field,
       'aria-invalid': fieldErrors ? true : undefined,
-      'aria-describedby': [fieldErrors ? `${id}-${field}-error` : '', field === 'email' ? `${id}-email-hint` : '']
-        .filter(Boolean)
-        .join(' ') || undefined,
+      'aria-describedby':
+        [fieldErrors ? `${id}-${field}-error` : '', field === 'email' ? `${id}-email-hint` : '']
+          .filter(Boolean)
+          .join(' ') || undefined,
     };
   };
   const fieldError = (field: CommentField) =>

@@ -11,7 +11,10 @@ import { comments, posts, type CommentStatus } from './schema';
 
 /** Comments waiting for a moderator (COMMENT_MODERATION=manual). */
 export async function countPendingComments(db: Database = getDb()): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(comments).where(eq(comments.status, 'pending'));
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(comments)
+    .where(eq(comments.status, 'pending'));
   return row?.n ?? 0;
 }
 
@@ -31,7 +34,10 @@ export async function listCommentsForModeration(
   filter: { status?: CommentStatus; postId?: number; limit?: number },
   db: Database = getDb(),
 ): Promise<QueuedComment[]> {
-  const where = and(filter.status ? eq(comments.status, filter.status) : undefined, filter.postId ? eq(comments.postId, filter.postId) : undefined);
+  const where = and(
+    filter.status ? eq(comments.status, filter.status) : undefined,
+    filter.postId ? eq(comments.postId, filter.postId) : undefined,
+  );
   return db
     .select({
       id: comments.id,
@@ -71,7 +77,14 @@ export interface AdminPostRow {
 /** Every post, drafts first, then the newest publication time first (scheduled ones lead). */
 export async function listPostsForAdmin(db: Database = getDb()): Promise<AdminPostRow[]> {
   return db
-    .select({ id: posts.id, slug: posts.slug, title: posts.title, status: posts.status, publishedAt: posts.publishedAt, updatedAt: posts.updatedAt })
+    .select({
+      id: posts.id,
+      slug: posts.slug,
+      title: posts.title,
+      status: posts.status,
+      publishedAt: posts.publishedAt,
+      updatedAt: posts.updatedAt,
+    })
     .from(posts)
     .orderBy(asc(posts.status), sql`${posts.publishedAt} desc nulls first`, desc(posts.id));
 }
@@ -84,7 +97,15 @@ export interface EditablePost extends AdminPostRow {
 /** A post in any status with its Markdown source, as the editor and the preview show it. */
 export async function getEditablePost(id: number, db: Database = getDb()): Promise<EditablePost | null> {
   const [row] = await db
-    .select({ id: posts.id, slug: posts.slug, title: posts.title, status: posts.status, publishedAt: posts.publishedAt, updatedAt: posts.updatedAt, body: posts.body })
+    .select({
+      id: posts.id,
+      slug: posts.slug,
+      title: posts.title,
+      status: posts.status,
+      publishedAt: posts.publishedAt,
+      updatedAt: posts.updatedAt,
+      body: posts.body,
+    })
     .from(posts)
     .where(eq(posts.id, id));
   if (!row) return null;

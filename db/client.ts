@@ -38,7 +38,11 @@ export function createDatabase(url: string, options: { max?: number } = {}) {
  */
 function observeOutcomes(sql: postgres.Sql): void {
   const watch = (settling: PromiseLike<unknown>) => {
-    Promise.prototype.then.call(settling, () => noteQueryOutcome(), (error: unknown) => noteQueryOutcome(error));
+    Promise.prototype.then.call(
+      settling,
+      () => noteQueryOutcome(),
+      (error: unknown) => noteQueryOutcome(error),
+    );
   };
   const unsafe = sql.unsafe.bind(sql);
   const begin = sql.begin.bind(sql);
@@ -96,7 +100,8 @@ export function describeConnectionError(error: unknown, url: string): string | u
   }
   if (code === 'ECONNREFUSED') return `PostgreSQL at ${where} refused the connection: is it running?`;
   if (code === 'ENOTFOUND') return `PostgreSQL host in ${where} was not found: check DATABASE_URL.`;
-  if (code === '3D000') return `The database named in DATABASE_URL does not exist at ${where}: create it first (createdb).`;
+  if (code === '3D000')
+    return `The database named in DATABASE_URL does not exist at ${where}: create it first (createdb).`;
   if (code === '28P01' || code === '28000') return `PostgreSQL at ${where} rejected the credentials in DATABASE_URL.`;
   if (code === 'CONNECT_TIMEOUT') return `PostgreSQL at ${where} did not answer within 10 s: is the host reachable?`;
   return undefined;

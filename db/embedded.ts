@@ -10,7 +10,6 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-
 /**
  * PGlite (PostgreSQL compiled to WebAssembly) stored under `dataDir`, served over the PostgreSQL
  * wire protocol on a loopback port, so the app talks to it with the same driver as to a server.
@@ -63,10 +62,15 @@ async function lockDataDirectory(directory: string): Promise<() => Promise<void>
     .lock(directory, {
       ...options,
       retries: { retries: 240, minTimeout: 250, maxTimeout: 500 },
-      onCompromised: (error) => console.error(`[freshpress] the embedded database's lock was lost (${error.message}); stop the other process using ${directory}`),
+      onCompromised: (error) =>
+        console.error(
+          `[freshpress] the embedded database's lock was lost (${error.message}); stop the other process using ${directory}`,
+        ),
     })
     .catch((error: unknown) => {
-      throw new Error(`The embedded database in ${directory} is in use by another process; stop it first. (${error instanceof Error ? error.message : String(error)})`);
+      throw new Error(
+        `The embedded database in ${directory} is in use by another process; stop it first. (${error instanceof Error ? error.message : String(error)})`,
+      );
     });
   return () => release().catch(() => undefined);
 }
@@ -105,8 +109,15 @@ const BATCH_END = new Set(['S', 'Q', 'X'].map((c) => c.charCodeAt(0)));
  */
 export function keepExtendedQueriesWhole(server: PGLiteSocketServer): void {
   const queue = (server as unknown as { queryQueue?: SessionQueue }).queryQueue;
-  if (!queue || !Array.isArray(queue.queue) || typeof queue.processQueue !== 'function' || typeof queue.clearQueueForHandler !== 'function') {
-    throw new Error('@electric-sql/pglite-socket changed its query queue; review keepExtendedQueriesWhole in db/embedded.ts');
+  if (
+    !queue ||
+    !Array.isArray(queue.queue) ||
+    typeof queue.processQueue !== 'function' ||
+    typeof queue.clearQueueForHandler !== 'function'
+  ) {
+    throw new Error(
+      '@electric-sql/pglite-socket changed its query queue; review keepExtendedQueriesWhole in db/embedded.ts',
+    );
   }
   let batchOwner: number | null = null;
 

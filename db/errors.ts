@@ -7,7 +7,11 @@
 /** Every string `code` on the cause chain, outermost first. */
 export function errorCodes(error: unknown): string[] {
   const codes: string[] = [];
-  for (let at = error, depth = 0; at && typeof at === 'object' && depth < 5; at = (at as { cause?: unknown }).cause, depth += 1) {
+  for (
+    let at = error, depth = 0;
+    at && typeof at === 'object' && depth < 5;
+    at = (at as { cause?: unknown }).cause, depth += 1
+  ) {
     const code = (at as { code?: unknown }).code;
     if (typeof code === 'string') codes.push(code);
   }

@@ -34,7 +34,10 @@ export async function writeWithInvalidation<T>(
 
 export async function markApplied(ids: readonly number[], at: Date, db: Executor = getDb()): Promise<void> {
   if (ids.length === 0) return;
-  await db.update(invalidations).set({ appliedAt: at }).where(inArray(invalidations.id, [...ids]));
+  await db
+    .update(invalidations)
+    .set({ appliedAt: at })
+    .where(inArray(invalidations.id, [...ids]));
 }
 
 /**
@@ -53,7 +56,12 @@ export async function sweepUnapplied(
   const rows = await db
     .select({ id: invalidations.id, tags: invalidations.tags, event: invalidations.event })
     .from(invalidations)
-    .where(and(isNull(invalidations.appliedAt), lt(invalidations.createdAt, sql`now() - make_interval(secs => ${graceMs / 1000})`)))
+    .where(
+      and(
+        isNull(invalidations.appliedAt),
+        lt(invalidations.createdAt, sql`now() - make_interval(secs => ${graceMs / 1000})`),
+      ),
+    )
     .orderBy(asc(invalidations.id))
     .limit(limit);
   if (rows.length === 0) return 0;
@@ -68,7 +76,10 @@ export async function sweepUnapplied(
 }
 
 export async function countUnapplied(db: Database = getDb()): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(invalidations).where(isNull(invalidations.appliedAt));
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(invalidations)
+    .where(isNull(invalidations.appliedAt));
   return row?.n ?? 0;
 }
 
@@ -77,7 +88,11 @@ export async function countUnapplied(db: Database = getDb()): Promise<number> {
  * `unappliedAt` for a row no server applied (a crash between commit and invalidation). A cache
  * that forgot its invalidations on restart learns them back from this.
  */
-export async function latestInvalidationPerTag(since: Date, unappliedAt: number, db: Database = getDb()): Promise<Map<string, number>> {
+export async function latestInvalidationPerTag(
+  since: Date,
+  unappliedAt: number,
+  db: Database = getDb(),
+): Promise<Map<string, number>> {
   const rows = await db.execute<{ tag: string; applied: string | null; pending: boolean }>(sql`
     select tag, max(applied_at) as applied, bool_or(applied_at is null) as pending
     from ${invalidations}, unnest(${invalidations.tags}) as tag

@@ -65,7 +65,10 @@ export async function listPublishedPostIds(limit: number, offset: number, db: Da
 }
 
 export async function countPublishedPosts(db: Database = getDb()): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(posts).where(isPublished);
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(posts)
+    .where(isPublished);
   return row?.n ?? 0;
 }
 
@@ -175,7 +178,12 @@ export async function listTagsInUse(db: Database = getDb()): Promise<string[]> {
 }
 
 export async function listNewestPublishedSlugs(limit: number, db: Database = getDb()): Promise<string[]> {
-  const rows = await db.select({ slug: posts.slug }).from(posts).where(isPublished).orderBy(...newestFirst).limit(limit);
+  const rows = await db
+    .select({ slug: posts.slug })
+    .from(posts)
+    .where(isPublished)
+    .orderBy(...newestFirst)
+    .limit(limit);
   return rows.map((row) => row.slug);
 }
 
@@ -192,7 +200,13 @@ export interface PostState {
 /** With `lock`, the row stays locked until the transaction ends: writers compare before and after. */
 export async function readPostState(tx: Executor, id: number, lock: boolean): Promise<PostState | null> {
   const query = tx
-    .select({ id: posts.id, slug: posts.slug, title: posts.title, status: posts.status, publishedAt: posts.publishedAt })
+    .select({
+      id: posts.id,
+      slug: posts.slug,
+      title: posts.title,
+      status: posts.status,
+      publishedAt: posts.publishedAt,
+    })
     .from(posts)
     .where(eq(posts.id, id));
   const [row] = lock ? await query.for('update') : await query;

@@ -20,7 +20,12 @@ export interface DuePublication {
 
 /** When the next publication comes due (possibly already past), or null; one index lookup. */
 export async function nextPublicationDue(db: Database = getDb()): Promise<Date | null> {
-  const [row] = await db.select({ at: posts.publishedAt }).from(posts).where(unannounced).orderBy(asc(posts.publishedAt)).limit(1);
+  const [row] = await db
+    .select({ at: posts.publishedAt })
+    .from(posts)
+    .where(unannounced)
+    .orderBy(asc(posts.publishedAt))
+    .limit(1);
   return row?.at ?? null;
 }
 
@@ -41,7 +46,10 @@ export async function claimDuePublications(tx: Executor): Promise<DuePublication
     .from(postTags)
     .innerJoin(tags, eq(tags.id, postTags.tagId))
     .where(sql`${postTags.postId} in ${claimed.map((post) => post.id)}`);
-  return claimed.map((post) => ({ ...post, tags: tagRows.filter((row) => row.postId === post.id).map((row) => row.name) }));
+  return claimed.map((post) => ({
+    ...post,
+    tags: tagRows.filter((row) => row.postId === post.id).map((row) => row.name),
+  }));
 }
 
 /** After a write: a post public at once was announced by that write itself, not by the timer. */

@@ -103,7 +103,6 @@ export interface InvalidationEvent {
   commentId?: number;
 }
 
-
 /**
  * The invalidation outbox: every content change that a visitor can see writes one row here in the
  * same transaction, so an invalidation is exactly as durable as the change. A row is applied (to
@@ -121,7 +120,9 @@ export const invalidations = pgTable(
     appliedAt: timestamp('applied_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
-    index('invalidations_unapplied_idx').on(t.id).where(sql`${t.appliedAt} IS NULL`),
+    index('invalidations_unapplied_idx')
+      .on(t.id)
+      .where(sql`${t.appliedAt} IS NULL`),
     index('invalidations_applied_at_idx').on(t.appliedAt),
   ],
 );

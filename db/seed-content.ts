@@ -27,8 +27,26 @@ export interface SeedComment {
 export const SEED_ANCHOR = new Date('2026-10-31T18:00:00Z');
 
 export const SEED_TAGS: readonly string[] = [
-  'caching', 'postgres', 'typescript', 'performance', 'css', 'devops', 'testing', 'react', 'databases', 'linux',
-  'security', 'design', 'career', 'writing', 'networking', 'observability', 'rust', 'tooling', 'accessibility', 'architecture',
+  'caching',
+  'postgres',
+  'typescript',
+  'performance',
+  'css',
+  'devops',
+  'testing',
+  'react',
+  'databases',
+  'linux',
+  'security',
+  'design',
+  'career',
+  'writing',
+  'networking',
+  'observability',
+  'rust',
+  'tooling',
+  'accessibility',
+  'architecture',
 ];
 
 const HOUR = 3600 * 1000;
@@ -37,22 +55,62 @@ const DAY = 24 * HOUR;
 /** Per tag: subjects a post can be about, tools that come up, and a code sample worth showing. */
 const TOPICS: Record<string, { subjects: string[]; tools: string[]; code: { lang: string; text: string } }> = {
   caching: {
-    subjects: ['cache invalidation', 'stale-while-revalidate', 'cache stampedes', 'CDN edge caching', 'HTTP cache headers', 'whole-page caching', 'write-through caches'],
+    subjects: [
+      'cache invalidation',
+      'stale-while-revalidate',
+      'cache stampedes',
+      'CDN edge caching',
+      'HTTP cache headers',
+      'whole-page caching',
+      'write-through caches',
+    ],
     tools: ['Varnish', 'Redis', 'nginx', 'a CDN', 'memcached'],
-    code: { lang: 'http', text: 'Cache-Control: public, max-age=60, stale-while-revalidate=86400\nETag: "5d8c72a5edda8d6a"' },
+    code: {
+      lang: 'http',
+      text: 'Cache-Control: public, max-age=60, stale-while-revalidate=86400\nETag: "5d8c72a5edda8d6a"',
+    },
   },
   postgres: {
-    subjects: ['partial indexes', 'VACUUM and bloat', 'connection pooling', 'EXPLAIN ANALYZE', 'advisory locks', 'logical replication', 'row-level security'],
+    subjects: [
+      'partial indexes',
+      'VACUUM and bloat',
+      'connection pooling',
+      'EXPLAIN ANALYZE',
+      'advisory locks',
+      'logical replication',
+      'row-level security',
+    ],
     tools: ['PostgreSQL', 'pgbouncer', 'psql', 'pg_stat_statements', 'pgbench'],
-    code: { lang: 'sql', text: "create index concurrently posts_published_idx\n  on posts (published_at desc)\n  where status = 'published';" },
+    code: {
+      lang: 'sql',
+      text: "create index concurrently posts_published_idx\n  on posts (published_at desc)\n  where status = 'published';",
+    },
   },
   typescript: {
-    subjects: ['discriminated unions', 'strict null checks', 'branded types', 'type-level parsing', 'exhaustive switches', 'generic constraints'],
+    subjects: [
+      'discriminated unions',
+      'strict null checks',
+      'branded types',
+      'type-level parsing',
+      'exhaustive switches',
+      'generic constraints',
+    ],
     tools: ['tsc', 'zod', 'the TypeScript compiler', 'tsx', 'ts-morph'],
-    code: { lang: 'ts', text: "type State =\n  | { status: 'idle' }\n  | { status: 'failed'; message: string };\n\nfunction label(s: State): string {\n  switch (s.status) {\n    case 'idle': return 'Ready';\n    case 'failed': return s.message;\n  }\n}" },
+    code: {
+      lang: 'ts',
+      text: "type State =\n  | { status: 'idle' }\n  | { status: 'failed'; message: string };\n\nfunction label(s: State): string {\n  switch (s.status) {\n    case 'idle': return 'Ready';\n    case 'failed': return s.message;\n  }\n}",
+    },
   },
   performance: {
-    subjects: ['tail latency', 'flame graphs', 'load testing', 'cold starts', 'memory leaks', 'N+1 queries', 'time to first byte'],
+    subjects: [
+      'tail latency',
+      'flame graphs',
+      'load testing',
+      'cold starts',
+      'memory leaks',
+      'N+1 queries',
+      'time to first byte',
+    ],
     tools: ['wrk', 'autocannon', 'perf', 'the Chrome profiler', 'clinic.js'],
     code: { lang: 'sh', text: 'wrk -t2 -c64 -d30s --latency http://127.0.0.1:3000/\nnode --cpu-prof server.js' },
   },
@@ -62,24 +120,64 @@ const TOPICS: Record<string, { subjects: string[]; tools: string[]; code: { lang
     code: { lang: 'css', text: 'h1 {\n  font-size: clamp(1.8rem, 4vw + 1rem, 3rem);\n  text-wrap: balance;\n}' },
   },
   devops: {
-    subjects: ['zero-downtime deploys', 'blue-green releases', 'configuration drift', 'rollbacks', 'immutable servers', 'secrets management'],
+    subjects: [
+      'zero-downtime deploys',
+      'blue-green releases',
+      'configuration drift',
+      'rollbacks',
+      'immutable servers',
+      'secrets management',
+    ],
     tools: ['systemd', 'Ansible', 'a shell script', 'GitHub Actions', 'Terraform'],
-    code: { lang: 'ini', text: '[Service]\nExecStart=/usr/bin/node server.js\nRestart=on-failure\nEnvironment=NODE_ENV=production' },
+    code: {
+      lang: 'ini',
+      text: '[Service]\nExecStart=/usr/bin/node server.js\nRestart=on-failure\nEnvironment=NODE_ENV=production',
+    },
   },
   testing: {
-    subjects: ['flaky tests', 'end-to-end tests', 'property-based testing', 'test fixtures', 'testing against a real database', 'mutation testing'],
+    subjects: [
+      'flaky tests',
+      'end-to-end tests',
+      'property-based testing',
+      'test fixtures',
+      'testing against a real database',
+      'mutation testing',
+    ],
     tools: ['Playwright', 'node:test', 'Vitest', 'fast-check', 'pytest'],
-    code: { lang: 'ts', text: "test('a comment shows up without a reload', async ({ page }) => {\n  await page.getByLabel('Comment').fill('Hello');\n  await page.getByRole('button', { name: 'Post' }).click();\n  await expect(page.getByText('Hello')).toBeVisible();\n});" },
+    code: {
+      lang: 'ts',
+      text: "test('a comment shows up without a reload', async ({ page }) => {\n  await page.getByLabel('Comment').fill('Hello');\n  await page.getByRole('button', { name: 'Post' }).click();\n  await expect(page.getByText('Hello')).toBeVisible();\n});",
+    },
   },
   react: {
-    subjects: ['server components', 'form actions', 'hydration errors', 'Suspense boundaries', 'state colocation', 'useActionState'],
+    subjects: [
+      'server components',
+      'form actions',
+      'hydration errors',
+      'Suspense boundaries',
+      'state colocation',
+      'useActionState',
+    ],
     tools: ['React', 'Next.js', 'the React profiler', 'Remix'],
-    code: { lang: 'tsx', text: "const [state, action, pending] = useActionState(postComment, { status: 'idle' });\nreturn <form action={action}>…</form>;" },
+    code: {
+      lang: 'tsx',
+      text: "const [state, action, pending] = useActionState(postComment, { status: 'idle' });\nreturn <form action={action}>…</form>;",
+    },
   },
   databases: {
-    subjects: ['isolation levels', 'schema migrations', 'sharding', 'foreign keys', 'soft deletes', 'idempotent writes'],
+    subjects: [
+      'isolation levels',
+      'schema migrations',
+      'sharding',
+      'foreign keys',
+      'soft deletes',
+      'idempotent writes',
+    ],
     tools: ['SQLite', 'PostgreSQL', 'MySQL', 'DuckDB', 'an ORM'],
-    code: { lang: 'sql', text: 'begin isolation level serializable;\nupdate accounts set balance = balance - 10 where id = 1;\ncommit;' },
+    code: {
+      lang: 'sql',
+      text: 'begin isolation level serializable;\nupdate accounts set balance = balance - 10 where id = 1;\ncommit;',
+    },
   },
   linux: {
     subjects: ['file descriptors', 'the page cache', 'cgroups', 'OOM kills', 'strace', 'load averages'],
@@ -87,12 +185,29 @@ const TOPICS: Record<string, { subjects: string[]; tools: string[]; code: { lang
     code: { lang: 'sh', text: 'strace -f -e trace=network -p "$(pgrep -n node)"\nss -tanp | grep :5432' },
   },
   security: {
-    subjects: ['content security policy', 'password hashing', 'CSRF', 'XSS in user content', 'dependency audits', 'rate limiting'],
+    subjects: [
+      'content security policy',
+      'password hashing',
+      'CSRF',
+      'XSS in user content',
+      'dependency audits',
+      'rate limiting',
+    ],
     tools: ['argon2', 'a WAF', 'npm audit', 'OWASP ZAP'],
-    code: { lang: 'http', text: "Content-Security-Policy: default-src 'self'; img-src 'self' https:; object-src 'none'" },
+    code: {
+      lang: 'http',
+      text: "Content-Security-Policy: default-src 'self'; img-src 'self' https:; object-src 'none'",
+    },
   },
   design: {
-    subjects: ['readable line lengths', 'error messages', 'empty states', 'forms people finish', 'typographic scale', 'progressive disclosure'],
+    subjects: [
+      'readable line lengths',
+      'error messages',
+      'empty states',
+      'forms people finish',
+      'typographic scale',
+      'progressive disclosure',
+    ],
     tools: ['Figma', 'a pencil', 'paper prototypes', 'a style guide'],
     code: { lang: 'css', text: 'main {\n  max-width: 65ch;\n  line-height: 1.6;\n}' },
   },
@@ -102,24 +217,64 @@ const TOPICS: Record<string, { subjects: string[]; tools: string[]; code: { lang
     code: { lang: 'text', text: 'Monday: what matters this week?\nFriday: what did I actually ship?' },
   },
   writing: {
-    subjects: ['design documents', 'changelogs', 'incident write-ups', 'README files', 'blogging in public', 'commit messages'],
+    subjects: [
+      'design documents',
+      'changelogs',
+      'incident write-ups',
+      'README files',
+      'blogging in public',
+      'commit messages',
+    ],
     tools: ['Markdown', 'a plain text editor', 'a style guide', 'Vale'],
-    code: { lang: 'text', text: 'Fix stale homepage after comment edits\n\nThe edit path forgot to expire the comment tag.' },
+    code: {
+      lang: 'text',
+      text: 'Fix stale homepage after comment edits\n\nThe edit path forgot to expire the comment tag.',
+    },
   },
   networking: {
-    subjects: ['TCP keep-alive', 'DNS caching', 'HTTP/2 multiplexing', 'TLS handshakes', 'load balancers', 'connection reuse'],
+    subjects: [
+      'TCP keep-alive',
+      'DNS caching',
+      'HTTP/2 multiplexing',
+      'TLS handshakes',
+      'load balancers',
+      'connection reuse',
+    ],
     tools: ['curl', 'tcpdump', 'dig', 'HAProxy', 'mtr'],
-    code: { lang: 'sh', text: 'curl -s -o /dev/null -w "%{time_connect} %{time_starttransfer}\\n" https://example.org/' },
+    code: {
+      lang: 'sh',
+      text: 'curl -s -o /dev/null -w "%{time_connect} %{time_starttransfer}\\n" https://example.org/',
+    },
   },
   observability: {
-    subjects: ['structured logging', 'RED metrics', 'distributed tracing', 'alert fatigue', 'SLOs', 'dashboards people read'],
+    subjects: [
+      'structured logging',
+      'RED metrics',
+      'distributed tracing',
+      'alert fatigue',
+      'SLOs',
+      'dashboards people read',
+    ],
     tools: ['OpenTelemetry', 'Prometheus', 'Grafana', 'a log shipper'],
-    code: { lang: 'promql', text: 'sum(rate(http_requests_total{status=~"5.."}[5m]))\n  / sum(rate(http_requests_total[5m]))' },
+    code: {
+      lang: 'promql',
+      text: 'sum(rate(http_requests_total{status=~"5.."}[5m]))\n  / sum(rate(http_requests_total[5m]))',
+    },
   },
   rust: {
-    subjects: ['the borrow checker', 'error handling with Result', 'async runtimes', 'zero-cost abstractions', 'unsafe code', 'cargo workspaces'],
+    subjects: [
+      'the borrow checker',
+      'error handling with Result',
+      'async runtimes',
+      'zero-cost abstractions',
+      'unsafe code',
+      'cargo workspaces',
+    ],
     tools: ['cargo', 'clippy', 'tokio', 'serde'],
-    code: { lang: 'rust', text: 'fn parse_port(s: &str) -> Result<u16, std::num::ParseIntError> {\n    s.trim().parse::<u16>()\n}' },
+    code: {
+      lang: 'rust',
+      text: 'fn parse_port(s: &str) -> Result<u16, std::num::ParseIntError> {\n    s.trim().parse::<u16>()\n}',
+    },
   },
   tooling: {
     subjects: ['build caches', 'monorepos', 'linters', 'editor setups', 'lock files', 'reproducible builds'],
@@ -127,14 +282,34 @@ const TOPICS: Record<string, { subjects: string[]; tools: string[]; code: { lang
     code: { lang: 'sh', text: 'git bisect start HEAD v1.4.0\ngit bisect run npm test' },
   },
   accessibility: {
-    subjects: ['focus management', 'accessible forms', 'screen reader testing', 'colour contrast', 'keyboard navigation', 'live regions'],
+    subjects: [
+      'focus management',
+      'accessible forms',
+      'screen reader testing',
+      'colour contrast',
+      'keyboard navigation',
+      'live regions',
+    ],
     tools: ['VoiceOver', 'NVDA', 'axe', 'the accessibility tree'],
-    code: { lang: 'html', text: '<label for="email">E-mail</label>\n<input id="email" aria-describedby="email-hint">\n<p id="email-hint">Never published.</p>' },
+    code: {
+      lang: 'html',
+      text: '<label for="email">E-mail</label>\n<input id="email" aria-describedby="email-hint">\n<p id="email-hint">Never published.</p>',
+    },
   },
   architecture: {
-    subjects: ['boring technology', 'monoliths', 'event-driven systems', 'module boundaries', 'back-pressure', 'the cost of microservices'],
+    subjects: [
+      'boring technology',
+      'monoliths',
+      'event-driven systems',
+      'module boundaries',
+      'back-pressure',
+      'the cost of microservices',
+    ],
     tools: ['a queue', 'a single database', 'feature flags', 'a modular monolith'],
-    code: { lang: 'text', text: 'request → cache? → render → store (tagged) → respond\nwrite → commit → expire tags → next request rebuilds' },
+    code: {
+      lang: 'text',
+      text: 'request → cache? → render → store (tagged) → respond\nwrite → commit → expire tags → next request rebuilds',
+    },
   },
 };
 
@@ -208,17 +383,42 @@ const PARAGRAPHS = [
 ];
 
 const HEADINGS = [
-  'Where it started', 'What we measured', 'The first attempt', 'What actually worked', 'Trade-offs', 'What I would do differently',
-  'A closer look', 'The numbers', 'Things that surprised me', 'In production', 'The boring fix', 'Open questions', 'Lessons',
+  'Where it started',
+  'What we measured',
+  'The first attempt',
+  'What actually worked',
+  'Trade-offs',
+  'What I would do differently',
+  'A closer look',
+  'The numbers',
+  'Things that surprised me',
+  'In production',
+  'The boring fix',
+  'Open questions',
+  'Lessons',
 ];
 
-const LIST_INTROS = ['A short checklist I now use:', 'What made the difference, in order of impact:', 'Things worth checking first:', 'The steps, roughly:'];
+const LIST_INTROS = [
+  'A short checklist I now use:',
+  'What made the difference, in order of impact:',
+  'Things worth checking first:',
+  'The steps, roughly:',
+];
 const LIST_ITEMS = [
-  'Write down what “fresh enough” means for each page.', 'Measure the baseline before touching anything.', 'Name every dependency explicitly.',
-  'Make invalidation happen after the transaction commits.', 'Test with a real database, not a mock.', 'Keep the hot path free of network calls.',
-  'Log the cause of every rebuild, not just the count.', 'Prefer one clear mechanism over three clever ones.', 'Check the p99, not the average.',
-  'Read the source of the tool you depend on.', 'Automate the rollback before you need it.', 'Leave a note for whoever debugs this next.',
-  'Keep the feedback loop under a minute.', 'Delete the code path nobody uses.',
+  'Write down what “fresh enough” means for each page.',
+  'Measure the baseline before touching anything.',
+  'Name every dependency explicitly.',
+  'Make invalidation happen after the transaction commits.',
+  'Test with a real database, not a mock.',
+  'Keep the hot path free of network calls.',
+  'Log the cause of every rebuild, not just the count.',
+  'Prefer one clear mechanism over three clever ones.',
+  'Check the p99, not the average.',
+  'Read the source of the tool you depend on.',
+  'Automate the rollback before you need it.',
+  'Leave a note for whoever debugs this next.',
+  'Keep the feedback loop under a minute.',
+  'Delete the code path nobody uses.',
 ];
 
 const QUOTES = [
@@ -238,14 +438,138 @@ const CLOSERS = [
   'If this saved you an afternoon, it did its job. If it cost you one, tell me where it went wrong.',
 ];
 
-const FIRST_NAMES = ['Ada', 'Alan', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Frances', 'Edsger', 'Radia', 'Guido', 'Hedy', 'Brian', 'Katherine', 'Niklaus', 'Sophie', 'Tim', 'Annie', 'Donald', 'Joan', 'Bjarne', 'Karen', 'John', 'Lynn', 'Rob', 'Mary', 'Yukihiro', 'Evelyn', 'James', 'Shafi', 'Leslie', 'Carol', 'Ivan', 'Jean', 'Anders', 'Rosa', 'Mateo', 'Priya', 'Kenji', 'Amara', 'Lars', 'Ines', 'Omar', 'Chen', 'Noor', 'Tomas', 'Aisha', 'Felix', 'Yara'];
-const LAST_NAMES = ['Lovelace', 'Turing', 'Hopper', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Allen', 'Dijkstra', 'Perlman', 'van Rossum', 'Lamarr', 'Kernighan', 'Johnson', 'Wirth', 'Wilson', 'Berners-Lee', 'Easley', 'Knuth', 'Clarke', 'Stroustrup', 'Jones', 'McCarthy', 'Conway', 'Pike', 'Keller', 'Matsumoto', 'Boyd', 'Gosling', 'Goldwasser', 'Lamport', 'Shaw', 'Sutherland', 'Sammet', 'Hejlsberg', 'Okafor', 'Silva', 'Raman', 'Sato', 'Mensah', 'Nilsson', 'Ferreira', 'Haddad', 'Wei', 'Rahman', 'Novak', 'Bello', 'Wagner', 'Costa'];
-const HANDLES = ['nullpointer', 'tabs_not_spaces', 'k8s_wrangler', 'coffee_driven', 'rubberduck', 'segfault_sam', 'yak_shaver', 'offbyone', 'the_real_dba', 'latency_hunter', 'cssweaver', 'pgfan'];
+const FIRST_NAMES = [
+  'Ada',
+  'Alan',
+  'Grace',
+  'Linus',
+  'Margaret',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Frances',
+  'Edsger',
+  'Radia',
+  'Guido',
+  'Hedy',
+  'Brian',
+  'Katherine',
+  'Niklaus',
+  'Sophie',
+  'Tim',
+  'Annie',
+  'Donald',
+  'Joan',
+  'Bjarne',
+  'Karen',
+  'John',
+  'Lynn',
+  'Rob',
+  'Mary',
+  'Yukihiro',
+  'Evelyn',
+  'James',
+  'Shafi',
+  'Leslie',
+  'Carol',
+  'Ivan',
+  'Jean',
+  'Anders',
+  'Rosa',
+  'Mateo',
+  'Priya',
+  'Kenji',
+  'Amara',
+  'Lars',
+  'Ines',
+  'Omar',
+  'Chen',
+  'Noor',
+  'Tomas',
+  'Aisha',
+  'Felix',
+  'Yara',
+];
+const LAST_NAMES = [
+  'Lovelace',
+  'Turing',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Allen',
+  'Dijkstra',
+  'Perlman',
+  'van Rossum',
+  'Lamarr',
+  'Kernighan',
+  'Johnson',
+  'Wirth',
+  'Wilson',
+  'Berners-Lee',
+  'Easley',
+  'Knuth',
+  'Clarke',
+  'Stroustrup',
+  'Jones',
+  'McCarthy',
+  'Conway',
+  'Pike',
+  'Keller',
+  'Matsumoto',
+  'Boyd',
+  'Gosling',
+  'Goldwasser',
+  'Lamport',
+  'Shaw',
+  'Sutherland',
+  'Sammet',
+  'Hejlsberg',
+  'Okafor',
+  'Silva',
+  'Raman',
+  'Sato',
+  'Mensah',
+  'Nilsson',
+  'Ferreira',
+  'Haddad',
+  'Wei',
+  'Rahman',
+  'Novak',
+  'Bello',
+  'Wagner',
+  'Costa',
+];
+const HANDLES = [
+  'nullpointer',
+  'tabs_not_spaces',
+  'k8s_wrangler',
+  'coffee_driven',
+  'rubberduck',
+  'segfault_sam',
+  'yak_shaver',
+  'offbyone',
+  'the_real_dba',
+  'latency_hunter',
+  'cssweaver',
+  'pgfan',
+];
 
 const COMMENT_OPENERS = [
-  'Great write-up, thank you.', 'This matches my experience almost exactly.', 'I have to disagree a little here.', 'Bookmarked.',
-  'Quick question about this.', 'We hit the same problem last month.', 'Thanks for writing this up so clearly.', 'Interesting take.',
-  'Long-time reader, first comment.', 'This is the post I wish I had read a year ago.', 'Nice one.', 'Hmm, I am not convinced.',
+  'Great write-up, thank you.',
+  'This matches my experience almost exactly.',
+  'I have to disagree a little here.',
+  'Bookmarked.',
+  'Quick question about this.',
+  'We hit the same problem last month.',
+  'Thanks for writing this up so clearly.',
+  'Interesting take.',
+  'Long-time reader, first comment.',
+  'This is the post I wish I had read a year ago.',
+  'Nice one.',
+  'Hmm, I am not convinced.',
 ];
 const COMMENT_MIDDLES = [
   'We tried something similar with {tool} and the hardest part was exactly {subject}.',
@@ -263,7 +587,16 @@ const COMMENT_MIDDLES = [
   'Same experience here: the boring fix won. It always seems to.',
   'For anyone reading later, the relevant docs are at https://example.org/docs/{slug} and they are worth the time.',
 ];
-const COMMENT_CLOSERS = ['Thanks again!', 'Keep writing.', 'Curious what you think.', 'Cheers.', '', '', 'Looking forward to the next one.', 'Anyway, great post.'];
+const COMMENT_CLOSERS = [
+  'Thanks again!',
+  'Keep writing.',
+  'Curious what you think.',
+  'Cheers.',
+  '',
+  '',
+  'Looking forward to the next one.',
+  'Anyway, great post.',
+];
 const SPAM = [
   'Great post!!! Visit https://cheap-pills.example.net for the best deals on everything, 90% off today only!!!',
   'I made $5000 this week working from home, click https://get-rich.example.net now to learn how',
@@ -294,7 +627,12 @@ function slugify(title: string): string {
 
 function buildBody(dice: Dice, tag: string, subject: string, related: string): string {
   const topic = TOPICS[tag]!;
-  const slots = () => ({ subject, related, tool: dice.pick(topic.tools), number: String(dice.pick([3, 7, 12, 18, 25, 40, 64, 100, 250, 1000])) });
+  const slots = () => ({
+    subject,
+    related,
+    tool: dice.pick(topic.tools),
+    number: String(dice.pick([3, 7, 12, 18, 25, 40, 64, 100, 250, 1000])),
+  });
   const paragraphs = dice.sample(PARAGRAPHS, 14);
   const headings = dice.sample(HEADINGS, 4);
   const blocks: string[] = [fill(dice.pick(OPENERS), slots())];
@@ -310,13 +648,20 @@ function buildBody(dice: Dice, tag: string, subject: string, related: string): s
     }
     if (s === 0 && dice.chance(0.45)) {
       blocks.push(dice.pick(LIST_INTROS));
-      blocks.push(dice.sample(LIST_ITEMS, dice.int(3, 5)).map((item) => `- ${item}`).join('\n'));
+      blocks.push(
+        dice
+          .sample(LIST_ITEMS, dice.int(3, 5))
+          .map((item) => `- ${item}`)
+          .join('\n'),
+      );
     }
     if (s === sections - 1 && dice.chance(0.5)) blocks.push(`\`\`\`${topic.code.lang}\n${topic.code.text}\n\`\`\``);
     if (dice.chance(0.2)) blocks.push(`> ${dice.pick(QUOTES)}`);
   }
   if (dice.chance(0.5)) {
-    blocks.push(`There is more background in [this overview of ${related}](https://example.org/reading/${slugify(related)}), which I keep coming back to.`);
+    blocks.push(
+      `There is more background in [this overview of ${related}](https://example.org/reading/${slugify(related)}), which I keep coming back to.`,
+    );
   }
   blocks.push(fill(dice.pick(CLOSERS), slots()));
   return blocks.join('\n\n');
@@ -344,12 +689,21 @@ function buildCommenters(dice: Dice): Commenter[] {
   const people: Commenter[] = [];
   while (people.length < 400) {
     const handle = dice.chance(0.06);
-    const name = handle ? `${dice.pick(HANDLES)}${dice.int(1, 99)}` : `${dice.pick(FIRST_NAMES)} ${dice.pick(LAST_NAMES)}`;
+    const name = handle
+      ? `${dice.pick(HANDLES)}${dice.int(1, 99)}`
+      : `${dice.pick(FIRST_NAMES)} ${dice.pick(LAST_NAMES)}`;
     if (seen.has(name)) continue;
     seen.add(name);
-    const local = name.toLowerCase().replace(/[^a-z0-9]+/g, '.').replace(/^\.|\.$/g, '');
+    const local = name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '.')
+      .replace(/^\.|\.$/g, '');
     // A few regulars write most comments, as on any blog.
-    people.push({ name, email: `${local}@example.${dice.pick(['com', 'org', 'net'])}`, weight: people.length < 25 ? 12 : 1 });
+    people.push({
+      name,
+      email: `${local}@example.${dice.pick(['com', 'org', 'net'])}`,
+      weight: people.length < 25 ? 12 : 1,
+    });
   }
   return people;
 }
@@ -378,7 +732,11 @@ export function generateSeedContent(): { tags: readonly string[]; posts: SeedPos
     const topic = TOPICS[mainTag]!;
     let title = '';
     let subject = '';
-    for (let attempt = 0; attempt < 200 && (title === '' || usedTitles.has(title) || usedSlugs.has(slugify(title))); attempt++) {
+    for (
+      let attempt = 0;
+      attempt < 200 && (title === '' || usedTitles.has(title) || usedSlugs.has(slugify(title)));
+      attempt++
+    ) {
       subject = dice.pick(topic.subjects);
       title = fill(dice.pick(TITLE_TEMPLATES), { subject, tool: dice.pick(topic.tools) });
     }
@@ -387,7 +745,10 @@ export function generateSeedContent(): { tags: readonly string[]; posts: SeedPos
     const slug = slugify(title);
     usedSlugs.add(slug);
     const related = dice.pick(topic.subjects.filter((s) => s !== subject));
-    const extra = dice.sample(SEED_TAGS.filter((t) => t !== mainTag), dice.int(0, 3));
+    const extra = dice.sample(
+      SEED_TAGS.filter((t) => t !== mainTag),
+      dice.int(0, 3),
+    );
     const draft = i % 33 === 32 && posts.filter((p) => p.status === 'draft').length < 6;
     posts.push({
       slug,
@@ -411,7 +772,8 @@ export function generateSeedContent(): { tags: readonly string[]; posts: SeedPos
     // About one post in five was edited days after it went out.
     post.updatedAt = new Date(dice.chance(0.2) ? Math.min(at + dice.int(1, 20) * DAY, SEED_ANCHOR.getTime()) : at);
   });
-  for (const post of posts.filter((p) => p.status === 'draft')) post.updatedAt = new Date(SEED_ANCHOR.getTime() - dice.int(1, 30) * DAY);
+  for (const post of posts.filter((p) => p.status === 'draft'))
+    post.updatedAt = new Date(SEED_ANCHOR.getTime() - dice.int(1, 30) * DAY);
 
   const commenters = buildCommenters(dice);
   const weighted = commenters.flatMap((person) => Array.from({ length: person.weight }, () => person));
@@ -431,18 +793,25 @@ export function generateSeedContent(): { tags: readonly string[]; posts: SeedPos
     const count = plan.get(post.slug) ?? 0;
     const published = post.publishedAt!.getTime();
     const window = Math.max(HOUR, SEED_ANCHOR.getTime() - published);
-    const times = Array.from({ length: count }, () => published + Math.min(window, 21 * DAY * dice.float() ** 3 + HOUR * dice.float()))
+    const times = Array.from(
+      { length: count },
+      () => published + Math.min(window, 21 * DAY * dice.float() ** 3 + HOUR * dice.float()),
+    )
       .map((t, i) => Math.floor(t) + i)
       .sort((a, b) => a - b);
     for (const time of times) {
       const roll = dice.float();
       const status = roll < 0.92 ? 'published' : roll < 0.97 ? 'pending' : 'spam';
-      const author = status === 'spam' ? { name: `${dice.pick(HANDLES)}_deals`, email: `offers${dice.int(100, 999)}@spam.example.net` } : dice.pick(weighted);
+      const author =
+        status === 'spam'
+          ? { name: `${dice.pick(HANDLES)}_deals`, email: `offers${dice.int(100, 999)}@spam.example.net` }
+          : dice.pick(weighted);
       comments.push({
         postSlug: post.slug,
         authorName: author.name,
         authorEmail: author.email,
-        body: status === 'spam' ? dice.pick(SPAM) : buildComment(dice, post.mainTag, post.subject, post.related, post.slug),
+        body:
+          status === 'spam' ? dice.pick(SPAM) : buildComment(dice, post.mainTag, post.subject, post.related, post.slug),
         status,
         createdAt: new Date(Math.min(time, SEED_ANCHOR.getTime() + 2 * HOUR)),
       });

@@ -19,9 +19,14 @@ export async function seedDatabase(url: string, log: (line: string) => void = co
   const { db, sql } = createDatabase(url, { max: 1 });
   try {
     const content = generateSeedContent();
-    const existing = await findPostIdsBySlugs(content.posts.map((post) => post.slug), db);
+    const existing = await findPostIdsBySlugs(
+      content.posts.map((post) => post.slug),
+      db,
+    );
     if (existing.size > 0) {
-      log(`Demo content is already there (${existing.size} of its ${content.posts.length} posts found); nothing to do.`);
+      log(
+        `Demo content is already there (${existing.size} of its ${content.posts.length} posts found); nothing to do.`,
+      );
       return { created: false, posts: existing.size, tags: content.tags.length, comments: 0 };
     }
     return await db.transaction(async (tx) => {

@@ -99,7 +99,12 @@ export function postStateAfter(before: PostState, change: PostWrite, now: Date):
     slug: change.slug ?? before.slug,
     title: change.title ?? before.title,
     status: change.status ?? before.status,
-    publishedAt: change.publishedAt !== undefined ? change.publishedAt : publishing && before.publishedAt === null ? now : before.publishedAt,
+    publishedAt:
+      change.publishedAt !== undefined
+        ? change.publishedAt
+        : publishing && before.publishedAt === null
+          ? now
+          : before.publishedAt,
     tags: change.tags ? [...change.tags] : before.tags,
   };
 }
@@ -111,7 +116,10 @@ async function replaceTags(tx: Executor, postId: number, names: readonly string[
     .insert(tags)
     .values(names.map((name) => ({ name })))
     .onConflictDoNothing();
-  const tagRows = await tx.select({ id: tags.id }).from(tags).where(inArray(tags.name, [...names]));
+  const tagRows = await tx
+    .select({ id: tags.id })
+    .from(tags)
+    .where(inArray(tags.name, [...names]));
   await tx.insert(postTags).values(tagRows.map((t) => ({ postId, tagId: t.id })));
 }
 

@@ -38,7 +38,6 @@ const adminToken = 'bench-admin-token-0123456789abcdef';
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
-
 function databaseUrl(name: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
@@ -78,7 +77,16 @@ async function waitFor(url: string, child: ChildProcess, output: () => string): 
 async function startApp(name: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, [runtimeFiles.server], {
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), ADMIN_TOKEN: adminToken, WEB_CONCURRENCY: '1', COMMENT_RATE_LIMIT: 'off', COMMENT_MIN_FILL_SECONDS: '0', ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      ADMIN_TOKEN: adminToken,
+      WEB_CONCURRENCY: '1',
+      COMMENT_RATE_LIMIT: 'off',
+      COMMENT_MIN_FILL_SECONDS: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -167,7 +175,9 @@ async function measure(url: string): Promise<Sample> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
   let wrkRps: number | null = null;
   if (spawnSync('which', ['wrk']).status === 0) {
-    const wrk = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${Math.max(2, Math.round(DURATION_S / 2))}s`, url], { encoding: 'utf8' });
+    const wrk = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${Math.max(2, Math.round(DURATION_S / 2))}s`, url], {
+      encoding: 'utf8',
+    });
     const match = wrk.stdout.match(/Requests\/sec:\s+([\d.]+)/);
     wrkRps = match ? Number(match[1]) : null;
   }
@@ -203,20 +213,31 @@ async function postCommentThroughForm(base: string, slug: string, token: string)
   data.append('body', `Benchmark comment ${token}`);
   const response = await fetch(`${base}/posts/${slug}`, { method: 'POST', body: data });
   const html = await response.text();
-  if (!response.ok || !html.includes(token)) throw new Error(`comment ${token} not shown in its own response (${response.status})`);
+  if (!response.ok || !html.includes(token))
+    throw new Error(`comment ${token} not shown in its own response (${response.status})`);
 }
 
 async function addComment(base: string, postId: number, token: string): Promise<void> {
   const response = await fetch(`${base}/api/admin/comments`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ postId, authorName: 'Storm', authorEmail: `storm.${token}@example.test`, body: `Storm comment ${token}` }),
+    body: JSON.stringify({
+      postId,
+      authorName: 'Storm',
+      authorEmail: `storm.${token}@example.test`,
+      body: `Storm comment ${token}`,
+    }),
   });
   if (response.status !== 201) throw new Error(`admin comment failed: ${response.status} ${await response.text()}`);
 }
 
 /** From the answer to `write` to the first GET through `reader` that shows it: the post page, then the homepage. */
-async function timeUntilVisible(reader: string, slug: string, token: string, write: () => Promise<void>): Promise<{ post: number; home: number }> {
+async function timeUntilVisible(
+  reader: string,
+  slug: string,
+  token: string,
+  write: () => Promise<void>,
+): Promise<{ post: number; home: number }> {
   const homeBefore = await (await fetch(`${reader}/`)).text();
   await write();
   const answered = performance.now();
@@ -255,11 +276,18 @@ async function prepare(dbUrl: string): Promise<Pick<Bench, 'posts' | 'firstTag'>
   await migrateDatabase(dbUrl);
   await seedDatabase(dbUrl, () => {});
   const sql = postgres(dbUrl, { max: 2 });
-  const posts = await sql<{ id: number; slug: string }[]>`select id, slug from posts where status = 'published' order by published_at desc, id desc`;
-  const [firstTag] = await sql<{ name: string }[]>`select t.name from tags t join post_tags pt on pt.tag_id = t.id where pt.post_id = ${posts[0]!.id} limit 1`;
+  const posts = await sql<
+    { id: number; slug: string }[]
+  >`select id, slug from posts where status = 'published' order by published_at desc, id desc`;
+  const [firstTag] = await sql<
+    { name: string }[]
+  >`select t.name from tags t join post_tags pt on pt.tag_id = t.id where pt.post_id = ${posts[0]!.id} limit 1`;
   await sql.end();
   log('building…');
-  const built = await build({ ...process.env, DATABASE_URL: dbUrl, NEXT_TELEMETRY_DISABLED: '1', ADMIN_TOKEN: adminToken }, 'pipe');
+  const built = await build(
+    { ...process.env, DATABASE_URL: dbUrl, NEXT_TELEMETRY_DISABLED: '1', ADMIN_TOKEN: adminToken },
+    'pipe',
+  );
   if (built.code !== 0) throw new Error(`build failed:\n${built.output}`);
   return { posts, firstTag: firstTag!.name };
 }
@@ -270,7 +298,16 @@ async function started(bench: Bench, name: string, env: Record<string, string>):
   return server;
 }
 
-type Row = { key: string; label: string; rps: number; p50: number; p99: number; errors: number; wrkRps: number | null; rssMb: number | null };
+type Row = {
+  key: string;
+  label: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  wrkRps: number | null;
+  rssMb: number | null;
+};
 
 /** Cached pages per second, each row against the others in the same rounds. */
 async function throughput(bench: Bench) {
@@ -285,7 +322,11 @@ async function throughput(bench: Bench) {
   // Varnish in front of a server that tags its pages and purges them (EDGE=varnish), when installed.
   if (spawnSync('which', ['varnishd']).status === 0) {
     const varnishPort = await freePort();
-    const edgeApp = await started(bench, 'edge', { STATS_PREFIX: `${runId}_edge`, EDGE: 'varnish', EDGE_PURGE_URL: `http://127.0.0.1:${varnishPort}/` });
+    const edgeApp = await started(bench, 'edge', {
+      STATS_PREFIX: `${runId}_edge`,
+      EDGE: 'varnish',
+      EDGE_PURGE_URL: `http://127.0.0.1:${varnishPort}/`,
+    });
     bench.varnish = await startVarnish(Number(new URL(edgeApp.url).port), { port: varnishPort, storageMb: 256 });
   }
   const { varnish } = bench;
@@ -301,13 +342,34 @@ async function throughput(bench: Bench) {
   const rows: { key: string; label: string; url: string; pid?: number }[] = [
     { key: 'cached', label: 'Cached homepage, stats on', url: `${statsOn.url}/`, pid: statsOn.child.pid },
     { key: 'statsOff', label: 'Cached homepage, stats off', url: `${statsOff.url}/`, pid: statsOff.child.pid },
-    { key: 'local', label: "Cached homepage, Next's file cache (one process, no Redis)", url: `${localCache.url}/`, pid: localCache.child.pid },
-    { key: 'twoProcesses', label: 'Cached homepage, 2 server processes (WEB_CONCURRENCY=2)', url: `${twoProcesses.url}/` },
-    { key: 'dynamic', label: 'Homepage rendered per request (no cache)', url: `${statsOff.url}/uncached`, pid: statsOff.child.pid },
-    { key: 'static', label: `Same HTML from ${staticServer.name}`, url: `${staticServer.url}/`, pid: staticServer.child.pid },
+    {
+      key: 'local',
+      label: "Cached homepage, Next's file cache (one process, no Redis)",
+      url: `${localCache.url}/`,
+      pid: localCache.child.pid,
+    },
+    {
+      key: 'twoProcesses',
+      label: 'Cached homepage, 2 server processes (WEB_CONCURRENCY=2)',
+      url: `${twoProcesses.url}/`,
+    },
+    {
+      key: 'dynamic',
+      label: 'Homepage rendered per request (no cache)',
+      url: `${statsOff.url}/uncached`,
+      pid: statsOff.child.pid,
+    },
+    {
+      key: 'static',
+      label: `Same HTML from ${staticServer.name}`,
+      url: `${staticServer.url}/`,
+      pid: staticServer.child.pid,
+    },
     { key: 'post', label: 'Cached post page, stats on', url: `${statsOn.url}${postPath}`, pid: statsOn.child.pid },
     { key: 'tag', label: 'Cached tag page, stats on', url: `${statsOn.url}${tagPath}`, pid: statsOn.child.pid },
-    ...(varnish ? [{ key: 'varnish', label: 'Homepage through Varnish (EDGE=varnish, shipped VCL)', url: `${varnish.base}/` }] : []),
+    ...(varnish
+      ? [{ key: 'varnish', label: 'Homepage through Varnish (EDGE=varnish, shipped VCL)', url: `${varnish.base}/` }]
+      : []),
   ];
   if (varnish) await fetch(`${varnish.base}/`);
   const samples = new Map<string, Sample[]>(rows.map((row) => [row.key, []]));
@@ -359,10 +421,16 @@ async function commentStorm(bench: Bench) {
     await app.stop();
     bench.servers.splice(bench.servers.indexOf(app), 1);
     const report = await readStats(bench.stats.redis, prefix, '1h', Date.now(), '/');
-    storm[strategy] = { rebuilds: report.totals.rebuilds, hits: report.totals.hit + report.totals.stale, requests: report.totals.requests };
+    storm[strategy] = {
+      rebuilds: report.totals.rebuilds,
+      hits: report.totals.hit + report.totals.stale,
+      requests: report.totals.requests,
+    };
     log(`${strategy}: homepage rebuilt ${report.totals.rebuilds} times for ${report.totals.requests} requests`);
   }
-  const commentsOnHomepage = [...Array(STORM_COMMENTS).keys()].filter((i) => homepageIds.has(stormPosts[i % stormPosts.length]!.id)).length;
+  const commentsOnHomepage = [...Array(STORM_COMMENTS).keys()].filter((i) =>
+    homepageIds.has(stormPosts[i % stormPosts.length]!.id),
+  ).length;
   const perRebuild = (s: { rebuilds: number; hits: number }) => (s.rebuilds ? Math.round(s.hits / s.rebuilds) : null);
   return {
     comments: STORM_COMMENTS,
@@ -455,42 +523,104 @@ async function main() {
     const storm = await commentStorm(bench);
 
     log('freshness: from the response to a comment to the first GET that shows it…');
-    const local = await freshness(FRESHNESS_SAMPLES, 'fresh', () => statsOn.url, (post, token) => postCommentThroughForm(statsOn.url, post.slug, token), bench);
+    const local = await freshness(
+      FRESHNESS_SAMPLES,
+      'fresh',
+      () => statsOn.url,
+      (post, token) => postCommentThroughForm(statsOn.url, post.slug, token),
+      bench,
+    );
     log('freshness across servers: a comment through one, then GETs through the other until it shows…');
     const pair = (i: number) => (i % 2 ? [second, statsOn] : [statsOn, second]) as [Server, Server];
-    const cross = await freshness(FRESHNESS_SAMPLES, 'cross', (i) => pair(i)[1].url, (post, token, i) => addComment(pair(i)[0].url, post.id, token), bench);
+    const cross = await freshness(
+      FRESHNESS_SAMPLES,
+      'cross',
+      (i) => pair(i)[1].url,
+      (post, token, i) => addComment(pair(i)[0].url, post.id, token),
+      bench,
+    );
     const { varnish } = bench;
     let edge: Latencies | null = null;
     if (varnish) {
-      log('freshness through Varnish: a comment through Varnish (the form, no JavaScript), then GETs through Varnish until it shows…');
-      edge = await freshness(FRESHNESS_SAMPLES, 'edge', () => varnish.base, (post, token) => postCommentThroughForm(varnish.base, post.slug, token), bench, async (post) => {
-        // Both pages in Varnish first, so the purge, not a first fetch, is what is measured.
-        await fetch(`${varnish.base}/posts/${post.slug}`);
-        await fetch(`${varnish.base}/`);
-      });
+      log(
+        'freshness through Varnish: a comment through Varnish (the form, no JavaScript), then GETs through Varnish until it shows…',
+      );
+      edge = await freshness(
+        FRESHNESS_SAMPLES,
+        'edge',
+        () => varnish.base,
+        (post, token) => postCommentThroughForm(varnish.base, post.slug, token),
+        bench,
+        async (post) => {
+          // Both pages in Varnish first, so the purge, not a first fetch, is what is measured.
+          await fetch(`${varnish.base}/posts/${post.slug}`);
+          await fetch(`${varnish.base}/`);
+        },
+      );
     }
     const dashboard = await dashboardAtScale(bench);
     const finalRss = rssMb(statsOn.child.pid);
     // What of it is live JavaScript heap (the rest: heap not returned to the system, buffers, code).
-    const finalHeap = ((await (await fetch(`${statsOn.url}/api/health`)).json()) as { memory: { heapUsedMb: number } }).memory.heapUsedMb;
+    const finalHeap = ((await (await fetch(`${statsOn.url}/api/health`)).json()) as { memory: { heapUsedMb: number } })
+      .memory.heapUsedMb;
 
     const med = (values: number[]) => Math.round(median(values));
     const targets = [
-      { name: 'stats on ≥ 0.95 × stats off', value: ratio(rps('cached'), rps('statsOff')), pass: rps('cached') >= 0.95 * rps('statsOff') },
-      { name: 'shared Redis cache ≥ 0.9 × file cache (one process)', value: ratio(rps('cached'), rps('local')), pass: rps('cached') >= 0.9 * rps('local') },
-      { name: '2 server processes ≥ 1.4 × 1 (wrk)', value: ratio(wrkOr('twoProcesses'), wrkOr('cached')), pass: wrkOr('twoProcesses') >= 1.4 * wrkOr('cached') },
-      { name: 'cached homepage ≥ 7 × dynamic', value: ratio(rps('cached'), rps('dynamic')), pass: rps('cached') >= 7 * rps('dynamic') },
-      { name: 'storm: homepage rebuilds ≤ 1/10 of the global strategy', value: ratio(storm.precise.rebuilds, storm.global.rebuilds), pass: storm.precise.rebuilds * 10 <= storm.global.rebuilds },
+      {
+        name: 'stats on ≥ 0.95 × stats off',
+        value: ratio(rps('cached'), rps('statsOff')),
+        pass: rps('cached') >= 0.95 * rps('statsOff'),
+      },
+      {
+        name: 'shared Redis cache ≥ 0.9 × file cache (one process)',
+        value: ratio(rps('cached'), rps('local')),
+        pass: rps('cached') >= 0.9 * rps('local'),
+      },
+      {
+        name: '2 server processes ≥ 1.4 × 1 (wrk)',
+        value: ratio(wrkOr('twoProcesses'), wrkOr('cached')),
+        pass: wrkOr('twoProcesses') >= 1.4 * wrkOr('cached'),
+      },
+      {
+        name: 'cached homepage ≥ 7 × dynamic',
+        value: ratio(rps('cached'), rps('dynamic')),
+        pass: rps('cached') >= 7 * rps('dynamic'),
+      },
+      {
+        name: 'storm: homepage rebuilds ≤ 1/10 of the global strategy',
+        value: ratio(storm.precise.rebuilds, storm.global.rebuilds),
+        pass: storm.precise.rebuilds * 10 <= storm.global.rebuilds,
+      },
       { name: 'freshness p50 ≤ 150 ms (post page)', value: med(local.post), pass: median(local.post) <= 150 },
       { name: 'freshness p50 ≤ 150 ms (homepage)', value: med(local.home), pass: median(local.home) <= 150 },
-      { name: 'freshness across servers p50 ≤ 150 ms (post page)', value: med(cross.post), pass: median(cross.post) <= 150 },
-      { name: 'freshness across servers p50 ≤ 150 ms (homepage)', value: med(cross.home), pass: median(cross.home) <= 150 },
+      {
+        name: 'freshness across servers p50 ≤ 150 ms (post page)',
+        value: med(cross.post),
+        pass: median(cross.post) <= 150,
+      },
+      {
+        name: 'freshness across servers p50 ≤ 150 ms (homepage)',
+        value: med(cross.home),
+        pass: median(cross.home) <= 150,
+      },
       ...(edge
         ? [
             { name: 'through Varnish ≥ 10,000 req/s (wrk)', value: wrkOr('varnish'), pass: wrkOr('varnish') >= 10_000 },
-            { name: 'through Varnish ≥ 0.2 × nginx (wrk)', value: ratio(wrkOr('varnish'), wrkOr('static')), pass: wrkOr('varnish') >= 0.2 * wrkOr('static') },
-            { name: 'freshness through Varnish p50 ≤ 150 ms (post page)', value: med(edge.post), pass: median(edge.post) <= 150 },
-            { name: 'freshness through Varnish p50 ≤ 150 ms (homepage)', value: med(edge.home), pass: median(edge.home) <= 150 },
+            {
+              name: 'through Varnish ≥ 0.2 × nginx (wrk)',
+              value: ratio(wrkOr('varnish'), wrkOr('static')),
+              pass: wrkOr('varnish') >= 0.2 * wrkOr('static'),
+            },
+            {
+              name: 'freshness through Varnish p50 ≤ 150 ms (post page)',
+              value: med(edge.post),
+              pass: median(edge.post) <= 150,
+            },
+            {
+              name: 'freshness through Varnish p50 ≤ 150 ms (homepage)',
+              value: med(edge.home),
+              pass: median(edge.home) <= 150,
+            },
           ]
         : []),
       { name: 'server RSS ≤ 300 MB after the run', value: finalRss, pass: finalRss !== null && finalRss <= 300 },
@@ -531,7 +661,14 @@ async function main() {
     await bench.varnish?.remove().catch(() => {});
     for (const server of bench.servers.reverse()) await server.stop().catch(() => {});
     const cleaner = createUpstashRedis({ redisUrl });
-    for (const prefix of [statsPrefix, bigPrefix, `${runId}_edge`, `${runId}_local`, `${runId}_storm_precise`, `${runId}_storm_global`]) {
+    for (const prefix of [
+      statsPrefix,
+      bigPrefix,
+      `${runId}_edge`,
+      `${runId}_local`,
+      `${runId}_storm_precise`,
+      `${runId}_storm_global`,
+    ]) {
       await deletePrefix(cleaner.redis, prefix);
     }
     await cleaner.close();
@@ -554,9 +691,22 @@ type Results = {
   mode: string;
   machine: { cpus: number; node: string };
   seconds: number;
-  rows: { label: string; rps: number; p50: number; p99: number; errors: number; wrkRps: number | null; rssMb: number | null }[];
+  rows: {
+    label: string;
+    rps: number;
+    p50: number;
+    p99: number;
+    errors: number;
+    wrkRps: number | null;
+    rssMb: number | null;
+  }[];
   ratios: Record<string, number | null>;
-  storm: { comments: number; commentsOnHomepagePosts: number; precise: { rebuilds: number; requests: number; hitsPerRebuild: number | null }; global: { rebuilds: number; requests: number; hitsPerRebuild: number | null } };
+  storm: {
+    comments: number;
+    commentsOnHomepagePosts: number;
+    precise: { rebuilds: number; requests: number; hitsPerRebuild: number | null };
+    global: { rebuilds: number; requests: number; hitsPerRebuild: number | null };
+  };
   freshnessMs: {
     post: { p50: number; p99: number };
     homepage: { p50: number; p99: number };
@@ -578,7 +728,10 @@ function renderMarkdown(r: Results): string {
     '',
     '| row | req/s (autocannon) | req/s (wrk) | p50 ms | p99 ms | errors | server RSS MB |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...r.rows.map((row) => `| ${row.label} | ${row.rps} | ${row.wrkRps ?? '–'} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.rssMb ?? '–'} |`),
+    ...r.rows.map(
+      (row) =>
+        `| ${row.label} | ${row.rps} | ${row.wrkRps ?? '–'} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.rssMb ?? '–'} |`,
+    ),
     '',
     `Ratios: stats on / off ${r.ratios.statsOnVsOff}; shared Redis cache / Next's file cache ${r.ratios.sharedVsLocalCache}; 2 server processes / 1 (wrk) ${r.ratios.twoProcessesVsOne}; cached / per-request render ${r.ratios.cachedVsDynamic}; cached / static file ${r.ratios.cachedVsStatic}.`,
     '',

@@ -65,7 +65,10 @@ export async function startRedisHttpBridge(options: RedisHttpBridgeOptions): Pro
     if (req.method !== 'POST') throw new HttpError(405, `ERR only POST is supported, got ${req.method}`);
     const route = new URL(req.url ?? '/', 'http://bridge').pathname.replace(/\/+$/, '');
     const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
-    const encode = (reply: Reply): Reply => ('error' in reply && reply.error !== undefined ? { error: reply.error } : { result: base64 ? toBase64(reply.result) : reply.result });
+    const encode = (reply: Reply): Reply =>
+      'error' in reply && reply.error !== undefined
+        ? { error: reply.error }
+        : { result: base64 ? toBase64(reply.result) : reply.result };
     const body = await readJson(req);
 
     if (route === '') {
@@ -76,7 +79,8 @@ export async function startRedisHttpBridge(options: RedisHttpBridgeOptions): Pro
       return;
     }
     if (route === '/pipeline' || route === '/multi-exec') {
-      if (!Array.isArray(body) || body.length === 0) throw new HttpError(400, 'ERR the body must be a non-empty array of commands');
+      if (!Array.isArray(body) || body.length === 0)
+        throw new HttpError(400, 'ERR the body must be a non-empty array of commands');
       const commands = body.map(asCommand);
       const replies = (await redis.requester.request({ path: [route.slice(1)], body: commands })) as unknown as Reply[];
       send(res, 200, replies.map(encode));
@@ -126,7 +130,11 @@ function asCommand(value: unknown): Argument[] {
     value.length > 0 &&
     typeof value[0] === 'string' &&
     value.every((part) => typeof part === 'string' || typeof part === 'number' || typeof part === 'boolean');
-  if (!valid) throw new HttpError(400, 'ERR a command must be a non-empty JSON array of strings and numbers, starting with its name');
+  if (!valid)
+    throw new HttpError(
+      400,
+      'ERR a command must be a non-empty JSON array of strings and numbers, starting with its name',
+    );
   return value as Argument[];
 }
 
@@ -162,7 +170,8 @@ function send(res: ServerResponse, status: number, payload: unknown): void {
 function portFrom(value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`BRIDGE_PORT must be a port number, got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`BRIDGE_PORT must be a port number, got "${value}"`);
   return port;
 }
 
@@ -171,8 +180,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   const token = process.env.BRIDGE_TOKEN || DEV_TOKEN;
   const bridge = await startRedisHttpBridge({ redisUrl, token, port: portFrom(process.env.BRIDGE_PORT, 8079) });
-  console.log(`[redis-http] Upstash-compatible REST API for ${redisUrl.replace(/\/\/([^@/]*):[^@/]*@/, '//$1:***@')} on ${bridge.url}`);
-  if (!process.env.BRIDGE_TOKEN) console.log('[redis-http] BRIDGE_TOKEN is not set: using the fixed development token below');
+  console.log(
+    `[redis-http] Upstash-compatible REST API for ${redisUrl.replace(/\/\/([^@/]*):[^@/]*@/, '//$1:***@')} on ${bridge.url}`,
+  );
+  if (!process.env.BRIDGE_TOKEN)
+    console.log('[redis-http] BRIDGE_TOKEN is not set: using the fixed development token below');
   console.log(`UPSTASH_REDIS_REST_URL=${bridge.url}`);
   console.log(`UPSTASH_REDIS_REST_TOKEN=${token}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

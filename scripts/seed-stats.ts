@@ -15,7 +15,13 @@ import type { Granularity } from '@/lib/stats/types';
 type Counts = Record<(typeof PAGE_METRICS)[number], number>;
 const noCounts = (): Counts => ({ hit: 0, stale: 0, 'edge-hit': 0, miss: 0, rebuilds: 0, wasted: 0, avoided: 0 });
 
-export async function seedStatsHistory(options: { redis: Redis; prefix: string; pages: number; days: number; log?: (line: string) => void }) {
+export async function seedStatsHistory(options: {
+  redis: Redis;
+  prefix: string;
+  pages: number;
+  days: number;
+  log?: (line: string) => void;
+}) {
   const { redis, prefix, pages, days } = options;
   const log = options.log ?? console.log;
   // A small deterministic generator: the same volume and shape on every run.
@@ -26,7 +32,11 @@ export async function seedStatsHistory(options: { redis: Redis; prefix: string; 
     t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const pagePaths = ['/', '/feed.xml', ...Array.from({ length: pages - 2 }, (_, i) => (i % 10 === 0 ? `/tags/tag-${i}` : `/posts/post-${i}`))];
+  const pagePaths = [
+    '/',
+    '/feed.xml',
+    ...Array.from({ length: pages - 2 }, (_, i) => (i % 10 === 0 ? `/tags/tag-${i}` : `/posts/post-${i}`)),
+  ];
   // Popularity falls off steeply, as on a real blog: the homepage first, then a long tail.
   const weight = pagePaths.map((_, i) => 1 / (1 + i) ** 0.9);
   const keys = statsKeys(prefix);
@@ -38,7 +48,14 @@ export async function seedStatsHistory(options: { redis: Redis; prefix: string; 
       const requests = Math.round(3000 * weight[i]! * daily * (0.7 + random() * 0.6)) + 1;
       const miss = Math.max(0, Math.round(requests * (0.01 + random() * 0.05)));
       const stale = random() < 0.05 ? 1 : 0;
-      out.set(page, { ...noCounts(), hit: requests - miss - stale, stale, miss, rebuilds: miss + stale, wasted: random() < 0.02 ? 1 : 0 });
+      out.set(page, {
+        ...noCounts(),
+        hit: requests - miss - stale,
+        stale,
+        miss,
+        rebuilds: miss + stale,
+        wasted: random() < 0.02 ? 1 : 0,
+      });
     });
     return out;
   };
@@ -72,7 +89,10 @@ export async function seedStatsHistory(options: { redis: Redis; prefix: string; 
     });
     pipeline.expire(totalsKey, RETENTION_SECONDS[g]);
     const causesKey = keys.causes(g, start);
-    pipeline.hset(causesKey, { '/\tpost:7:comments': Math.round(totals.rebuilds * 0.05), '/\tposts:list': Math.round(totals.rebuilds * 0.02) });
+    pipeline.hset(causesKey, {
+      '/\tpost:7:comments': Math.round(totals.rebuilds * 0.05),
+      '/\tposts:list': Math.round(totals.rebuilds * 0.02),
+    });
     pipeline.expire(causesKey, RETENTION_SECONDS[g]);
     await pipeline.exec();
   };
@@ -106,7 +126,9 @@ export async function seedStatsHistory(options: { redis: Redis; prefix: string; 
     const minuteStart = bucketStart('minute', now) - m * GRANULARITY_MS.minute;
     await writeBucket('minute', minuteStart, new Map([...trafficFor(m)].filter(() => random() < 0.05)));
   }
-  log(`Wrote ${days} days of hourly statistics for ${pages} pages under "${prefix}:" in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  log(
+    `Wrote ${days} days of hourly statistics for ${pages} pages under "${prefix}:" in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+  );
 }
 
 function argument(name: string, fallback: string): string {
@@ -122,7 +144,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error('usage: npm run stats:seed -- [--pages N (≥3)] [--days N (1–90)] [--prefix name]');
     process.exit(2);
   }
-  const connection = createUpstashRedis({ redisUrl: config.REDIS_URL, restUrl: config.UPSTASH_REDIS_REST_URL, restToken: config.UPSTASH_REDIS_REST_TOKEN });
+  const connection = createUpstashRedis({
+    redisUrl: config.REDIS_URL,
+    restUrl: config.UPSTASH_REDIS_REST_URL,
+    restToken: config.UPSTASH_REDIS_REST_TOKEN,
+  });
   try {
     await seedStatsHistory({ redis: connection.redis, prefix, pages, days });
   } finally {

@@ -46,7 +46,10 @@ async function waitForVarnish(base: string, child: ChildProcess, output: () => s
   throw new Error(`varnishd did not start:\n${output()}`);
 }
 
-export async function startVarnish(backendPort: number, options: { port?: number; storageMb?: number } = {}): Promise<Varnish> {
+export async function startVarnish(
+  backendPort: number,
+  options: { port?: number; storageMb?: number } = {},
+): Promise<Varnish> {
   const dir = await mkdtemp(path.join(tmpdir(), 'freshpress-varnish-'));
   const shipped = await readFile(path.join(process.cwd(), 'deploy', 'varnish', 'freshpress.vcl'), 'utf8');
   const vcl = shipped.replace('.port = "3000";', `.port = "${backendPort}";`);
@@ -59,9 +62,25 @@ export async function startVarnish(backendPort: number, options: { port?: number
   let child: ChildProcess;
   const launch = async () => {
     // -j none: everything stays in the temporary directory, also when run as root (as CI does).
-    child = spawn('varnishd', ['-F', '-j', 'none', '-n', name, '-a', `127.0.0.1:${port}`, '-f', path.join(dir, 'freshpress.vcl'), '-s', `malloc,${options.storageMb ?? 64}m`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      'varnishd',
+      [
+        '-F',
+        '-j',
+        'none',
+        '-n',
+        name,
+        '-a',
+        `127.0.0.1:${port}`,
+        '-f',
+        path.join(dir, 'freshpress.vcl'),
+        '-s',
+        `malloc,${options.storageMb ?? 64}m`,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', (error) => (output += `\n${String(error)}`));

@@ -27,17 +27,32 @@ export async function bundleRuntime(): Promise<void> {
     logLevel: 'warning' as const,
   };
   // Next traces the cache handler's imports into the standalone output itself.
-  await bundle({ ...common, packages: 'external', entryPoints: [path.join(process.cwd(), 'lib', 'page-cache', 'handler.ts')], outfile: runtimeFiles.cacheHandler });
+  await bundle({
+    ...common,
+    packages: 'external',
+    entryPoints: [path.join(process.cwd(), 'lib', 'page-cache', 'handler.ts')],
+    outfile: runtimeFiles.cacheHandler,
+  });
   // The server and the migration command carry their dependencies (all but Next, which must be the
   // one the app was built with), so the standalone folder needs nothing Next did not trace.
   const selfContained = {
     ...common,
     external: ['next', 'next/*'],
     // Bundled CommonJS packages call require() for Node's own modules; an ES module has none.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
   };
-  await bundle({ ...selfContained, entryPoints: [path.join(process.cwd(), 'server', 'serve.ts')], outfile: runtimeFiles.server });
-  await bundle({ ...selfContained, entryPoints: [path.join(process.cwd(), 'db', 'migrate.ts')], outfile: runtimeFiles.migrate });
+  await bundle({
+    ...selfContained,
+    entryPoints: [path.join(process.cwd(), 'server', 'serve.ts')],
+    outfile: runtimeFiles.server,
+  });
+  await bundle({
+    ...selfContained,
+    entryPoints: [path.join(process.cwd(), 'db', 'migrate.ts')],
+    outfile: runtimeFiles.migrate,
+  });
 }
 
 /**
@@ -54,10 +69,16 @@ async function completeStandalone(distDir: string): Promise<void> {
     await cp(file, path.join(standalone, '.freshpress', path.basename(file)));
   }
   await cp(path.join(process.cwd(), 'drizzle'), path.join(standalone, 'drizzle'), { recursive: true });
-  await cp(path.join(distDir, 'freshpress-build-start'), path.join(standalone, path.basename(distDir), 'freshpress-build-start'));
+  await cp(
+    path.join(distDir, 'freshpress-build-start'),
+    path.join(standalone, path.basename(distDir), 'freshpress-build-start'),
+  );
 }
 
-export async function build(env: NodeJS.ProcessEnv = process.env, stdio: 'inherit' | 'pipe' = 'inherit'): Promise<{ code: number; output: string }> {
+export async function build(
+  env: NodeJS.ProcessEnv = process.env,
+  stdio: 'inherit' | 'pipe' = 'inherit',
+): Promise<{ code: number; output: string }> {
   const distDir = path.resolve(process.cwd(), config.FRESHPRESS_DIST_DIR);
   await rm(path.join(distDir, 'cache', 'fetch-cache'), { recursive: true, force: true });
   await bundleRuntime();
@@ -66,7 +87,10 @@ export async function build(env: NodeJS.ProcessEnv = process.env, stdio: 'inheri
   // made since, even ones made while the build ran (lib/page-cache/shared-mode.ts).
   const startedAt = Date.now();
   const result = await new Promise<{ code: number; output: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [nextBin, 'build'], { env, stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [nextBin, 'build'], {
+      env,
+      stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -59,7 +59,9 @@ export function runPrimary(processes: number, pageCache: 'shared'): void {
       startedAt.delete(worker);
       if (stopping) return;
       const delay = lived < CRASH_LOOP_MS ? 1000 : 0;
-      log(`server process ${worker.process.pid} (#${index}) exited (${signal ?? `code ${code}`}); starting another${delay ? ' in 1 s' : ''}`);
+      log(
+        `server process ${worker.process.pid} (#${index}) exited (${signal ?? `code ${code}`}); starting another${delay ? ' in 1 s' : ''}`,
+      );
       setTimeout(() => fork(index), delay);
     });
   };

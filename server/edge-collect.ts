@@ -115,7 +115,9 @@ async function main(): Promise<void> {
       recorder.recordRequest(parsed.page, 'edge-hit');
     } else if (parsed.kind === 'malformed' && ++malformed === 1) {
       // Lines in another format would otherwise be ignored without a word, and nothing counted.
-      warn(`line ${lines} is not in the expected format ('${VARNISHNCSA_FORMAT}'), so it is not counted: ${line.slice(0, 200)}`);
+      warn(
+        `line ${lines} is not in the expected format ('${VARNISHNCSA_FORMAT}'), so it is not counted: ${line.slice(0, 200)}`,
+      );
     }
   });
 
@@ -132,7 +134,9 @@ async function main(): Promise<void> {
       await source.ended;
       const left = recorder.status().buffered;
       if (left > 0) warn(`${left} counters could not be written: the statistics store is unreachable.`);
-      log(`counted ${hits} edge hits in ${lines} lines${malformed > 0 ? ` (${malformed} not in the expected format)` : ''}.`);
+      log(
+        `counted ${hits} edge hits in ${lines} lines${malformed > 0 ? ` (${malformed} not in the expected format)` : ''}.`,
+      );
       process.exit(code);
     })();
   };

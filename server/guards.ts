@@ -76,10 +76,19 @@ function foreignOrigin(req: IncomingMessage): boolean {
   return host !== (req.headers['x-forwarded-host'] ?? req.headers.host);
 }
 
-function answer(res: ServerResponse, status: number, kind: 'fetch' | 'form' | 'plain', text: string, html?: string): void {
+function answer(
+  res: ServerResponse,
+  status: number,
+  kind: 'fetch' | 'form' | 'plain',
+  text: string,
+  html?: string,
+): void {
   res.setHeader('cache-control', 'no-store');
   if (kind === 'form' && html) {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': contentSecurityPolicy([]) });
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': contentSecurityPolicy([]),
+    });
     res.end(html);
   } else {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
@@ -97,7 +106,13 @@ export function refuseBeforeNext(req: IncomingMessage, res: ServerResponse): boo
   const action = actionCall(req);
   if (!action) return false;
   if (foreignOrigin(req)) {
-    answer(res, 403, action, 'Forbidden: a form may only be posted from this site.', page('Not sent', ['Forms on this site can only be sent from this site. <a href="/">Go to the site</a>.']));
+    answer(
+      res,
+      403,
+      action,
+      'Forbidden: a form may only be posted from this site.',
+      page('Not sent', ['Forms on this site can only be sent from this site. <a href="/">Go to the site</a>.']),
+    );
     return true;
   }
   if (Number(req.headers['content-length'] ?? 0) > ACTION_BODY_LIMIT) {
@@ -109,10 +124,16 @@ export function refuseBeforeNext(req: IncomingMessage, res: ServerResponse): boo
     req.once('end', () => {
       res.setHeader('connection', 'close');
       const back = escapeHtml((req.url ?? '/').split('?')[0] ?? '/');
-      answer(res, 413, action, 'The form sent more than 1 MB: nothing was saved.', page('Too large to send', [
-        'Nothing was saved: what the form sent was larger than 1 MB, and a comment can have at most 5,000 characters.',
-        `Go back to <a href="${back}">the page</a> (your browser’s Back button usually keeps what you typed) and shorten it.`,
-      ]));
+      answer(
+        res,
+        413,
+        action,
+        'The form sent more than 1 MB: nothing was saved.',
+        page('Too large to send', [
+          'Nothing was saved: what the form sent was larger than 1 MB, and a comment can have at most 5,000 characters.',
+          `Go back to <a href="${back}">the page</a> (your browser’s Back button usually keeps what you typed) and shorten it.`,
+        ]),
+      );
     });
     return true;
   }

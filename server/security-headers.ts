@@ -28,7 +28,11 @@ const INLINE_SCRIPT = /<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/gi;
 export function inlineScriptHashes(html: string): string[] {
   const hashes = new Set<string>();
   for (const match of html.matchAll(INLINE_SCRIPT)) {
-    hashes.add(`'sha256-${createHash('sha256').update(match[1] ?? '', 'utf8').digest('base64')}'`);
+    hashes.add(
+      `'sha256-${createHash('sha256')
+        .update(match[1] ?? '', 'utf8')
+        .digest('base64')}'`,
+    );
   }
   return [...hashes];
 }
@@ -66,7 +70,8 @@ function policyFor(body: Buffer, etag: unknown): string {
 }
 
 type Chunk = string | Buffer | Uint8Array;
-const toBuffer = (chunk: Chunk, encoding?: BufferEncoding) => (typeof chunk === 'string' ? Buffer.from(chunk, encoding) : Buffer.from(chunk));
+const toBuffer = (chunk: Chunk, encoding?: BufferEncoding) =>
+  typeof chunk === 'string' ? Buffer.from(chunk, encoding) : Buffer.from(chunk);
 
 /** The headers every response carries, whatever it is. */
 export function setSecurityHeaders(res: ServerResponse): void {
@@ -84,11 +89,14 @@ export function applyScriptPolicy(res: ServerResponse): void {
   const flushHeaders = res.flushHeaders.bind(res);
   let held: Buffer[] | null | undefined;
   const holding = (): Buffer[] | null => {
-    if (held === undefined) held = !res.headersSent && String(res.getHeader('content-type') ?? '').startsWith('text/html') ? [] : null;
+    if (held === undefined)
+      held = !res.headersSent && String(res.getHeader('content-type') ?? '').startsWith('text/html') ? [] : null;
     return held;
   };
   const split = (encodingOrCallback?: BufferEncoding | (() => void), callback?: () => void) =>
-    typeof encodingOrCallback === 'function' ? { encoding: undefined, callback: encodingOrCallback } : { encoding: encodingOrCallback, callback };
+    typeof encodingOrCallback === 'function'
+      ? { encoding: undefined, callback: encodingOrCallback }
+      : { encoding: encodingOrCallback, callback };
 
   res.flushHeaders = () => {
     if (holding() === null) flushHeaders();
@@ -101,14 +109,20 @@ export function applyScriptPolicy(res: ServerResponse): void {
     callback?.();
     return true;
   }) as typeof res.write;
-  res.end = ((first?: Chunk | (() => void), encodingOrCallback?: BufferEncoding | (() => void), maybeCallback?: () => void) => {
+  res.end = ((
+    first?: Chunk | (() => void),
+    encodingOrCallback?: BufferEncoding | (() => void),
+    maybeCallback?: () => void,
+  ) => {
     const chunk = typeof first === 'function' ? undefined : first;
-    const { encoding, callback } = typeof first === 'function' ? { encoding: undefined, callback: first } : split(encodingOrCallback, maybeCallback);
+    const { encoding, callback } =
+      typeof first === 'function' ? { encoding: undefined, callback: first } : split(encodingOrCallback, maybeCallback);
     const buffer = holding();
     if (buffer === null) return end(chunk ?? undefined, encoding, callback);
     if (chunk !== undefined && chunk !== null) buffer.push(toBuffer(chunk, encoding));
     const body = Buffer.concat(buffer);
-    if (body.length > 0 && !res.headersSent) res.setHeader('content-security-policy', policyFor(body, res.getHeader('etag')));
+    if (body.length > 0 && !res.headersSent)
+      res.setHeader('content-security-policy', policyFor(body, res.getHeader('etag')));
     return end(body, undefined, callback);
   }) as typeof res.end;
 }

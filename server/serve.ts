@@ -31,7 +31,12 @@ import { refuseBeforeNext, rewriteFailures } from './guards';
 
 const OUTCOMES: Record<string, RequestOutcome> = { HIT: 'hit', STALE: 'stale', MISS: 'miss' };
 
-export async function startServer(options: { port: number; hostname?: string; dir?: string; pageCache?: PageCacheSetting }) {
+export async function startServer(options: {
+  port: number;
+  hostname?: string;
+  dir?: string;
+  pageCache?: PageCacheSetting;
+}) {
   const dir = options.dir ?? process.cwd();
   adoptRecordedNextConfig(dir, config.FRESHPRESS_DIST_DIR);
   // Before Next serves anything: the cache must know every invalidation made before this start.
@@ -66,7 +71,11 @@ export async function startServer(options: { port: number; hostname?: string; di
   const server = createServer((req, res) => {
     setSecurityHeaders(res);
     if (refuseBeforeNext(req, res)) return;
-    req.headers[CLIENT_HEADER] = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.TRUST_PROXY);
+    req.headers[CLIENT_HEADER] = clientAddress(
+      req.socket.remoteAddress,
+      req.headers['x-forwarded-for'],
+      config.TRUST_PROXY,
+    );
     rewriteFailures(req, res);
     applyEdgeCacheControl(res, edge);
     if (recorder && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
@@ -106,8 +115,13 @@ export async function startServer(options: { port: number; hostname?: string; di
 /** One server process: alone, or one of the primary's workers. */
 async function runServerProcess(pageCache?: PageCacheSetting): Promise<void> {
   const { close, pageCache: description } = await startServer({ port: config.PORT, pageCache });
-  const which = config.FRESHPRESS_PROCESSES > 1 ? ` (process ${config.FRESHPRESS_PROCESS_INDEX + 1} of ${config.FRESHPRESS_PROCESSES}, pid ${process.pid})` : '';
-  console.log(`[freshpress] ready on http://localhost:${config.PORT}${which}: ${description}${recordingEnabled() ? '' : '; statistics off'}`);
+  const which =
+    config.FRESHPRESS_PROCESSES > 1
+      ? ` (process ${config.FRESHPRESS_PROCESS_INDEX + 1} of ${config.FRESHPRESS_PROCESSES}, pid ${process.pid})`
+      : '';
+  console.log(
+    `[freshpress] ready on http://localhost:${config.PORT}${which}: ${description}${recordingEnabled() ? '' : '; statistics off'}`,
+  );
   // `on`, not `once`: a signal to the process group reaches a worker twice (directly and from the
   // primary), and a second one with no handler would kill it before its counts are written.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -21,7 +21,17 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '@/db/embedded';
 const root = process.cwd();
 const distDir = path.resolve(root, config.FRESHPRESS_DIST_DIR);
 const stampFile = path.join(distDir, 'freshpress-build.json');
-const sourceEntries = ['app', 'components', 'lib', 'db', 'drizzle', 'server', 'next.config.ts', 'package-lock.json', 'tsconfig.json'];
+const sourceEntries = [
+  'app',
+  'components',
+  'lib',
+  'db',
+  'drizzle',
+  'server',
+  'next.config.ts',
+  'package-lock.json',
+  'tsconfig.json',
+];
 
 const log = (line: string) => console.log(`[freshpress] ${line}`);
 
@@ -46,7 +56,12 @@ async function buildIdentity(databaseIdentity: string): Promise<string> {
 }
 
 async function buildIsCurrent(identity: string): Promise<boolean> {
-  if (!existsSync(path.join(distDir, 'BUILD_ID')) || !existsSync(runtimeFiles.server) || !existsSync(runtimeFiles.cacheHandler)) return false;
+  if (
+    !existsSync(path.join(distDir, 'BUILD_ID')) ||
+    !existsSync(runtimeFiles.server) ||
+    !existsSync(runtimeFiles.cacheHandler)
+  )
+    return false;
   try {
     return JSON.parse(await readFile(stampFile, 'utf8')).identity === identity;
   } catch {
@@ -107,7 +122,10 @@ async function main(): Promise<void> {
       }
       // Taken again: `next build` adds the build directory's type paths to tsconfig.json, and a start
       // that waited for this build must find it current.
-      await writeFile(stampFile, JSON.stringify({ identity: await buildIdentity(databaseIdentity), builtAt: new Date().toISOString() }));
+      await writeFile(
+        stampFile,
+        JSON.stringify({ identity: await buildIdentity(databaseIdentity), builtAt: new Date().toISOString() }),
+      );
     }
   } finally {
     await release().catch(() => undefined);

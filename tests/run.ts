@@ -38,10 +38,18 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{
 async function testFiles(folder: string): Promise<string[]> {
   const dir = path.join(root, 'tests', folder);
   if (!existsSync(dir)) return [];
-  return (await readdir(dir)).filter((file) => file.endsWith('.test.ts')).sort().map((file) => path.join('tests', folder, file));
+  return (await readdir(dir))
+    .filter((file) => file.endsWith('.test.ts'))
+    .sort()
+    .map((file) => path.join('tests', folder, file));
 }
 
-async function nodeSuite(name: string, folder: string, env: NodeJS.ProcessEnv, concurrency: number): Promise<SuiteResult> {
+async function nodeSuite(
+  name: string,
+  folder: string,
+  env: NodeJS.ProcessEnv,
+  concurrency: number,
+): Promise<SuiteResult> {
   const files = await testFiles(folder);
   if (files.length === 0) return { name, passed: 0, failed: 0, skipped: 0, exitCode: 0 };
   console.log(`\n=== ${name} tests (${files.length} files) ===`);
@@ -53,7 +61,13 @@ async function nodeSuite(name: string, folder: string, env: NodeJS.ProcessEnv, c
   const count = (label: string) => Number(output.match(new RegExp(`ℹ ${label} (\\d+)`))?.[1] ?? 0);
   const failed = count('fail') + count('cancelled');
   // A crash before the summary still counts as a failure.
-  return { name, passed: count('pass'), failed: failed || (code !== 0 ? 1 : 0), skipped: count('skipped') + count('todo'), exitCode: code };
+  return {
+    name,
+    passed: count('pass'),
+    failed: failed || (code !== 0 ? 1 : 0),
+    skipped: count('skipped') + count('todo'),
+    exitCode: code,
+  };
 }
 
 async function playwrightSuite(env: NodeJS.ProcessEnv): Promise<SuiteResult> {
@@ -65,21 +79,33 @@ async function playwrightSuite(env: NodeJS.ProcessEnv): Promise<SuiteResult> {
     { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: report },
   );
   try {
-    const stats = JSON.parse(await readFile(report, 'utf8')).stats as { expected: number; unexpected: number; flaky: number; skipped: number };
-    return { name: 'e2e', passed: stats.expected + stats.flaky, failed: stats.unexpected || (code !== 0 ? 1 : 0), skipped: stats.skipped, exitCode: code };
+    const stats = JSON.parse(await readFile(report, 'utf8')).stats as {
+      expected: number;
+      unexpected: number;
+      flaky: number;
+      skipped: number;
+    };
+    return {
+      name: 'e2e',
+      passed: stats.expected + stats.flaky,
+      failed: stats.unexpected || (code !== 0 ? 1 : 0),
+      skipped: stats.skipped,
+      exitCode: code,
+    };
   } catch {
     return { name: 'e2e', passed: 0, failed: 1, skipped: 0, exitCode: code || 1 };
   }
 }
 
-/** Type checking and linting, counted as one test each so a failure shows in the closing line. */
+/** Type checking, linting and formatting, counted as one test each so a failure shows in the closing line. */
 async function staticChecks(env: NodeJS.ProcessEnv): Promise<SuiteResult> {
-  console.log('\n=== static checks (tsc, eslint) ===');
+  console.log('\n=== static checks (tsc, eslint, prettier) ===');
   let passed = 0;
   let failed = 0;
   for (const [label, bin, args] of [
     ['typecheck', 'typescript/bin/tsc', ['--noEmit', '-p', '.']],
     ['lint', 'eslint/bin/eslint.js', ['.']],
+    ['format', 'prettier/bin/prettier.cjs', ['--check', '.']],
   ] as const) {
     const { code } = await run(process.execPath, [path.join(root, 'node_modules', bin), ...args], env);
     console.log(`${code === 0 ? '✔' : '✖'} ${label}`);
@@ -118,7 +144,10 @@ async function main(): Promise<number> {
   const failed = results.reduce((n, r) => n + r.failed, 0);
   const skipped = results.reduce((n, r) => n + r.skipped, 0);
   console.log('\nSuite        passed  failed  skipped');
-  for (const r of results) console.log(`${r.name.padEnd(12)} ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.skipped).padStart(7)}`);
+  for (const r of results)
+    console.log(
+      `${r.name.padEnd(12)} ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.skipped).padStart(7)}`,
+    );
   console.log(`Time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   return failed > 0 || results.some((r) => r.exitCode !== 0) ? 1 : 0;

@@ -19,7 +19,12 @@ export function AdminNav({ sections }: { sections: readonly AdminSection[] }) {
           const label = (
             <>
               {section.label}
-              {section.count !== undefined && <> <span className="admin-count">{section.count}</span></>}
+              {section.count !== undefined && (
+                <>
+                  {' '}
+                  <span className="admin-count">{section.count}</span>
+                </>
+              )}
             </>
           );
           return <li key={section.label}>{section.href ? <Link href={section.href}>{label}</Link> : label}</li>;

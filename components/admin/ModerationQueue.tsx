@@ -22,14 +22,21 @@ export function ModerationQueue({ rows }: { rows: readonly QueueRow[] }) {
           <ul aria-label="Done">
             {state.results.map((result) => (
               <li key={result.id}>
-                {result.found ? `${DONE[state.action]} comment ${result.id}: ` : `Comment ${result.id} was already gone.`}
-                {result.found && (result.invalidated.length > 0 ? `invalidated ${result.invalidated.join(', ')}.` : 'nothing was invalidated.')}
+                {result.found
+                  ? `${DONE[state.action]} comment ${result.id}: `
+                  : `Comment ${result.id} was already gone.`}
+                {result.found &&
+                  (result.invalidated.length > 0
+                    ? `invalidated ${result.invalidated.join(', ')}.`
+                    : 'nothing was invalidated.')}
               </li>
             ))}
           </ul>
         )}
       </div>
-      {(state.status === 'invalid' || state.status === 'failed' || state.status === 'refused') && <p role="alert">{state.message}</p>}
+      {(state.status === 'invalid' || state.status === 'failed' || state.status === 'refused') && (
+        <p role="alert">{state.message}</p>
+      )}
       {rows.length === 0 ? (
         <p>No comments here.</p>
       ) : (
@@ -44,7 +51,13 @@ export function ModerationQueue({ rows }: { rows: readonly QueueRow[] }) {
               <blockquote>{row.body}</blockquote>
               {row.plans.map((plan) => (
                 <p key={plan.action}>
-                  <button type="submit" name="one" value={`${plan.action}:${row.id}`} disabled={pending} aria-describedby={`plan-${row.id}-${plan.action}`}>
+                  <button
+                    type="submit"
+                    name="one"
+                    value={`${plan.action}:${row.id}`}
+                    disabled={pending}
+                    aria-describedby={`plan-${row.id}-${plan.action}`}
+                  >
                     {LABEL[plan.action]}
                   </button>{' '}
                   <small id={`plan-${row.id}-${plan.action}`}>{plan.summary}</small>

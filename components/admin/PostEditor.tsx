@@ -19,7 +19,18 @@ export function PostEditor({ action, initial, submitLabel, dryRun = false }: Pro
   const values = 'values' in state ? state.values : initial;
   const errors = state.status === 'invalid' ? state.errors : {};
 
-  const field = (name: EditorField, label: string, input: (props: { id: string; name: string; defaultValue: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => React.ReactNode, hint?: string) => {
+  const field = (
+    name: EditorField,
+    label: string,
+    input: (props: {
+      id: string;
+      name: string;
+      defaultValue: string;
+      'aria-invalid'?: true;
+      'aria-describedby'?: string;
+    }) => React.ReactNode,
+    hint?: string,
+  ) => {
     const messages = errors[name];
     const errorId = `${id}-${name}-error`;
     const hintId = `${id}-${name}-hint`;
@@ -27,8 +38,18 @@ export function PostEditor({ action, initial, submitLabel, dryRun = false }: Pro
     return (
       <div className="field">
         <label htmlFor={`${id}-${name}`}>{label}</label>
-        {input({ id: `${id}-${name}`, name, defaultValue: values[name], ...(messages && { 'aria-invalid': true }), ...(describedBy && { 'aria-describedby': describedBy }) })}
-        {hint && <p id={hintId} className="hint">{hint}</p>}
+        {input({
+          id: `${id}-${name}`,
+          name,
+          defaultValue: values[name],
+          ...(messages && { 'aria-invalid': true }),
+          ...(describedBy && { 'aria-describedby': describedBy }),
+        })}
+        {hint && (
+          <p id={hintId} className="hint">
+            {hint}
+          </p>
+        )}
         {messages && (
           <p id={errorId} className="field-error" aria-live="polite">
             {messages.join(' ')}
@@ -40,17 +61,42 @@ export function PostEditor({ action, initial, submitLabel, dryRun = false }: Pro
 
   return (
     <form action={formAction} className="comment-form">
-      {field('title', 'Title', (props) => <input type="text" required {...props} />)}
-      {field('slug', 'Slug', (props) => <input type="text" required {...props} />, 'The address: /posts/<slug>.')}
-      {field('body', 'Body (Markdown)', (props) => <textarea rows={16} required {...props} />)}
-      {field('tags', 'Tags', (props) => <input type="text" {...props} />, 'Separated by commas.')}
+      {field('title', 'Title', (props) => (
+        <input type="text" required {...props} />
+      ))}
+      {field(
+        'slug',
+        'Slug',
+        (props) => (
+          <input type="text" required {...props} />
+        ),
+        'The address: /posts/<slug>.',
+      )}
+      {field('body', 'Body (Markdown)', (props) => (
+        <textarea rows={16} required {...props} />
+      ))}
+      {field(
+        'tags',
+        'Tags',
+        (props) => (
+          <input type="text" {...props} />
+        ),
+        'Separated by commas.',
+      )}
       {field('status', 'Status', (props) => (
         <select {...props}>
           <option value="draft">Draft</option>
           <option value="published">Published</option>
         </select>
       ))}
-      {field('publishedAt', 'Publication time (UTC)', (props) => <input type="datetime-local" step={1} {...props} />, 'Empty: now, when published. A future time schedules the post.')}
+      {field(
+        'publishedAt',
+        'Publication time (UTC)',
+        (props) => (
+          <input type="datetime-local" step={1} {...props} />
+        ),
+        'Empty: now, when published. A future time schedules the post.',
+      )}
       <div className="form-status" role="status" aria-live="polite">
         {(state.status === 'failed' || state.status === 'refused') && <p className="error">{state.message}</p>}
         {state.status === 'planned' && (

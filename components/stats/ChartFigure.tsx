@@ -36,7 +36,13 @@ export function ChartFigure({
       {empty ? (
         <p className={styles.noData}>{empty}</p>
       ) : (
-        <div role="img" aria-label={label} aria-describedby={`${id}-summary`} className={styles.chart} style={{ height }}>
+        <div
+          role="img"
+          aria-label={label}
+          aria-describedby={`${id}-summary`}
+          className={styles.chart}
+          style={{ height }}
+        >
           {children}
         </div>
       )}

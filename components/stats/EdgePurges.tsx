@@ -12,7 +12,12 @@ export function EdgePurges({ purges }: { purges: StatsReport['purges'] }) {
   const attempts = purges.sent + purges.failed;
   return (
     <dl className={styles.cards}>
-      <Card label="Purges sent" value={formatCount(purges.sent)} note={plural(purges.keys, 'key or tag', 'keys or tags')} tone={styles.toneEdge} />
+      <Card
+        label="Purges sent"
+        value={formatCount(purges.sent)}
+        note={plural(purges.keys, 'key or tag', 'keys or tags')}
+        tone={styles.toneEdge}
+      />
       <Card
         label="Failed attempts"
         value={formatCount(purges.failed)}

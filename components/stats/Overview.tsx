@@ -53,9 +53,26 @@ export function TotalsCards({ report }: { report: StatsReport }) {
           note={edge ? 'fresh, stale and edge hits' : 'fresh and stale hits'}
           tone={styles.toneHit}
         />
-        {edge && <Card label="Edge hits" value={formatCount(t.edgeHit)} note="answered by the CDN or Varnish" tone={styles.toneEdge} />}
-        <Card label="Stale hits" value={formatCount(t.stale)} note="served, then rebuilt behind" tone={styles.toneStale} />
-        <Card label="Misses" value={formatCount(t.miss)} note="rendered while the visitor waited" tone={styles.toneMiss} />
+        {edge && (
+          <Card
+            label="Edge hits"
+            value={formatCount(t.edgeHit)}
+            note="answered by the CDN or Varnish"
+            tone={styles.toneEdge}
+          />
+        )}
+        <Card
+          label="Stale hits"
+          value={formatCount(t.stale)}
+          note="served, then rebuilt behind"
+          tone={styles.toneStale}
+        />
+        <Card
+          label="Misses"
+          value={formatCount(t.miss)}
+          note="rendered while the visitor waited"
+          tone={styles.toneMiss}
+        />
         <Card label="Rebuilds" value={formatCount(t.rebuilds)} tone={styles.toneRebuild} />
         <Card
           label="Wasted rebuilds"
@@ -145,7 +162,11 @@ const noSubscription = () => () => {};
 
 export function EmptyState({ report }: { report: StatsReport }) {
   // The server cannot know the address the operator uses; the browser swaps it in after hydration.
-  const origin = useSyncExternalStore(noSubscription, () => window.location.origin, () => 'http://localhost:3000');
+  const origin = useSyncExternalStore(
+    noSubscription,
+    () => window.location.origin,
+    () => 'http://localhost:3000',
+  );
   return (
     <section className={styles.empty} data-testid="empty-state" aria-labelledby="stats-empty">
       <h2 id="stats-empty">No requests over {rangePhrase(report.range)}</h2>

@@ -63,12 +63,22 @@ function timeAxis(granularity: Granularity) {
     tickFormatter: (value: unknown) => formatBucket(String(value), granularity),
     minTickGap: 24,
     height: 48,
-    label: { value: `Time (UTC, per ${GRANULARITY_UNITS[granularity]})`, position: 'insideBottom' as const, ...AXIS_LABEL },
+    label: {
+      value: `Time (UTC, per ${GRANULARITY_UNITS[granularity]})`,
+      position: 'insideBottom' as const,
+      ...AXIS_LABEL,
+    },
   };
 }
 
 function yLabel(value: string) {
-  return { value, angle: -90, position: 'insideLeft' as const, style: { textAnchor: 'middle' as const }, ...AXIS_LABEL };
+  return {
+    value,
+    angle: -90,
+    position: 'insideLeft' as const,
+    style: { textAnchor: 'middle' as const },
+    ...AXIS_LABEL,
+  };
 }
 
 /** Legend items in the order the series are drawn (Recharts sorts them by name by default). */
@@ -165,12 +175,40 @@ export function TrafficChart({ report }: { report: StatsReport }) {
         />
         <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={bucketLabel(report.granularity)} formatter={asCount} />
         <Legend {...legend(['hit', 'stale', 'edgeHit', 'miss', 'rebuilds'])} />
-        <Bar yAxisId="requests" dataKey="hit" name="Fresh hits" stackId="requests" fill={colours.hit} isAnimationActive={false} />
-        <Bar yAxisId="requests" dataKey="stale" name="Stale hits" stackId="requests" fill={colours.stale} isAnimationActive={false} />
+        <Bar
+          yAxisId="requests"
+          dataKey="hit"
+          name="Fresh hits"
+          stackId="requests"
+          fill={colours.hit}
+          isAnimationActive={false}
+        />
+        <Bar
+          yAxisId="requests"
+          dataKey="stale"
+          name="Stale hits"
+          stackId="requests"
+          fill={colours.stale}
+          isAnimationActive={false}
+        />
         {edge && (
-          <Bar yAxisId="requests" dataKey="edgeHit" name="Edge hits" stackId="requests" fill={colours.edgeHit} isAnimationActive={false} />
+          <Bar
+            yAxisId="requests"
+            dataKey="edgeHit"
+            name="Edge hits"
+            stackId="requests"
+            fill={colours.edgeHit}
+            isAnimationActive={false}
+          />
         )}
-        <Bar yAxisId="requests" dataKey="miss" name="Misses" stackId="requests" fill={colours.miss} isAnimationActive={false} />
+        <Bar
+          yAxisId="requests"
+          dataKey="miss"
+          name="Misses"
+          stackId="requests"
+          fill={colours.miss}
+          isAnimationActive={false}
+        />
         <Line
           yAxisId="rebuilds"
           dataKey="rebuilds"
@@ -188,7 +226,11 @@ export function TrafficChart({ report }: { report: StatsReport }) {
 
 export function WastedChart({ report }: { report: StatsReport }) {
   const unit = GRANULARITY_UNITS[report.granularity];
-  const rows = report.series.map((p) => ({ bucket: p.bucket, useful: Math.max(0, p.rebuilds - p.wasted), wasted: p.wasted }));
+  const rows = report.series.map((p) => ({
+    bucket: p.bucket,
+    useful: Math.max(0, p.rebuilds - p.wasted),
+    wasted: p.wasted,
+  }));
   return (
     <ChartFigure
       title={`Wasted rebuilds per ${unit}`}
@@ -203,8 +245,20 @@ export function WastedChart({ report }: { report: StatsReport }) {
         <YAxis allowDecimals={false} tick={AXIS_TICK} width={64} label={yLabel('Rebuilds')} />
         <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={bucketLabel(report.granularity)} formatter={asCount} />
         <Legend {...legend(['useful', 'wasted'])} />
-        <Bar dataKey="useful" name="Changed the page" stackId="rebuilds" fill={colours.rebuilds} isAnimationActive={false} />
-        <Bar dataKey="wasted" name="Wasted (same HTML)" stackId="rebuilds" fill={colours.wasted} isAnimationActive={false} />
+        <Bar
+          dataKey="useful"
+          name="Changed the page"
+          stackId="rebuilds"
+          fill={colours.rebuilds}
+          isAnimationActive={false}
+        />
+        <Bar
+          dataKey="wasted"
+          name="Wasted (same HTML)"
+          stackId="rebuilds"
+          fill={colours.wasted}
+          isAnimationActive={false}
+        />
       </BarChart>
     </ChartFigure>
   );
@@ -236,11 +290,29 @@ export function TopPagesChart({ report }: { report: StatsReport }) {
           height={44}
           label={{ value: 'Rebuilds (count)', position: 'insideBottom' as const, ...AXIS_LABEL }}
         />
-        <YAxis type="category" dataKey="page" width={150} tick={AXIS_TICK} tickFormatter={(v: unknown) => shortenPath(String(v), 22)} />
+        <YAxis
+          type="category"
+          dataKey="page"
+          width={150}
+          tick={AXIS_TICK}
+          tickFormatter={(v: unknown) => shortenPath(String(v), 22)}
+        />
         <Tooltip contentStyle={TOOLTIP_STYLE} formatter={asCount} />
         <Legend {...legend(['useful', 'wasted'])} />
-        <Bar dataKey="useful" name="Changed the page" stackId="rebuilds" fill={colours.rebuilds} isAnimationActive={false} />
-        <Bar dataKey="wasted" name="Wasted (same HTML)" stackId="rebuilds" fill={colours.wasted} isAnimationActive={false} />
+        <Bar
+          dataKey="useful"
+          name="Changed the page"
+          stackId="rebuilds"
+          fill={colours.rebuilds}
+          isAnimationActive={false}
+        />
+        <Bar
+          dataKey="wasted"
+          name="Wasted (same HTML)"
+          stackId="rebuilds"
+          fill={colours.wasted}
+          isAnimationActive={false}
+        />
       </BarChart>
     </ChartFigure>
   );
@@ -279,13 +351,7 @@ export function CausesChart({
           height={44}
           label={{ value: 'Rebuilds (count)', position: 'insideBottom' as const, ...AXIS_LABEL }}
         />
-        <YAxis
-          type="category"
-          dataKey="kind"
-          width={150}
-          tick={AXIS_TICK}
-          label={yLabel(axisLabel)}
-        />
+        <YAxis type="category" dataKey="kind" width={150} tick={AXIS_TICK} label={yLabel(axisLabel)} />
         <Tooltip contentStyle={TOOLTIP_STYLE} formatter={asCount} />
         <Bar dataKey="count" name="Rebuilds" fill={colour} isAnimationActive={false} />
       </BarChart>

@@ -11,7 +11,17 @@ import { StoreNotice } from './StoreNotice';
 import { REFRESH_MS, useLiveStats } from './useLiveStats';
 import styles from './stats.module.css';
 
-function Section({ id, title, intro, children }: { id: string; title: string; intro?: ReactNode; children: ReactNode }) {
+function Section({
+  id,
+  title,
+  intro,
+  children,
+}: {
+  id: string;
+  title: string;
+  intro?: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <section className={styles.section} aria-labelledby={id}>
       <h2 id={id} className={styles.sectionTitle}>
@@ -98,8 +108,8 @@ export function StatsDashboard({
         </div>
       ) : (
         <p className={styles.noData}>
-          There are no statistics to show for {rangePhrase(range)} yet. This page tries again every{' '}
-          {REFRESH_MS / 1000} seconds.
+          There are no statistics to show for {rangePhrase(range)} yet. This page tries again every {REFRESH_MS / 1000}{' '}
+          seconds.
         </p>
       )}
     </div>

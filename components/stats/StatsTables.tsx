@@ -72,23 +72,34 @@ function ScrollTable({ caption, children }: { caption: ReactNode; children: Reac
 }
 
 export function PagesTable({ report }: { report: StatsReport }) {
-  if (report.pages.length === 0) return <p className={styles.noData}>No page had requests over {rangePhrase(report.range)}.</p>;
+  if (report.pages.length === 0)
+    return <p className={styles.noData}>No page had requests over {rangePhrase(report.range)}.</p>;
   const edge = showsEdgeHits(report);
   return (
     <ScrollTable caption={`Pages by rebuilds over ${rangePhrase(report.range)} (at most 50)`}>
       <thead>
         <tr>
           <th scope="col">Page</th>
-          <th scope="col" className={styles.num}>Requests</th>
-          <th scope="col" className={styles.num}>Hit ratio</th>
+          <th scope="col" className={styles.num}>
+            Requests
+          </th>
+          <th scope="col" className={styles.num}>
+            Hit ratio
+          </th>
           {edge && (
             <th scope="col" className={styles.num}>
               Edge hits
             </th>
           )}
-          <th scope="col" className={styles.num}>Misses</th>
-          <th scope="col" className={styles.num}>Rebuilds</th>
-          <th scope="col" className={styles.num}>Wasted</th>
+          <th scope="col" className={styles.num}>
+            Misses
+          </th>
+          <th scope="col" className={styles.num}>
+            Rebuilds
+          </th>
+          <th scope="col" className={styles.num}>
+            Wasted
+          </th>
         </tr>
       </thead>
       <tbody>
@@ -112,14 +123,17 @@ export function PagesTable({ report }: { report: StatsReport }) {
 
 export function CausesByPageTable({ report }: { report: StatsReport }) {
   const rows = [...report.causes.byPage].sort((a, b) => b.count - a.count);
-  if (rows.length === 0) return <p className={styles.noData}>No rebuilds to explain over {rangePhrase(report.range)}.</p>;
+  if (rows.length === 0)
+    return <p className={styles.noData}>No rebuilds to explain over {rangePhrase(report.range)}.</p>;
   return (
     <ScrollTable caption="Rebuilds per page and cause: the tag that was invalidated, or cold / expired">
       <thead>
         <tr>
           <th scope="col">Page</th>
           <th scope="col">Cause</th>
-          <th scope="col" className={styles.num}>Rebuilds</th>
+          <th scope="col" className={styles.num}>
+            Rebuilds
+          </th>
         </tr>
       </thead>
       <tbody>

@@ -36,18 +36,15 @@ export function StoreNotice({ report, failure }: { report: StatsReport | null; f
           ) : null}
           {store ? (
             <>
-              ; counts are buffered in memory ({plural(store.buffered, 'count')} waiting) and will be written when it is back.
+              ; counts are buffered in memory ({plural(store.buffered, 'count')} waiting) and will be written when it is
+              back.
             </>
           ) : (
             '.'
           )}
         </p>
         {storeFailure && <p className={styles.alertDetail}>{storeFailure.message}</p>}
-        {report && (
-          <p className={styles.alertDetail}>
-            The figures below leave out the buffered counts.
-          </p>
-        )}
+        {report && <p className={styles.alertDetail}>The figures below leave out the buffered counts.</p>}
         {droppedText && <p className={styles.alertDetail}>{droppedText}</p>}
       </div>
     );

@@ -14,7 +14,16 @@ export const colours = {
 } as const;
 
 /** Lines of the per-page hit-ratio chart; the homepage, listed first, gets the accent. */
-export const seriesColours = ['#a4361f', '#2b6cb0', '#1f6f43', '#c28a12', '#6b46c1', '#2c7a7b', '#5f6670', '#c05621'] as const;
+export const seriesColours = [
+  '#a4361f',
+  '#2b6cb0',
+  '#1f6f43',
+  '#c28a12',
+  '#6b46c1',
+  '#2c7a7b',
+  '#5f6670',
+  '#c05621',
+] as const;
 
 export function seriesColour(index: number): string {
   return seriesColours[index % seriesColours.length] ?? colours.axis;

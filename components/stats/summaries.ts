@@ -135,7 +135,8 @@ export function wastedSummary(report: StatsReport): string {
     .slice(0, 3)
     .map((p) => `${p.page} (${formatCount(p.wasted)})`);
   let worstBucket: StatsReport['series'][number] | null = null;
-  for (const point of report.series) if (point.wasted > 0 && (!worstBucket || point.wasted > worstBucket.wasted)) worstBucket = point;
+  for (const point of report.series)
+    if (point.wasted > 0 && (!worstBucket || point.wasted > worstBucket.wasted)) worstBucket = point;
   return (
     `${formatCount(t.wasted)} of ${plural(t.rebuilds, 'rebuild')} (${formatRatio(ratio(t.wasted, t.rebuilds))}) over ` +
     `${rangePhrase(report.range)} produced the same HTML as the copy they replaced.` +

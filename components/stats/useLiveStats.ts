@@ -71,7 +71,11 @@ async function loadReport(range: StatsRange, signal: AbortSignal): Promise<Outco
   });
   let response: Response;
   try {
-    response = await fetch(`/api/stats?range=${range}`, { cache: 'no-store', signal, headers: { accept: 'application/json' } });
+    response = await fetch(`/api/stats?range=${range}`, {
+      cache: 'no-store',
+      signal,
+      headers: { accept: 'application/json' },
+    });
   } catch (error) {
     if (signal.aborted) return { ok: false, failure: null };
     return failed('refresh', error instanceof Error ? error.message : 'the network request failed');

@@ -32,7 +32,8 @@ async function readJson<T>(request: Request, schema: z.ZodType<T>): Promise<{ da
     return { response: json({ error: 'The request body must be JSON.' }, 400) };
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) return { response: json({ error: 'Invalid input.', fields: z.flattenError(parsed.error).fieldErrors }, 422) };
+  if (!parsed.success)
+    return { response: json({ error: 'Invalid input.', fields: z.flattenError(parsed.error).fieldErrors }, 422) };
   return { data: parsed.data };
 }
 
@@ -67,7 +68,10 @@ type AdminHandler = (request: Request, context: { params: Promise<{ id?: string 
  * without the token (401/404), refuse an id that names nothing (404), refuse a body that is not
  * JSON (400) or not valid (422), then act, mapping database refusals (409/422) and failures (500).
  */
-export function adminRoute<Input = undefined>(spec: AdminRouteSpec<Input> & { byId: true }, act: Act<Input, number>): AdminHandler;
+export function adminRoute<Input = undefined>(
+  spec: AdminRouteSpec<Input> & { byId: true },
+  act: Act<Input, number>,
+): AdminHandler;
 export function adminRoute<Input = undefined>(spec: AdminRouteSpec<Input>, act: Act<Input, undefined>): AdminHandler;
 // `never`: each overload fixes what the id is; the body below gives a number exactly when byId.
 export function adminRoute<Input>(spec: AdminRouteSpec<Input>, act: Act<Input, never>): AdminHandler {

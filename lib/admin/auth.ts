@@ -44,10 +44,15 @@ export async function requireAdmin(): Promise<AdminSession> {
 
 export type Refused = { status: 'refused'; message: string };
 
-export const NOT_SIGNED_IN: Refused = { status: 'refused', message: 'You are not logged in (or your session has ended), so nothing was done. Log in and try again.' };
+export const NOT_SIGNED_IN: Refused = {
+  status: 'refused',
+  message: 'You are not logged in (or your session has ended), so nothing was done. Log in and try again.',
+};
 
 /** For admin server actions: runs `act` only with a session, checked on every call. */
-export function adminAction<Args extends unknown[], Result>(act: (...args: Args) => Promise<Result>): (...args: Args) => Promise<Result | Refused> {
+export function adminAction<Args extends unknown[], Result>(
+  act: (...args: Args) => Promise<Result>,
+): (...args: Args) => Promise<Result | Refused> {
   return async (...args) => ((await adminSession()) ? act(...args) : NOT_SIGNED_IN);
 }
 
@@ -72,5 +77,11 @@ export async function startSession(): Promise<void> {
 }
 
 export async function endSession(): Promise<void> {
-  (await cookies()).delete({ name: COOKIE.name, path: COOKIE.path, httpOnly: true, sameSite: 'strict', secure: await secure() });
+  (await cookies()).delete({
+    name: COOKIE.name,
+    path: COOKIE.path,
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: await secure(),
+  });
 }

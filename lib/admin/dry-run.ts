@@ -30,7 +30,12 @@ export interface PlanWords {
 }
 
 /** The pure core: which of `pages` an invalidation of `invalidated` reaches, and which carrying a `related` tag it leaves. */
-export function planOnPages(invalidated: readonly string[], related: readonly string[], pages: readonly CachedPage[], words: PlanWords): PagePlan {
+export function planOnPages(
+  invalidated: readonly string[],
+  related: readonly string[],
+  pages: readonly CachedPage[],
+  words: PlanWords,
+): PagePlan {
   const hit = new Set(invalidated);
   const near = new Set(related);
   const rebuilt: string[] = [];
@@ -48,14 +53,24 @@ export function currentCachedPages(): Promise<CachedPage[]> {
 }
 
 /** "a", "a and b", "a, b and c". */
-export const listInWords = (items: readonly string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
+export const listInWords = (items: readonly string[]) =>
+  items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 const pages = (n: number) => `${n} ${n === 1 ? 'page' : 'pages'}`;
 
-function describe(words: PlanWords, invalidated: readonly string[], rebuilt: readonly string[], stayCached: readonly string[]): string {
+function describe(
+  words: PlanWords,
+  invalidated: readonly string[],
+  rebuilt: readonly string[],
+  stayCached: readonly string[],
+): string {
   const { verb } = words;
-  const staying = stayCached.length > 0 ? `; ${pages(stayCached.length)} ${words.staying} ${stayCached.length === 1 ? 'stays' : 'stay'} cached` : '';
+  const staying =
+    stayCached.length > 0
+      ? `; ${pages(stayCached.length)} ${words.staying} ${stayCached.length === 1 ? 'stays' : 'stay'} cached`
+      : '';
   if (invalidated.length === 0) return `${verb} rebuilds nothing — no page shows ${words.subject}${staying}.`;
-  if (rebuilt.length === 0) return `${verb} invalidates ${listInWords(invalidated)}, which no cached page carries now${staying}.`;
+  if (rebuilt.length === 0)
+    return `${verb} invalidates ${listInWords(invalidated)}, which no cached page carries now${staying}.`;
   const why = words.why(invalidated);
   return `${verb} rebuilds ${listInWords(rebuilt)} — ${rebuilt.length === 1 ? why.replace('they show', 'it shows').replace('they carry', 'it carries') : why}${staying}.`;
 }

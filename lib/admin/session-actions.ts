@@ -9,16 +9,18 @@ import { config } from '@/lib/core/config';
 import { admitLogin, describeWait } from '@/lib/core/flood-control';
 
 export type LoginState =
-  | { status: 'idle' }
-  | { status: 'wrong'; message: string }
-  | { status: 'failed'; message: string };
+  { status: 'idle' } | { status: 'wrong'; message: string } | { status: 'failed'; message: string };
 
 export async function logIn(_previous: LoginState, form: FormData): Promise<LoginState> {
-  if (config.ADMIN_PASSWORD === undefined) return { status: 'failed', message: 'The admin is off: ADMIN_PASSWORD is not set.' };
+  if (config.ADMIN_PASSWORD === undefined)
+    return { status: 'failed', message: 'The admin is off: ADMIN_PASSWORD is not set.' };
   // Counted before the password is looked at, right or wrong: a guesser learns nothing from the limit.
   const admission = await admitLogin((await headers()).get(CLIENT_HEADER) ?? 'unknown');
   if (!admission.admitted) {
-    return { status: 'failed', message: `Too many login attempts. Please wait ${describeWait(admission.retryAfterSeconds)} and try again.` };
+    return {
+      status: 'failed',
+      message: `Too many login attempts. Please wait ${describeWait(admission.retryAfterSeconds)} and try again.`,
+    };
   }
   const password = form instanceof FormData ? form.get('password') : null;
   if (typeof password !== 'string' || !passwordMatches(password, config.ADMIN_PASSWORD)) {

@@ -53,7 +53,12 @@ export async function sealSession(key: Uint8Array, now: Date): Promise<string> {
 export async function openSession(token: string | undefined, key: Uint8Array, now: Date): Promise<AdminSession | null> {
   if (!token) return null;
   try {
-    const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, currentDate: now, requiredClaims: ['exp'] });
+    const { payload } = await jwtVerify(token, key, {
+      algorithms: ['HS256'],
+      issuer: ISSUER,
+      currentDate: now,
+      requiredClaims: ['exp'],
+    });
     return { expiresAt: payload.exp! };
   } catch {
     return null;

@@ -13,12 +13,18 @@ const DISGUISING = /[\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F\u200E\u200F\u2
 const typedText = (what: string) =>
   z
     .string()
-    .refine((value) => !value.includes('\u0000'), `${what} contains a NUL character, which cannot be stored: please remove it.`)
+    .refine(
+      (value) => !value.includes('\u0000'),
+      `${what} contains a NUL character, which cannot be stored: please remove it.`,
+    )
     .transform((value) => value.replace(DISGUISING, '').trim());
 
 export const CommentInput = z.object({
   name: typedText('The name').pipe(
-    z.string().min(1, 'Please give a name (any name you like).').max(COMMENT_LIMITS.name, `A name can have at most ${COMMENT_LIMITS.name} characters.`),
+    z
+      .string()
+      .min(1, 'Please give a name (any name you like).')
+      .max(COMMENT_LIMITS.name, `A name can have at most ${COMMENT_LIMITS.name} characters.`),
   ),
   email: typedText('The e-mail address').pipe(
     z
@@ -27,7 +33,10 @@ export const CommentInput = z.object({
       .pipe(z.email('That e-mail address looks wrong.')),
   ),
   body: typedText('The comment').pipe(
-    z.string().min(2, 'Please write a comment.').max(COMMENT_LIMITS.body, `A comment can have at most ${COMMENT_LIMITS.body} characters.`),
+    z
+      .string()
+      .min(2, 'Please write a comment.')
+      .max(COMMENT_LIMITS.body, `A comment can have at most ${COMMENT_LIMITS.body} characters.`),
   ),
 });
 
@@ -36,7 +45,9 @@ export function publicCommentInput(maxLinks: number) {
   return CommentInput.extend({
     body: CommentInput.shape.body.refine(
       (body) => countLinks(body) <= maxLinks,
-      maxLinks === 0 ? 'Comments cannot contain web addresses.' : `A comment can contain at most ${maxLinks} web address${maxLinks === 1 ? '' : 'es'}.`,
+      maxLinks === 0
+        ? 'Comments cannot contain web addresses.'
+        : `A comment can contain at most ${maxLinks} web address${maxLinks === 1 ? '' : 'es'}.`,
     ),
   });
 }

@@ -12,9 +12,16 @@ import { moderateComment, removeComment } from '@/lib/comments/writers';
  * JavaScript. Each comment goes through the same writers as the bearer-token API.
  */
 
-const Id = z.coerce.number().int().positive().max(2 ** 31 - 1);
+const Id = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31 - 1);
 const One = z.string().regex(new RegExp(`^(${COMMENT_ACTIONS.join('|')}):\\d{1,10}$`));
-const Bulk = z.object({ action: z.enum(COMMENT_ACTIONS), ids: z.array(Id).min(1, 'Tick at least one comment.').max(200) });
+const Bulk = z.object({
+  action: z.enum(COMMENT_ACTIONS),
+  ids: z.array(Id).min(1, 'Tick at least one comment.').max(200),
+});
 
 export interface ModerationDone {
   id: number;
@@ -38,7 +45,9 @@ function parse(form: FormData): z.infer<typeof Bulk> | string {
     return parsed.success ? { action, ids: [parsed.data] } : 'That comment does not exist.';
   }
   const bulk = Bulk.safeParse({ action: form.get('bulk'), ids: form.getAll('id') });
-  return bulk.success ? { ...bulk.data, ids: [...new Set(bulk.data.ids)] } : (bulk.error.issues[0]?.message ?? 'Choose an action.');
+  return bulk.success
+    ? { ...bulk.data, ids: [...new Set(bulk.data.ids)] }
+    : (bulk.error.issues[0]?.message ?? 'Choose an action.');
 }
 
 export const moderate = adminAction(async (_previous: ModerationState, form: FormData): Promise<ModerationState> => {
@@ -48,12 +57,18 @@ export const moderate = adminAction(async (_previous: ModerationState, form: For
   try {
     for (const id of input.ids) {
       const outcome = OUTCOME_OF[input.action];
-      const result = outcome === 'removed' ? await removeComment(id, 'server-action') : await moderateComment(id, outcome, 'server-action');
+      const result =
+        outcome === 'removed'
+          ? await removeComment(id, 'server-action')
+          : await moderateComment(id, outcome, 'server-action');
       results.push({ id, found: result !== null, invalidated: result?.invalidated ?? [] });
     }
   } catch (error) {
     console.error('[admin] moderation failed', error);
-    return { status: 'failed', message: `The database did not answer; ${results.length} of ${input.ids.length} were done. Reload the queue and try again.` };
+    return {
+      status: 'failed',
+      message: `The database did not answer; ${results.length} of ${input.ids.length} were done. Reload the queue and try again.`,
+    };
   } finally {
     // Spam and pending comments are on no cached page, so no tag update refreshes the queue and
     // its pending count: ask for it.

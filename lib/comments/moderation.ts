@@ -15,7 +15,11 @@ import { commentOutcomeChange, type CommentOutcome } from './writers';
 export const COMMENT_ACTIONS = ['approve', 'spam', 'delete'] as const;
 export type CommentAction = (typeof COMMENT_ACTIONS)[number];
 
-export const OUTCOME_OF: Record<CommentAction, CommentOutcome> = { approve: 'published', spam: 'spam', delete: 'removed' };
+export const OUTCOME_OF: Record<CommentAction, CommentOutcome> = {
+  approve: 'published',
+  spam: 'spam',
+  delete: 'removed',
+};
 
 const VERB: Record<CommentAction, string> = { approve: 'Approving', spam: 'Marking it spam', delete: 'Deleting' };
 
@@ -32,12 +36,19 @@ export interface DryRun extends PagePlan {
 const commentWords = (action: CommentAction): PlanWords => ({
   verb: VERB[action],
   subject: 'this comment',
-  why: (invalidated) => (invalidated.length === 1 && invalidated[0]!.endsWith(':comments') ? "they show this post's comments" : `they carry ${listInWords(invalidated)}`),
+  why: (invalidated) =>
+    invalidated.length === 1 && invalidated[0]!.endsWith(':comments')
+      ? "they show this post's comments"
+      : `they carry ${listInWords(invalidated)}`,
   staying: 'of this post',
 });
 
 /** The dry run of `action` on `comment`, against the pages in `pages` (the cache's listing). */
-export function planCommentAction(action: CommentAction, comment: PlannedComment, pages: readonly CachedPage[]): DryRun {
+export function planCommentAction(
+  action: CommentAction,
+  comment: PlannedComment,
+  pages: readonly CachedPage[],
+): DryRun {
   const change = commentOutcomeChange(comment, comment.status, OUTCOME_OF[action]);
   const related = [tags.post(comment.postId), tags.comments(comment.postId)];
   return { action, ...planOnPages(change ? effectiveTags(change.tags) : [], related, pages, commentWords(action)) };
@@ -56,7 +67,10 @@ export interface QueueRow {
   plans: DryRun[];
 }
 
-export async function moderationQueue(filter: { status: CommentStatus; postId?: number }, now = new Date()): Promise<QueueRow[]> {
+export async function moderationQueue(
+  filter: { status: CommentStatus; postId?: number },
+  now = new Date(),
+): Promise<QueueRow[]> {
   const [comments, pages] = await Promise.all([listCommentsForModeration(filter), currentCachedPages()]);
   return comments.map((comment) => ({
     id: comment.id,
@@ -68,9 +82,10 @@ export async function moderationQueue(filter: { status: CommentStatus; postId?: 
     createdAt: comment.createdAt.toISOString(),
     age: ageOf(comment.createdAt, now),
     // Approving a published comment or marking a spam one spam again would do nothing.
-    plans: COMMENT_ACTIONS.filter((action) => !(action === 'approve' && comment.status === 'published') && !(action === 'spam' && comment.status === 'spam')).map(
-      (action) => planCommentAction(action, comment, pages),
-    ),
+    plans: COMMENT_ACTIONS.filter(
+      (action) =>
+        !(action === 'approve' && comment.status === 'published') && !(action === 'spam' && comment.status === 'spam'),
+    ).map((action) => planCommentAction(action, comment, pages)),
   }));
 }
 

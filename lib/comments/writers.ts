@@ -1,5 +1,11 @@
 import 'server-only';
-import { deleteComment, insertCommentOnPublishedPost, lockAndFindSameComment, setCommentStatus, type InsertedComment } from '@/db/writes';
+import {
+  deleteComment,
+  insertCommentOnPublishedPost,
+  lockAndFindSameComment,
+  setCommentStatus,
+  type InsertedComment,
+} from '@/db/writes';
 import type { CommentStatus } from '@/db/schema';
 import { tags } from '@/lib/core/cache-tags';
 import { config } from '@/lib/core/config';
@@ -20,8 +26,16 @@ export interface NewCommentInput {
 }
 
 /** A visible change to a post's published comments. */
-function commentChange(postId: number, commentId: number, kind: InvalidationEvent['kind'], what: string): ContentChange {
-  return { tags: [tags.comments(postId)], event: { kind, postId, commentId, description: `comment ${commentId} ${what} post ${postId}` } };
+function commentChange(
+  postId: number,
+  commentId: number,
+  kind: InvalidationEvent['kind'],
+  what: string,
+): ContentChange {
+  return {
+    tags: [tags.comments(postId)],
+    event: { kind, postId, commentId, description: `comment ${commentId} ${what} post ${postId}` },
+  };
 }
 
 /** Why a comment was not stored: the post takes no comments, or it already has this one. */
@@ -44,7 +58,10 @@ export async function submitComment(
     const inserted = await insertCommentOnPublishedPost({ ...input, status }, tx);
     if (!inserted) return { result: 'closed' as const, change: null };
     if (inserted.status !== 'published') return { result: inserted, change: null };
-    return { result: inserted, change: commentChange(inserted.postId, inserted.id, 'comment-published', 'published on') };
+    return {
+      result: inserted,
+      change: commentChange(inserted.postId, inserted.id, 'comment-published', 'published on'),
+    };
   }, context);
   return result;
 }
@@ -56,19 +73,35 @@ export type CommentOutcome = CommentStatus | 'removed';
  * The visible change of moving a comment from `previous` to `next`, or null when no page can
  * show it. Pure, so the writers below and the moderation queue's dry run (./moderation.ts) share it.
  */
-export function commentOutcomeChange(comment: { id: number; postId: number }, previous: CommentStatus, next: CommentOutcome): ContentChange | null {
+export function commentOutcomeChange(
+  comment: { id: number; postId: number },
+  previous: CommentStatus,
+  next: CommentOutcome,
+): ContentChange | null {
   if (previous === next || (previous !== 'published' && next !== 'published')) return null;
   const what = next === 'published' ? 'published on' : next === 'removed' ? 'removed from' : `marked ${next} on`;
-  return commentChange(comment.postId, comment.id, next === 'published' ? 'comment-published' : 'comment-removed', what);
+  return commentChange(
+    comment.postId,
+    comment.id,
+    next === 'published' ? 'comment-published' : 'comment-removed',
+    what,
+  );
 }
 
 /** The comment's post and former status, and the tags invalidated (none when no page showed it). */
 export type ModerationResult = { postId: number; previous: CommentStatus; invalidated: string[] };
 
-export async function moderateComment(id: number, status: CommentStatus, context: WriteContext): Promise<ModerationResult | null> {
+export async function moderateComment(
+  id: number,
+  status: CommentStatus,
+  context: WriteContext,
+): Promise<ModerationResult | null> {
   const { result, invalidated } = await writeContent(async (tx) => {
     const changed = await setCommentStatus(id, status, tx);
-    return { result: changed, change: changed && commentOutcomeChange({ id, postId: changed.postId }, changed.previous, status) };
+    return {
+      result: changed,
+      change: changed && commentOutcomeChange({ id, postId: changed.postId }, changed.previous, status),
+    };
   }, context);
   return result && { ...result, invalidated };
 }
@@ -76,7 +109,10 @@ export async function moderateComment(id: number, status: CommentStatus, context
 export async function removeComment(id: number, context: WriteContext): Promise<ModerationResult | null> {
   const { result, invalidated } = await writeContent(async (tx) => {
     const removed = await deleteComment(id, tx);
-    return { result: removed, change: removed && commentOutcomeChange({ id, postId: removed.postId }, removed.previous, 'removed') };
+    return {
+      result: removed,
+      change: removed && commentOutcomeChange({ id, postId: removed.postId }, removed.previous, 'removed'),
+    };
   }, context);
   return result && { ...result, invalidated };
 }

@@ -22,6 +22,9 @@ export function excerptFromMarkdown(markdown: string, maxLength = 240): string {
   if (prose.length <= maxLength) return prose;
   const cut = prose.slice(0, maxLength + 1);
   const lastSpace = cut.lastIndexOf(' ');
-  const words = (lastSpace > maxLength * 0.6 ? cut.slice(0, lastSpace) : cut.slice(0, maxLength)).replace(/[\s,;:.!?-]+$/, '');
+  const words = (lastSpace > maxLength * 0.6 ? cut.slice(0, lastSpace) : cut.slice(0, maxLength)).replace(
+    /[\s,;:.!?-]+$/,
+    '',
+  );
   return `${words}…`;
 }

@@ -6,12 +6,7 @@ import sanitizeHtml from 'sanitize-html';
 const markdown = new Marked({ gfm: true, breaks: false, async: false });
 
 const allowed: sanitizeHtml.IOptions = {
-  allowedTags: [
-    ...sanitizeHtml.defaults.allowedTags.filter((tag) => tag !== 'h1'),
-    'img',
-    'del',
-    'input',
-  ],
+  allowedTags: [...sanitizeHtml.defaults.allowedTags.filter((tag) => tag !== 'h1'), 'img', 'del', 'input'],
   allowedAttributes: {
     a: ['href', 'title', 'rel'],
     img: ['src', 'alt', 'title', 'width', 'height', 'loading'],

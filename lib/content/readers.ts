@@ -110,7 +110,9 @@ export async function getLatestPosts(page: number): Promise<PostListPage | null>
   const total = await cached(['published-count'], [tags.postList], countPublishedPosts);
   const pageCount = pageCountOf(total);
   if (page > pageCount) return null;
-  const ids = await cached(['latest-ids', page], [tags.postList], () => listPublishedPostIds(PAGE_SIZE, (page - 1) * PAGE_SIZE));
+  const ids = await cached(['latest-ids', page], [tags.postList], () =>
+    listPublishedPostIds(PAGE_SIZE, (page - 1) * PAGE_SIZE),
+  );
   return { posts: await readSummaries(ids), page, pageCount, total };
 }
 
@@ -121,7 +123,9 @@ export async function getTaggedPosts(name: string, page: number): Promise<PostLi
     return count === 0 ? null : count;
   });
   if (total === null || page > pageCountOf(total)) return null;
-  const ids = await cached(['tag-ids', name, page], [tags.tag(name)], () => listPublishedPostIdsByTag(name, PAGE_SIZE, (page - 1) * PAGE_SIZE));
+  const ids = await cached(['tag-ids', name, page], [tags.tag(name)], () =>
+    listPublishedPostIdsByTag(name, PAGE_SIZE, (page - 1) * PAGE_SIZE),
+  );
   return { posts: await readSummaries(ids), page, pageCount: pageCountOf(total), total };
 }
 

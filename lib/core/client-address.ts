@@ -14,7 +14,11 @@ export const CLIENT_HEADER = 'x-freshpress-client';
  * client is the entry `trustedProxies` from the right; anything further left was written by the
  * client and proves nothing. IPv6 clients are counted per /64, the block one host usually gets.
  */
-export function clientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, trustedProxies: number): string {
+export function clientAddress(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trustedProxies: number,
+): string {
   let address = peer ?? 'unknown';
   if (trustedProxies > 0 && forwardedFor) {
     const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
@@ -36,5 +40,8 @@ function groupAddress(address: string): string {
   const groups = address.includes('::')
     ? [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups]
     : headGroups;
-  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

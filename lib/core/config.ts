@@ -4,127 +4,142 @@ import { z } from 'zod';
  * The only reader of process.env. Parsed once, at first import, so a bad value fails the
  * process at start-up with a message naming the variable instead of failing some request later.
  */
-const EnvSchema = z.object({
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// or postgresql:// URL')
-    .optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-  /** Where `npm start` keeps the embedded database when DATABASE_URL is not set. */
-  FRESHPRESS_DATA_DIR: z.string().min(1).default('.data'),
-  /** Next's build directory; a second build (the embedded smoke test) can live beside the first. */
-  FRESHPRESS_DIST_DIR: z.string().min(1).default('.next'),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  SITE_URL: z.url('SITE_URL must be an absolute URL such as https://blog.example.com').optional(),
-  SITE_TITLE: z.string().min(1).default('Freshpress'),
-  SITE_DESCRIPTION: z.string().default('Notes on caching, databases and the craft of building for the web.'),
-  COMMENT_MODERATION: z.enum(['off', 'manual']).default('off'),
-  INVALIDATION_STRATEGY: z.enum(['precise', 'global']).default('precise'),
-  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
-  /**
-   * The password of the admin pages (/admin). Unset: the admin is off. Changing it ends every
-   * admin session (the session key is derived from it, lib/admin/session.ts).
-   */
-  ADMIN_PASSWORD: z
-    .string()
-    .min(12, 'ADMIN_PASSWORD must be at least 12 characters: it is all that stands between the internet and the admin pages')
-    .optional(),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
-  UPSTASH_REDIS_REST_URL: z.url('UPSTASH_REDIS_REST_URL must be an https:// URL').optional(),
-  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
-  /** off: no counting at all (to measure what counting costs). */
-  STATS_RECORDING: z.enum(['on', 'off']).default('on'),
-  /** Every stats key starts with this, so several sites (or test runs) can share one Redis. */
-  STATS_PREFIX: z.string().regex(/^[\w.-]+$/, 'STATS_PREFIX may use letters, digits, _ . -').default('fp'),
-  STATS_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
-  /** Distinct counters held in memory while Redis is unreachable; past it, counts are dropped (and counted). */
-  STATS_BUFFER_LIMIT: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
-  STATS_PASSWORD: z.string().min(1).optional(),
-  /** The Varnish instance (`varnishd -n`) whose cache hits `npm run edge:collect` counts; unset: the default one. */
-  VARNISH_NAME: z.string().min(1).optional(),
-  /**
-   * Comments one client may post: one or more "<count>/<window>" rules (windows as @upstash/ratelimit
-   * writes them: "60 s", "1 h"…), comma-separated; "off" for none.
-   */
-  COMMENT_RATE_LIMIT: z
-    .string()
-    .regex(/^(off|\d+\s*\/\s*\d+\s*(ms|s|m|h|d)(\s*,\s*\d+\s*\/\s*\d+\s*(ms|s|m|h|d))*)$/, 'COMMENT_RATE_LIMIT must be "off" or rules like "5/1m,20/1h"')
-    .default('5/1m,20/1h'),
-  /** A comment posted sooner than this after the form was shown is refused as a bot's (0: off). */
-  COMMENT_MIN_FILL_SECONDS: z.coerce.number().min(0).max(600).default(3),
-  /** Web addresses one comment may contain. */
-  COMMENT_MAX_LINKS: z.coerce.number().int().min(0).max(10_000).default(3),
-  /**
-   * Proxies in front of the server whose X-Forwarded-For may be believed (0: none; the client is
-   * the TCP peer). With one proxy, the client is the last address that proxy appended.
-   */
-  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
-  /**
-   * The caching tier in front of the server that Freshpress purges by tag. none: HTML and feeds
-   * are sent as "revalidate every time", so no shared cache can keep an old page.
-   */
-  EDGE: z.enum(['none', 'varnish', 'fastly', 'cloudflare']).default('none'),
-  /** Longest a page is kept at the edge, in seconds: a purge that was lost heals within it. */
-  EDGE_MAX_AGE: z.coerce.number().int().min(1).max(31_536_000).default(3600),
-  /** Varnish: where PURGE requests go. Fastly, Cloudflare: the API's base URL, if not the public one. */
-  EDGE_PURGE_URL: z.url('EDGE_PURGE_URL must be an absolute URL such as http://127.0.0.1:6081/').optional(),
-  FASTLY_SERVICE_ID: z.string().min(1).optional(),
-  FASTLY_API_TOKEN: z.string().min(1).optional(),
-  CLOUDFLARE_ZONE_ID: z.string().min(1).optional(),
-  CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
-  /**
-   * A second purge this long after the first: a page already on its way to the edge when the first
-   * arrived (the edge skips objects still being fetched) is removed by it. 0: no second purge.
-   */
-  EDGE_REPURGE_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
-  /** Keys waiting to be purged (the edge unreachable); past it, everything is purged instead. */
-  EDGE_PURGE_QUEUE: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
-  /** on: serve /uncached, the homepage rendered per request, as the benchmark's baseline. */
-  UNCACHED_BASELINE: z.enum(['on', 'off']).default('off'),
-  /** Server processes `npm start` runs on PORT (default: one per core); more than one needs the shared page cache. */
-  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
-  /** Set by the server's primary process for each server process it starts: how many, and which one. */
-  FRESHPRESS_PROCESSES: z.coerce.number().int().min(1).default(1),
-  FRESHPRESS_PROCESS_INDEX: z.coerce.number().int().min(0).default(0),
-  /**
-   * Where pages are cached. shared: in Redis (REDIS_URL), one cache for every process and host;
-   * local: Next's file cache, one process only; auto: shared when Redis answers at start.
-   */
-  PAGE_CACHE: z.enum(['auto', 'shared', 'local']).default('auto'),
-  /** Prefix of the page cache's Redis keys; defaults to STATS_PREFIX + ":cache". */
-  CACHE_PREFIX: z.string().regex(/^[\w.:-]+$/, 'CACHE_PREFIX may use letters, digits, _ . : -').optional(),
-  /** Pages and data kept in each process's memory in front of Redis, in megabytes. */
-  PAGE_CACHE_MEMORY_MB: z.coerce.number().int().min(0).max(16_384).default(64),
-  /** Longest wait for one page cache call to Redis before the page is rendered from the database. */
-  PAGE_CACHE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
-  /** How long a server waits for another server's rebuild of the same page before rendering it itself. */
-  REBUILD_LOCK_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
-  /** How often unapplied invalidations (a crash between commit and invalidation) are looked for. */
-  INVALIDATION_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
-  /**
-   * Tests only: `crash-after-commit` kills the server between a write's commit and its
-   * invalidation, the one crash the outbox exists for, which cannot be timed from outside.
-   */
-  FRESHPRESS_FAULT: z.enum(['crash-after-commit']).optional(),
-  /** Set by Next while it builds; nothing is recorded during a build. */
-  NEXT_PHASE: z.string().optional(),
-}).superRefine((env, context) => {
-  const require = (name: keyof typeof env, why: string) => {
-    if (!env[name]) context.addIssue({ code: 'custom', path: [name], message: `${name} is required ${why}` });
-  };
-  if (env.EDGE === 'varnish') require('EDGE_PURGE_URL', 'with EDGE=varnish (where Varnish listens, e.g. http://127.0.0.1:6081/)');
-  if (env.EDGE === 'fastly') {
-    require('FASTLY_SERVICE_ID', 'with EDGE=fastly');
-    require('FASTLY_API_TOKEN', 'with EDGE=fastly (a token with purge scope)');
-  }
-  if (env.EDGE === 'cloudflare') {
-    require('CLOUDFLARE_ZONE_ID', 'with EDGE=cloudflare');
-    require('CLOUDFLARE_API_TOKEN', 'with EDGE=cloudflare (a token with Cache Purge permission)');
-  }
-});
+const EnvSchema = z
+  .object({
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// or postgresql:// URL')
+      .optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    /** Where `npm start` keeps the embedded database when DATABASE_URL is not set. */
+    FRESHPRESS_DATA_DIR: z.string().min(1).default('.data'),
+    /** Next's build directory; a second build (the embedded smoke test) can live beside the first. */
+    FRESHPRESS_DIST_DIR: z.string().min(1).default('.next'),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    SITE_URL: z.url('SITE_URL must be an absolute URL such as https://blog.example.com').optional(),
+    SITE_TITLE: z.string().min(1).default('Freshpress'),
+    SITE_DESCRIPTION: z.string().default('Notes on caching, databases and the craft of building for the web.'),
+    COMMENT_MODERATION: z.enum(['off', 'manual']).default('off'),
+    INVALIDATION_STRATEGY: z.enum(['precise', 'global']).default('precise'),
+    ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+    /**
+     * The password of the admin pages (/admin). Unset: the admin is off. Changing it ends every
+     * admin session (the session key is derived from it, lib/admin/session.ts).
+     */
+    ADMIN_PASSWORD: z
+      .string()
+      .min(
+        12,
+        'ADMIN_PASSWORD must be at least 12 characters: it is all that stands between the internet and the admin pages',
+      )
+      .optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// or rediss:// URL')
+      .default('redis://127.0.0.1:6379'),
+    UPSTASH_REDIS_REST_URL: z.url('UPSTASH_REDIS_REST_URL must be an https:// URL').optional(),
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+    /** off: no counting at all (to measure what counting costs). */
+    STATS_RECORDING: z.enum(['on', 'off']).default('on'),
+    /** Every stats key starts with this, so several sites (or test runs) can share one Redis. */
+    STATS_PREFIX: z
+      .string()
+      .regex(/^[\w.-]+$/, 'STATS_PREFIX may use letters, digits, _ . -')
+      .default('fp'),
+    STATS_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    /** Distinct counters held in memory while Redis is unreachable; past it, counts are dropped (and counted). */
+    STATS_BUFFER_LIMIT: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
+    STATS_PASSWORD: z.string().min(1).optional(),
+    /** The Varnish instance (`varnishd -n`) whose cache hits `npm run edge:collect` counts; unset: the default one. */
+    VARNISH_NAME: z.string().min(1).optional(),
+    /**
+     * Comments one client may post: one or more "<count>/<window>" rules (windows as @upstash/ratelimit
+     * writes them: "60 s", "1 h"…), comma-separated; "off" for none.
+     */
+    COMMENT_RATE_LIMIT: z
+      .string()
+      .regex(
+        /^(off|\d+\s*\/\s*\d+\s*(ms|s|m|h|d)(\s*,\s*\d+\s*\/\s*\d+\s*(ms|s|m|h|d))*)$/,
+        'COMMENT_RATE_LIMIT must be "off" or rules like "5/1m,20/1h"',
+      )
+      .default('5/1m,20/1h'),
+    /** A comment posted sooner than this after the form was shown is refused as a bot's (0: off). */
+    COMMENT_MIN_FILL_SECONDS: z.coerce.number().min(0).max(600).default(3),
+    /** Web addresses one comment may contain. */
+    COMMENT_MAX_LINKS: z.coerce.number().int().min(0).max(10_000).default(3),
+    /**
+     * Proxies in front of the server whose X-Forwarded-For may be believed (0: none; the client is
+     * the TCP peer). With one proxy, the client is the last address that proxy appended.
+     */
+    TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+    /**
+     * The caching tier in front of the server that Freshpress purges by tag. none: HTML and feeds
+     * are sent as "revalidate every time", so no shared cache can keep an old page.
+     */
+    EDGE: z.enum(['none', 'varnish', 'fastly', 'cloudflare']).default('none'),
+    /** Longest a page is kept at the edge, in seconds: a purge that was lost heals within it. */
+    EDGE_MAX_AGE: z.coerce.number().int().min(1).max(31_536_000).default(3600),
+    /** Varnish: where PURGE requests go. Fastly, Cloudflare: the API's base URL, if not the public one. */
+    EDGE_PURGE_URL: z.url('EDGE_PURGE_URL must be an absolute URL such as http://127.0.0.1:6081/').optional(),
+    FASTLY_SERVICE_ID: z.string().min(1).optional(),
+    FASTLY_API_TOKEN: z.string().min(1).optional(),
+    CLOUDFLARE_ZONE_ID: z.string().min(1).optional(),
+    CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
+    /**
+     * A second purge this long after the first: a page already on its way to the edge when the first
+     * arrived (the edge skips objects still being fetched) is removed by it. 0: no second purge.
+     */
+    EDGE_REPURGE_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+    /** Keys waiting to be purged (the edge unreachable); past it, everything is purged instead. */
+    EDGE_PURGE_QUEUE: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+    /** on: serve /uncached, the homepage rendered per request, as the benchmark's baseline. */
+    UNCACHED_BASELINE: z.enum(['on', 'off']).default('off'),
+    /** Server processes `npm start` runs on PORT (default: one per core); more than one needs the shared page cache. */
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+    /** Set by the server's primary process for each server process it starts: how many, and which one. */
+    FRESHPRESS_PROCESSES: z.coerce.number().int().min(1).default(1),
+    FRESHPRESS_PROCESS_INDEX: z.coerce.number().int().min(0).default(0),
+    /**
+     * Where pages are cached. shared: in Redis (REDIS_URL), one cache for every process and host;
+     * local: Next's file cache, one process only; auto: shared when Redis answers at start.
+     */
+    PAGE_CACHE: z.enum(['auto', 'shared', 'local']).default('auto'),
+    /** Prefix of the page cache's Redis keys; defaults to STATS_PREFIX + ":cache". */
+    CACHE_PREFIX: z
+      .string()
+      .regex(/^[\w.:-]+$/, 'CACHE_PREFIX may use letters, digits, _ . : -')
+      .optional(),
+    /** Pages and data kept in each process's memory in front of Redis, in megabytes. */
+    PAGE_CACHE_MEMORY_MB: z.coerce.number().int().min(0).max(16_384).default(64),
+    /** Longest wait for one page cache call to Redis before the page is rendered from the database. */
+    PAGE_CACHE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
+    /** How long a server waits for another server's rebuild of the same page before rendering it itself. */
+    REBUILD_LOCK_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+    /** How often unapplied invalidations (a crash between commit and invalidation) are looked for. */
+    INVALIDATION_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
+    /**
+     * Tests only: `crash-after-commit` kills the server between a write's commit and its
+     * invalidation, the one crash the outbox exists for, which cannot be timed from outside.
+     */
+    FRESHPRESS_FAULT: z.enum(['crash-after-commit']).optional(),
+    /** Set by Next while it builds; nothing is recorded during a build. */
+    NEXT_PHASE: z.string().optional(),
+  })
+  .superRefine((env, context) => {
+    const require = (name: keyof typeof env, why: string) => {
+      if (!env[name]) context.addIssue({ code: 'custom', path: [name], message: `${name} is required ${why}` });
+    };
+    if (env.EDGE === 'varnish')
+      require('EDGE_PURGE_URL', 'with EDGE=varnish (where Varnish listens, e.g. http://127.0.0.1:6081/)');
+    if (env.EDGE === 'fastly') {
+      require('FASTLY_SERVICE_ID', 'with EDGE=fastly');
+      require('FASTLY_API_TOKEN', 'with EDGE=fastly (a token with purge scope)');
+    }
+    if (env.EDGE === 'cloudflare') {
+      require('CLOUDFLARE_ZONE_ID', 'with EDGE=cloudflare');
+      require('CLOUDFLARE_API_TOKEN', 'with EDGE=cloudflare (a token with Cache Purge permission)');
+    }
+  });
 
 export type Config = z.infer<typeof EnvSchema>;
 

@@ -7,8 +7,8 @@ import { sharedUpstashRedis } from './upstash-redis';
 
 /*
  * How many comments one client may post (and how many admin logins it may try), counted in Redis
- * through the process's @upstash/redis client (TCP or Upstash REST, lib/core/upstash-redis.ts), so every process and
- * host shares one count.
+ * through the process's @upstash/redis client (TCP or Upstash REST, ./upstash-redis.ts), so every
+ * process and host shares one count.
  *
  * While Redis is unreachable the limit fails open: comments are accepted and a warning is logged
  * (at most once a minute). A blog that stops taking comments whenever its cache server restarts
@@ -99,14 +99,21 @@ function warnFailingOpen(counted: Counted, cause: string): void {
   const warned = warnedAt();
   if (warned[counted] !== undefined && now - warned[counted] < WARN_EVERY_MS) return;
   warned[counted] = now;
-  console.warn(`[${counted}s] the ${counted} rate limit is not being applied (Redis: ${cause}); ${FAILING_OPEN[counted]} until Redis answers`);
+  console.warn(
+    `[${counted}s] the ${counted} rate limit is not being applied (Redis: ${cause}); ${FAILING_OPEN[counted]} until Redis answers`,
+  );
 }
 
 function limiterFor(counted: Counted, rules: () => RateRule[]): CommentLimiter {
   const known = limiters();
   let limiter = known.get(counted);
   if (!limiter) {
-    limiter = createCommentLimiter(sharedUpstashRedis().redis, rules(), `${config.STATS_PREFIX}:ratelimit:${counted}`, (cause) => warnFailingOpen(counted, cause));
+    limiter = createCommentLimiter(
+      sharedUpstashRedis().redis,
+      rules(),
+      `${config.STATS_PREFIX}:ratelimit:${counted}`,
+      (cause) => warnFailingOpen(counted, cause),
+    );
     known.set(counted, limiter);
   }
   return limiter;

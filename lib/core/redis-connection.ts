@@ -31,7 +31,8 @@ function createTcpClient(url: string, connectTimeout: number) {
     socket: {
       connectTimeout,
       // Exponential with jitter, so a fleet of servers does not reconnect in lockstep after a restart.
-      reconnectStrategy: (retries) => Math.min(100 * 2 ** Math.min(retries, 10), MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100),
+      reconnectStrategy: (retries) =>
+        Math.min(100 * 2 ** Math.min(retries, 10), MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100),
     },
   });
 }
@@ -70,7 +71,9 @@ export function openRedisConnection(url: string, options: RedisConnectionOptions
     // node-redis still reports the socket it tears down when closed mid-handshake.
     if (outage || closed) return;
     outage = true;
-    console.warn(`${options.label} Redis at ${where} is unreachable (${describeError(error)}); reconnecting in the background`);
+    console.warn(
+      `${options.label} Redis at ${where} is unreachable (${describeError(error)}); reconnecting in the background`,
+    );
     options.onLost?.();
   });
   client.on('ready', () => {
@@ -127,8 +130,12 @@ export function withDeadline<T>(work: Promise<T>, ms: number, where: string, sig
   // node-redis's own `timeout` stops counting once a command is written, so a Redis that stops
   // answering would hold the caller forever without this.
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new RedisUnavailableError(`no answer from Redis at ${where} within ${ms} ms`)), ms);
-    const onAbort = () => reject(signal?.reason instanceof Error ? signal.reason : new Error('the request was aborted'));
+    const timer = setTimeout(
+      () => reject(new RedisUnavailableError(`no answer from Redis at ${where} within ${ms} ms`)),
+      ms,
+    );
+    const onAbort = () =>
+      reject(signal?.reason instanceof Error ? signal.reason : new Error('the request was aborted'));
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => {

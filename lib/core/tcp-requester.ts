@@ -74,7 +74,8 @@ export function createTcpRequester(url: string, options: TcpRequesterOptions = {
       if (error instanceof MultiErrorReply) replies = error.replies;
       // A command was refused while queueing (unknown command, wrong arity…): EXECABORT, nothing ran.
       // Upstash answers that with an HTTP error, which its client throws as an UpstashError.
-      else if (error instanceof ErrorReply) throw new errors.UpstashError(`EXECABORT Transaction discarded: ${error.message}`);
+      else if (error instanceof ErrorReply)
+        throw new errors.UpstashError(`EXECABORT Transaction discarded: ${error.message}`);
       else throw error;
     }
     return replies.map((reply) => (reply instanceof ErrorReply ? { error: reply.message } : { result: reply }));
@@ -120,6 +121,7 @@ function toCommand(body: unknown): Command {
 }
 
 function toCommandList(body: unknown): Command[] {
-  if (!Array.isArray(body) || body.length === 0) throw new TypeError('a pipeline must be a non-empty array of commands');
+  if (!Array.isArray(body) || body.length === 0)
+    throw new TypeError('a pipeline must be a non-empty array of commands');
   return body.map(toCommand);
 }

@@ -41,5 +41,5 @@ export async function purgeEdgeForNewBuild(distDir: string, buildId: string): Pr
   // No second purge: nothing can be in transit from a build that has not served yet.
   await purger.purge([cacheTags.everything], { waitMs: 10_000, repurge: false });
   if (purger.queued === 0) writeFileSync(marker, identity);
-  else console.warn('[edge] could not purge the previous build\'s pages yet; retrying in the background');
+  else console.warn("[edge] could not purge the previous build's pages yet; retrying in the background");
 }

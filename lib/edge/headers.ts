@@ -60,7 +60,11 @@ const NO_EDGE: EdgeSettings = { edge: 'none', maxAge: 0 };
  * The headers to send for Next's Cache-Control and the keys the handler attached: Cache-Control
  * (undefined stays undefined) and the tier's own headers, if any.
  */
-export function edgeHeaders(nextValue: string | undefined, keys: string | undefined, settings: EdgeSettings = NO_EDGE): { cacheControl: string | undefined; tier: [string, string][] } {
+export function edgeHeaders(
+  nextValue: string | undefined,
+  keys: string | undefined,
+  settings: EdgeSettings = NO_EDGE,
+): { cacheControl: string | undefined; tier: [string, string][] } {
   const shared = nextValue === undefined ? null : SHARED_MAX_AGE.exec(nextValue);
   if (!shared) return { cacheControl: nextValue, tier: [] };
   if (settings.edge === 'none' || !keys) return { cacheControl: REVALIDATE_EVERY_TIME, tier: [] };
@@ -71,7 +75,9 @@ export function edgeHeaders(nextValue: string | undefined, keys: string | undefi
     // Keys cut short would leave the page unpurgeable by the rest: not kept at the edge at all.
     if (Date.now() - warnedTooLong > 60_000) {
       warnedTooLong = Date.now();
-      console.warn(`[edge] a page's ${list.length} keys (${value.length} bytes) exceed ${tier.keys}'s limit; it is not cached at the edge`);
+      console.warn(
+        `[edge] a page's ${list.length} keys (${value.length} bytes) exceed ${tier.keys}'s limit; it is not cached at the edge`,
+      );
     }
     return { cacheControl: REVALIDATE_EVERY_TIME, tier: [] };
   }
@@ -109,7 +115,8 @@ export function applyEdgeCacheControl(res: ServerResponse, settings: EdgeSetting
     if (headers && !Array.isArray(headers)) {
       for (const name of Object.keys(headers)) {
         const value = headers[name];
-        if (name.toLowerCase() === 'cache-control' && typeof value === 'string') headers[name] = edgeHeaders(value, undefined).cacheControl;
+        if (name.toLowerCase() === 'cache-control' && typeof value === 'string')
+          headers[name] = edgeHeaders(value, undefined).cacheControl;
       }
     }
     return writeHead.call(this, status, ...(rest as []));

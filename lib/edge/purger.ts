@@ -97,7 +97,9 @@ export class EdgePurger {
       const oldest = Math.min(...this.pending.values());
       this.pending.clear();
       this.pending.set(EVERYTHING_KEY, oldest);
-      this.warn(`more than ${this.options.queueLimit} keys are waiting to be purged; everything will be purged instead`);
+      this.warn(
+        `more than ${this.options.queueLimit} keys are waiting to be purged; everything will be purged instead`,
+      );
     }
     if (repurge && this.options.repurgeMs > 0) {
       const timer = setTimeout(() => {
@@ -159,7 +161,9 @@ export class EdgePurger {
         this.options.record?.({ ok: false, keys: keys.length, ms: performance.now() - started });
         this.failures += 1;
         const delay = Math.min(FIRST_RETRY_MS * 2 ** (this.failures - 1), MAX_RETRY_MS);
-        this.warn(`purging ${keys.length} keys at ${this.tier.name} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${delay} ms`);
+        this.warn(
+          `purging ${keys.length} keys at ${this.tier.name} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${delay} ms`,
+        );
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
           this.kick();
@@ -196,7 +200,8 @@ export class EdgePurger {
       this.pending.delete(key);
       dropped += 1;
     }
-    if (dropped > 0) this.warn(`${dropped} keys could not be purged within EDGE_MAX_AGE; the edge has let those pages expire`);
+    if (dropped > 0)
+      this.warn(`${dropped} keys could not be purged within EDGE_MAX_AGE; the edge has let those pages expire`);
   }
 
   private warn(message: string): void {
@@ -206,4 +211,3 @@ export class EdgePurger {
     console.warn(`[edge] ${message}`);
   }
 }
-

@@ -30,13 +30,29 @@ function parsed<T>(body: string): T | null {
 }
 
 /** A CDN purge API call: JSON in, a 2xx (and its body) expected back. */
-async function postJson(url: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal, what: string): Promise<string> {
-  const response = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(payload), signal });
+async function postJson(
+  url: string,
+  headers: Record<string, string>,
+  payload: unknown,
+  signal: AbortSignal,
+  what: string,
+): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(payload),
+    signal,
+  });
   return expectOk(response, what);
 }
 
 /** The tier EDGE names, or null for none. */
-export function purgeTierOf(env: Pick<Config, 'EDGE' | 'EDGE_PURGE_URL' | 'FASTLY_SERVICE_ID' | 'FASTLY_API_TOKEN' | 'CLOUDFLARE_ZONE_ID' | 'CLOUDFLARE_API_TOKEN'>): PurgeTier | null {
+export function purgeTierOf(
+  env: Pick<
+    Config,
+    'EDGE' | 'EDGE_PURGE_URL' | 'FASTLY_SERVICE_ID' | 'FASTLY_API_TOKEN' | 'CLOUDFLARE_ZONE_ID' | 'CLOUDFLARE_API_TOKEN'
+  >,
+): PurgeTier | null {
   switch (env.EDGE) {
     case 'none':
       return null;
@@ -48,7 +64,10 @@ export function purgeTierOf(env: Pick<Config, 'EDGE' | 'EDGE_PURGE_URL' | 'FASTL
         batch: 500,
         maxChars: 6000,
         async send(keys, signal) {
-          await expectOk(await fetch(url, { method: 'PURGE', headers: { xkey: keys.join(' ') }, signal }), `PURGE ${url}`);
+          await expectOk(
+            await fetch(url, { method: 'PURGE', headers: { xkey: keys.join(' ') }, signal }),
+            `PURGE ${url}`,
+          );
         },
       };
     }
@@ -59,7 +78,13 @@ export function purgeTierOf(env: Pick<Config, 'EDGE' | 'EDGE_PURGE_URL' | 'FASTL
         batch: 256,
         maxChars: Infinity,
         async send(keys, signal) {
-          await postJson(url, { 'fastly-key': env.FASTLY_API_TOKEN! }, { surrogate_keys: keys }, signal, 'Fastly purge');
+          await postJson(
+            url,
+            { 'fastly-key': env.FASTLY_API_TOKEN! },
+            { surrogate_keys: keys },
+            signal,
+            'Fastly purge',
+          );
         },
       };
     }
@@ -70,11 +95,17 @@ export function purgeTierOf(env: Pick<Config, 'EDGE' | 'EDGE_PURGE_URL' | 'FASTL
         batch: 100,
         maxChars: Infinity,
         async send(keys, signal) {
-          const body = await postJson(url, { authorization: `Bearer ${env.CLOUDFLARE_API_TOKEN!}` }, { tags: keys }, signal, 'Cloudflare purge');
-          if (parsed<{ success?: boolean }>(body)?.success === false) throw new Error('Cloudflare purge answered success: false');
+          const body = await postJson(
+            url,
+            { authorization: `Bearer ${env.CLOUDFLARE_API_TOKEN!}` },
+            { tags: keys },
+            signal,
+            'Cloudflare purge',
+          );
+          if (parsed<{ success?: boolean }>(body)?.success === false)
+            throw new Error('Cloudflare purge answered success: false');
         },
       };
     }
   }
 }
-

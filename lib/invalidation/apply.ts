@@ -18,7 +18,10 @@ export function expireInManifest(manifest: Map<string, TagManifestEntry>, tag: s
 }
 
 /** Returns when the rows were applied, or null when they could not be (they stay in the outbox). */
-export async function applyInvalidations(runtime: PageCacheRuntime, rows: readonly RecordedInvalidation[]): Promise<Date | null> {
+export async function applyInvalidations(
+  runtime: PageCacheRuntime,
+  rows: readonly RecordedInvalidation[],
+): Promise<Date | null> {
   if (rows.length === 0) return new Date();
   const appliedAt = await applyToPageCache(runtime, rows);
   // After this server's cache is current, so the edge's refetch gets the new page; and even when
@@ -27,7 +30,10 @@ export async function applyInvalidations(runtime: PageCacheRuntime, rows: readon
   return appliedAt;
 }
 
-async function applyToPageCache(runtime: PageCacheRuntime, rows: readonly RecordedInvalidation[]): Promise<Date | null> {
+async function applyToPageCache(
+  runtime: PageCacheRuntime,
+  rows: readonly RecordedInvalidation[],
+): Promise<Date | null> {
   if (runtime.mode === 'shared' && runtime.store) {
     try {
       for (const row of rows) await runtime.store.invalidate(row.tags, row.event);
@@ -35,7 +41,9 @@ async function applyToPageCache(runtime: PageCacheRuntime, rows: readonly Record
     } catch (error) {
       // Until the outbox reaches Redis, a cached copy could be one these rows invalidate.
       runtime.resyncing = true;
-      console.warn(`[cache] could not record an invalidation in Redis (${describeError(error)}); pages render from the database until it is applied`);
+      console.warn(
+        `[cache] could not record an invalidation in Redis (${describeError(error)}); pages render from the database until it is applied`,
+      );
       return null;
     }
   }

@@ -38,6 +38,9 @@ export async function commitInvalidation<T>(
   getRecorder().recordInvalidation(recorded.tags, recorded.event);
   const appliedAt = runtime ? await applyInvalidations(runtime, [recorded]) : null;
   // Failing to mark it only means the sweep applies it once more: harmless.
-  if (appliedAt) await markApplied([recorded.id], appliedAt).catch((error: unknown) => console.warn('[cache] could not mark an invalidation applied', error));
+  if (appliedAt)
+    await markApplied([recorded.id], appliedAt).catch((error: unknown) =>
+      console.warn('[cache] could not mark an invalidation applied', error),
+    );
   return { result, recorded, appliedAt };
 }

@@ -55,7 +55,10 @@ export async function startInvalidationSweep(runtime: PageCacheRuntime): Promise
 
   const timer = setInterval(() => {
     if (runtime.resyncing) void runtime.resync();
-    else void sweepUnapplied(SWEEP_GRACE_MS, SWEEP_BATCH, (rows) => applyInvalidations(runtime, rows)).catch(() => undefined);
+    else
+      void sweepUnapplied(SWEEP_GRACE_MS, SWEEP_BATCH, (rows) => applyInvalidations(runtime, rows)).catch(
+        () => undefined,
+      );
   }, config.INVALIDATION_SWEEP_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -37,7 +37,8 @@ export async function writeContent<T>(
     // Next applies these again at the end of the request (the handler's revalidateTag): it must
     // know they are applied already, and since when (lib/page-cache/handler.ts).
     const at = appliedAt.getTime();
-    for (const tag of recorded.tags) runtime.appliedAhead.set(tag, { count: (runtime.appliedAhead.get(tag)?.count ?? 0) + 1, at });
+    for (const tag of recorded.tags)
+      runtime.appliedAhead.set(tag, { count: (runtime.appliedAhead.get(tag)?.count ?? 0) + 1, at });
   }
   for (const tag of recorded.tags) {
     if (context === 'server-action') updateTag(tag);

@@ -1,6 +1,14 @@
 import { edgeKeyOf } from '@/lib/core/cache-tags';
 import { EDGE_KEYS_HEADER } from '@/lib/edge/headers';
-import { entryTags, isImplicitTag, isPageValue, type CacheHandlerValue, type GetContext, type IncrementalCacheValue, type SetContext } from './next-internals';
+import {
+  entryTags,
+  isImplicitTag,
+  isPageValue,
+  type CacheHandlerValue,
+  type GetContext,
+  type IncrementalCacheValue,
+  type SetContext,
+} from './next-internals';
 
 /* Rules about cache entries that both modes share: what is kept, for how long, checked against what. */
 
@@ -47,8 +55,10 @@ export function worthKeeping(data: IncrementalCacheValue): boolean {
 
 export function ttlSeconds(data: IncrementalCacheValue, ctx: SetContext): number {
   const cacheControl = 'cacheControl' in ctx ? ctx.cacheControl : undefined;
-  const lifetime = cacheControl?.expire ?? (typeof cacheControl?.revalidate === 'number' ? cacheControl.revalidate : undefined);
-  const fetchLifetime = data.kind === 'FETCH' && typeof data.revalidate === 'number' && data.revalidate > 0 ? data.revalidate : undefined;
+  const lifetime =
+    cacheControl?.expire ?? (typeof cacheControl?.revalidate === 'number' ? cacheControl.revalidate : undefined);
+  const fetchLifetime =
+    data.kind === 'FETCH' && typeof data.revalidate === 'number' && data.revalidate > 0 ? data.revalidate : undefined;
   return Math.min(lifetime ?? fetchLifetime ?? MAX_TTL_SECONDS, MAX_TTL_SECONDS);
 }
 

@@ -4,7 +4,16 @@ import type { StatsRecorder } from '@/lib/stats/recorder';
 import { getRecorder } from '@/lib/stats/runtime';
 import { LocalMode } from './local-mode';
 import { MemoryTier } from './memory-tier';
-import { FileSystemCache, PAGE_KINDS, type CacheHandlerContext, type CacheHandlerValue, type GetContext, type IncrementalCacheValue, type NextCacheHandler, type SetContext } from './next-internals';
+import {
+  FileSystemCache,
+  PAGE_KINDS,
+  type CacheHandlerContext,
+  type CacheHandlerValue,
+  type GetContext,
+  type IncrementalCacheValue,
+  type NextCacheHandler,
+  type SetContext,
+} from './next-internals';
 import { RebuildObserver } from './rebuilds';
 import { RenderStarts } from './render-starts';
 import { pageCacheRuntime, type PageCacheRuntime } from './runtime';

@@ -43,7 +43,11 @@ async function probe<T>(work: () => Promise<T>): Promise<Probe & { value?: T }> 
     ]);
     return { ok: true, ms: Math.round(performance.now() - started), value };
   } catch (error) {
-    return { ok: false, ms: Math.round(performance.now() - started), error: error instanceof Error ? error.message : String(error) };
+    return {
+      ok: false,
+      ms: Math.round(performance.now() - started),
+      error: error instanceof Error ? error.message : String(error),
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -61,10 +65,18 @@ export async function describeHealth(): Promise<Health> {
   return {
     status: database.ok ? 'ok' : 'down',
     database: databaseProbe,
-    redis: redis ? { used: true, ok: redis.ok, ms: redis.ms, ...(redis.error && { error: redis.error }) } : { used: false },
-    cache: { mode: runtime?.mode ?? 'none', buildId: runtime?.buildId ?? null, catchingUp: runtime?.resyncing ?? false },
+    redis: redis
+      ? { used: true, ok: redis.ok, ms: redis.ms, ...(redis.error && { error: redis.error }) }
+      : { used: false },
+    cache: {
+      mode: runtime?.mode ?? 'none',
+      buildId: runtime?.buildId ?? null,
+      catchingUp: runtime?.resyncing ?? false,
+    },
     processes: { count: config.FRESHPRESS_PROCESSES, index: config.FRESHPRESS_PROCESS_INDEX, pid: process.pid },
-    memory: (({ rss, heapUsed }) => ({ rssMb: Math.round(rss / 1048576), heapUsedMb: Math.round(heapUsed / 1048576) }))(process.memoryUsage()),
+    memory: (({ rss, heapUsed }) => ({ rssMb: Math.round(rss / 1048576), heapUsedMb: Math.round(heapUsed / 1048576) }))(
+      process.memoryUsage(),
+    ),
     invalidationBacklog: backlog.ok ? (backlog.value ?? null) : null,
   };
 }

@@ -47,7 +47,11 @@ async function localEntries(distDir: string, limit: number): Promise<{ key: stri
       if (item.isDirectory()) await walk(full);
       else if (item.name.endsWith(fileCache.metaSuffix)) {
         const tags = await metaTags(full);
-        if (tags) out.push({ key: `/${path.relative(root, full).slice(0, -fileCache.metaSuffix.length).split(path.sep).join('/')}`, tags });
+        if (tags)
+          out.push({
+            key: `/${path.relative(root, full).slice(0, -fileCache.metaSuffix.length).split(path.sep).join('/')}`,
+            tags,
+          });
       }
     }
   };

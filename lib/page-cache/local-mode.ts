@@ -1,5 +1,14 @@
 import { pastLifetime, setEdgeKeys, tagsToStore, worthKeeping } from './entries';
-import { entryTags, PAGE_KINDS, type CacheHandlerValue, type GetContext, type IncrementalCacheValue, type NextCacheHandler, type SetContext, type TagManifestEntry } from './next-internals';
+import {
+  entryTags,
+  PAGE_KINDS,
+  type CacheHandlerValue,
+  type GetContext,
+  type IncrementalCacheValue,
+  type NextCacheHandler,
+  type SetContext,
+  type TagManifestEntry,
+} from './next-internals';
 import type { RebuildObserver } from './rebuilds';
 import type { RenderStarts } from './render-starts';
 
@@ -45,6 +54,7 @@ export class LocalMode {
     }
     await files.set(key, data, ctx);
     setEdgeKeys(data, entryTags(data));
-    if (data && PAGE_KINDS.has(data.kind)) this.options.observer.wrote(key, data, 'cacheControl' in ctx ? ctx.cacheControl?.revalidate : undefined);
+    if (data && PAGE_KINDS.has(data.kind))
+      this.options.observer.wrote(key, data, 'cacheControl' in ctx ? ctx.cacheControl?.revalidate : undefined);
   }
 }

@@ -4,7 +4,9 @@ import routerHeaders from 'next/dist/client/components/app-router-headers.js';
 import nextConstants from 'next/dist/lib/constants.js';
 import type { CacheHandler, CacheHandlerContext, CacheHandlerValue } from 'next/dist/server/lib/incremental-cache';
 import FileSystemCacheModule from 'next/dist/server/lib/incremental-cache/file-system-cache.js';
-import tagsManifestModule, { type TagManifestEntry } from 'next/dist/server/lib/incremental-cache/tags-manifest.external.js';
+import tagsManifestModule, {
+  type TagManifestEntry,
+} from 'next/dist/server/lib/incremental-cache/tags-manifest.external.js';
 import type { IncrementalCacheValue } from 'next/dist/server/response-cache';
 
 /*
@@ -51,7 +53,9 @@ export const FileSystemCache = commonJs<new (ctx: CacheHandlerContext) => NextCa
  * The Map Next checks cache entries against, in this process: the same instance Next's own code
  * uses, since the module is one Next shares across its bundles (`.external`).
  */
-export const tagsManifest: Map<string, TagManifestEntry> = commonJs<{ tagsManifest: Map<string, TagManifestEntry> }>(tagsManifestModule).tagsManifest;
+export const tagsManifest: Map<string, TagManifestEntry> = commonJs<{ tagsManifest: Map<string, TagManifestEntry> }>(
+  tagsManifestModule,
+).tagsManifest;
 
 const constants = commonJs<typeof nextConstants>(nextConstants);
 const router = commonJs<typeof routerHeaders>(routerHeaders);
@@ -99,7 +103,8 @@ export function entryStatus(value: IncrementalCacheValue | null | undefined): nu
 /** The HTML of a page, or the body of a route, as text. */
 export function entryBody(value: IncrementalCacheValue | null | undefined): string | null {
   if (value?.kind === 'APP_PAGE') return typeof value.html === 'string' ? value.html : String(value.html);
-  if (value?.kind === 'APP_ROUTE') return Buffer.isBuffer(value.body) ? value.body.toString('utf8') : String(value.body);
+  if (value?.kind === 'APP_ROUTE')
+    return Buffer.isBuffer(value.body) ? value.body.toString('utf8') : String(value.body);
   return null;
 }
 

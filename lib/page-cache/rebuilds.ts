@@ -4,7 +4,14 @@ import type { InvalidationEvent } from '@/db/schema';
 import { pagePathOf } from '@/lib/stats/keys';
 import type { StatsRecorder } from '@/lib/stats/recorder';
 import type { RebuildCause } from '@/lib/stats/types';
-import { entryBody, entryStatus, entryTags, isImplicitTag, pathOfCacheKey, type IncrementalCacheValue } from './next-internals';
+import {
+  entryBody,
+  entryStatus,
+  entryTags,
+  isImplicitTag,
+  pathOfCacheKey,
+  type IncrementalCacheValue,
+} from './next-internals';
 
 /*
  * Watches the page cache's reads and writes to say why every rebuild happened, and whether it was
@@ -40,7 +47,8 @@ export interface MissReason {
 }
 
 const MAX_KNOWN = 20_000;
-const RENDER_MARKER = /<meta name="x-generated-at" content="[^"]*"\s*\/?>|<!-- x-generated-at: \S+ -->|\\?"x-generated-at\\?",\\?"content\\?":\\?"[^"\\]*\\?"/g;
+const RENDER_MARKER =
+  /<meta name="x-generated-at" content="[^"]*"\s*\/?>|<!-- x-generated-at: \S+ -->|\\?"x-generated-at\\?",\\?"content\\?":\\?"[^"\\]*\\?"/g;
 
 /** The statistics' name of the page a cache key stands for; 404s are all one page, "(not found)". */
 export function pageOfKey(key: string, status: number | undefined): string {
@@ -48,7 +56,8 @@ export function pageOfKey(key: string, status: number | undefined): string {
   return pagePathOf(pathOfCacheKey(key));
 }
 
-const contentTagsOf = (value: IncrementalCacheValue | null | undefined) => entryTags(value).filter((tag) => !isImplicitTag(tag));
+const contentTagsOf = (value: IncrementalCacheValue | null | undefined) =>
+  entryTags(value).filter((tag) => !isImplicitTag(tag));
 
 const sameIgnoringMarker = (a: string, b: string) => a.replace(RENDER_MARKER, '') === b.replace(RENDER_MARKER, '');
 
@@ -71,7 +80,13 @@ export class RebuildObserver {
   constructor(private readonly recorder: () => StatsRecorder) {}
 
   /** A read that returned an entry. */
-  served(key: string, value: IncrementalCacheValue, lastModified: number, revalidate: number | false | undefined, now = Date.now()): void {
+  served(
+    key: string,
+    value: IncrementalCacheValue,
+    lastModified: number,
+    revalidate: number | false | undefined,
+    now = Date.now(),
+  ): void {
     guarded('classify a cache read', () => {
       const previous = this.known.get(key);
       // The common case, a hit on the entry already known: nothing to derive again.
@@ -94,9 +109,19 @@ export class RebuildObserver {
     guarded('classify a cache miss', () => {
       const previous = this.known.get(key);
       if (reason) {
-        if (reason.previous) this.remember(key, { page: pageOfKey(key, entryStatus(reason.previous)), value: reason.previous, lastModified: 0, revalidate: null });
+        if (reason.previous)
+          this.remember(key, {
+            page: pageOfKey(key, entryStatus(reason.previous)),
+            value: reason.previous,
+            lastModified: 0,
+            revalidate: null,
+          });
         const cause: RebuildCause = reason.tags.length > 0 ? 'invalidated' : reason.existed ? 'expired' : 'cold';
-        this.pendingCauses.set(key, { cause, tags: reason.tags.filter((tag) => !isImplicitTag(tag)), events: reason.events });
+        this.pendingCauses.set(key, {
+          cause,
+          tags: reason.tags.filter((tag) => !isImplicitTag(tag)),
+          events: reason.events,
+        });
         return;
       }
       if (!previous) {
@@ -104,12 +129,20 @@ export class RebuildObserver {
         return;
       }
       const why = this.recorder().explainInvalidation(contentTagsOf(previous.value), previous.lastModified);
-      this.pendingCauses.set(key, why.tags.length > 0 ? { cause: 'invalidated', ...why } : { cause: 'expired', tags: [], events: [] });
+      this.pendingCauses.set(
+        key,
+        why.tags.length > 0 ? { cause: 'invalidated', ...why } : { cause: 'expired', tags: [], events: [] },
+      );
     });
   }
 
   /** A render's result was stored. */
-  wrote(key: string, data: IncrementalCacheValue, revalidate: number | false | undefined, lastModified = Date.now()): void {
+  wrote(
+    key: string,
+    data: IncrementalCacheValue,
+    revalidate: number | false | undefined,
+    lastModified = Date.now(),
+  ): void {
     guarded('record a rebuild', () => {
       const page = pageOfKey(key, entryStatus(data));
       const previous = this.known.get(key);
@@ -119,7 +152,12 @@ export class RebuildObserver {
       const after = entryBody(data);
       const wasted = before !== null && after !== null && sameIgnoringMarker(before, after);
       this.recorder().recordRebuild({ page, cause: cause.cause, tags: cause.tags, events: cause.events, wasted });
-      this.remember(key, { page, value: data, lastModified, revalidate: typeof revalidate === 'number' ? revalidate : null });
+      this.remember(key, {
+        page,
+        value: data,
+        lastModified,
+        revalidate: typeof revalidate === 'number' ? revalidate : null,
+      });
     });
   }
 
@@ -143,7 +181,8 @@ export class RebuildObserver {
       page,
       value,
       lastModified,
-      revalidate: (typeof revalidate === 'number' ? revalidate : null) ?? previous?.revalidate ?? this.manifestRevalidate(page),
+      revalidate:
+        (typeof revalidate === 'number' ? revalidate : null) ?? previous?.revalidate ?? this.manifestRevalidate(page),
     };
     this.remember(key, entry);
     return entry;
@@ -164,11 +203,14 @@ export class RebuildObserver {
     if (this.prerenderRevalidate === null) {
       this.prerenderRevalidate = new Map();
       try {
-        const manifest = JSON.parse(readFileSync(path.join(this.serverDistDir ?? '', '..', 'prerender-manifest.json'), 'utf8')) as {
+        const manifest = JSON.parse(
+          readFileSync(path.join(this.serverDistDir ?? '', '..', 'prerender-manifest.json'), 'utf8'),
+        ) as {
           routes?: Record<string, { initialRevalidateSeconds?: number | false }>;
         };
         for (const [route, entry] of Object.entries(manifest.routes ?? {})) {
-          if (typeof entry.initialRevalidateSeconds === 'number') this.prerenderRevalidate.set(route, entry.initialRevalidateSeconds);
+          if (typeof entry.initialRevalidateSeconds === 'number')
+            this.prerenderRevalidate.set(route, entry.initialRevalidateSeconds);
         }
       } catch {
         // Without a manifest nothing is known to be stale until it is rewritten; misses still count.

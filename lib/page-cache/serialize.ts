@@ -9,7 +9,8 @@ type Encoded = null | boolean | number | string | Encoded[] | { [key: string]: E
 function encode(value: unknown): Encoded {
   if (value === undefined || value === null) return null;
   if (Buffer.isBuffer(value)) return { $b: value.toString('base64') };
-  if (value instanceof Uint8Array) return { $b: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (value instanceof Uint8Array)
+    return { $b: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
   if (value instanceof Map) return { $m: [...value.entries()].map(([k, v]) => [encode(k), encode(v)]) };
   if (Array.isArray(value)) return value.map(encode);
   if (typeof value === 'object') {

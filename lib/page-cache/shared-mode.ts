@@ -1,9 +1,26 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeError } from '@/lib/core/redis-connection';
-import { invalidatedTags, MAX_TTL_SECONDS, pastLifetime, revalidateOf, setEdgeKeys, tagsFor, tagsToStore, ttlSeconds, worthKeeping } from './entries';
+import {
+  invalidatedTags,
+  MAX_TTL_SECONDS,
+  pastLifetime,
+  revalidateOf,
+  setEdgeKeys,
+  tagsFor,
+  tagsToStore,
+  ttlSeconds,
+  worthKeeping,
+} from './entries';
 import { MemoryTier, type MemoryEntry } from './memory-tier';
-import { entryTags, type CacheHandlerValue, type GetContext, type IncrementalCacheValue, type NextCacheHandler, type SetContext } from './next-internals';
+import {
+  entryTags,
+  type CacheHandlerValue,
+  type GetContext,
+  type IncrementalCacheValue,
+  type NextCacheHandler,
+  type SetContext,
+} from './next-internals';
 import type { MissReason, RebuildObserver } from './rebuilds';
 import type { RenderStarts } from './render-starts';
 import type { PageCacheRuntime } from './runtime';
@@ -68,7 +85,13 @@ export class SharedMode {
     }
   }
 
-  async set(request: SharedRequest, key: string, data: IncrementalCacheValue | null, ctx: SetContext, isPage: boolean): Promise<void> {
+  async set(
+    request: SharedRequest,
+    key: string,
+    data: IncrementalCacheValue | null,
+    ctx: SetContext,
+    isPage: boolean,
+  ): Promise<void> {
     const { store } = request;
     // Tagged for the edge below only once stored: a render that raced an invalidation may hold the
     // old content, and is neither kept here nor anywhere in front.
@@ -95,7 +118,13 @@ export class SharedMode {
     if (outcome !== 'stored') return;
     setEdgeKeys(data, tags);
     const stored: CacheHandlerValue = { lastModified: startedAt, value: data, cacheControl };
-    this.options.memory.set(key, { data: stored, tags, size: body.length, generation: this.generation ?? '', epoch: null });
+    this.options.memory.set(key, {
+      data: stored,
+      tags,
+      size: body.length,
+      generation: this.generation ?? '',
+      epoch: null,
+    });
   }
 
   /** Tags Next invalidates at the end of a request that the writer had not applied already. */
@@ -108,7 +137,12 @@ export class SharedMode {
     }
   }
 
-  private async read(request: SharedRequest, key: string, ctx: GetContext, isPage: boolean): Promise<CacheHandlerValue | null> {
+  private async read(
+    request: SharedRequest,
+    key: string,
+    ctx: GetContext,
+    isPage: boolean,
+  ): Promise<CacheHandlerValue | null> {
     const { store } = request;
     const { memory, observer } = this.options;
     let reason: MissReason = { tags: [], events: [], existed: false };
@@ -148,7 +182,11 @@ export class SharedMode {
     request: SharedRequest,
     key: string,
     ctx: GetContext,
-  ): Promise<{ check: TagCheck; entry?: MemoryEntry; stale?: { tags: string[]; events: []; previous?: IncrementalCacheValue } }> {
+  ): Promise<{
+    check: TagCheck;
+    entry?: MemoryEntry;
+    stale?: { tags: string[]; events: []; previous?: IncrementalCacheValue };
+  }> {
     const { store } = request;
     const stored = await store.read(key);
     const seed = stored ? null : await this.readBuildSeed(request, key, ctx);
@@ -160,7 +198,10 @@ export class SharedMode {
     const stale = invalidatedTags(tags, check.times ?? [], lastModified);
     let data: CacheHandlerValue;
     if (stored) {
-      const decoded = deserializeValue<{ value: IncrementalCacheValue; cacheControl?: CacheHandlerValue['cacheControl'] }>(stored.body);
+      const decoded = deserializeValue<{
+        value: IncrementalCacheValue;
+        cacheControl?: CacheHandlerValue['cacheControl'];
+      }>(stored.body);
       data = { lastModified, value: decoded.value, cacheControl: decoded.cacheControl };
     } else {
       data = seed!.data;
@@ -169,15 +210,27 @@ export class SharedMode {
     const body = stored?.body ?? serializeValue({ value: data.value, cacheControl: data.cacheControl });
     if (!stored && data.value) {
       // The first server to read a prerendered page copies it to Redis for all the others.
-      await store.put(key, { startedAt: lastModified, tags, body, ttlSeconds: MAX_TTL_SECONDS }, null).catch(() => undefined);
+      await store
+        .put(key, { startedAt: lastModified, tags, body, ttlSeconds: MAX_TTL_SECONDS }, null)
+        .catch(() => undefined);
     }
-    const entry: MemoryEntry = { data, tags: stored?.tags ?? seed!.tags, size: body.length, generation: check.generation, epoch: check.epoch };
+    const entry: MemoryEntry = {
+      data,
+      tags: stored?.tags ?? seed!.tags,
+      size: body.length,
+      generation: check.generation,
+      epoch: check.epoch,
+    };
     this.options.memory.set(key, entry);
     return { check, entry };
   }
 
   /** A prerendered page (or build-time data) as `next build` wrote it, no newer than the build's start. */
-  private async readBuildSeed(request: SharedRequest, key: string, ctx: GetContext): Promise<{ data: CacheHandlerValue; tags: string[]; lastModified: number } | null> {
+  private async readBuildSeed(
+    request: SharedRequest,
+    key: string,
+    ctx: GetContext,
+  ): Promise<{ data: CacheHandlerValue; tags: string[]; lastModified: number } | null> {
     const data = await request.files.get(key, ctx).catch(() => null);
     if (!data?.value) return null;
     const started = this.readBuildStart(request.serverDistDir);
@@ -212,7 +265,8 @@ export class SharedMode {
       }
       // Polling a small key: the wait is bounded and short, and a server that died holding the lock
       // publishes nothing, so there is no event that covers every case.
-      while (Date.now() < deadline && (await store.isLocked(key))) await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+      while (Date.now() < deadline && (await store.isLocked(key)))
+        await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
       if (Date.now() >= deadline) return null;
       const found = await this.readStored(request, key, ctx);
       if (found.entry) {

@@ -101,7 +101,9 @@ export interface SharedStoreOptions {
 function parseMeta(line: string | undefined): { key: string; tags: string[] } | null {
   try {
     const meta = JSON.parse(line ?? '') as { tags?: unknown; key?: unknown };
-    return typeof meta.key === 'string' && Array.isArray(meta.tags) ? { key: meta.key, tags: meta.tags.map(String) } : null;
+    return typeof meta.key === 'string' && Array.isArray(meta.tags)
+      ? { key: meta.key, tags: meta.tags.map(String) }
+      : null;
   } catch {
     // An entry whose tags run past the bytes read, or one expiring as it was read.
     return null;
@@ -184,7 +186,13 @@ export class SharedStore {
     const outcome = await this.script(
       PUT,
       [this.keys.entry(key), this.keys.tags, this.keys.lock(key)],
-      [text, String(entry.startedAt), String(Math.max(1, Math.round(entry.ttlSeconds))), lockToken ?? '', ...entry.tags],
+      [
+        text,
+        String(entry.startedAt),
+        String(Math.max(1, Math.round(entry.ttlSeconds))),
+        lockToken ?? '',
+        ...entry.tags,
+      ],
     );
     return outcome === 1 ? 'stored' : outcome === 2 ? 'older' : 'raced';
   }
@@ -192,7 +200,11 @@ export class SharedStore {
   /** Marks tags invalidated now; returns the time recorded (Redis's clock). */
   async invalidate(tags: readonly string[], event: InvalidationEvent | null): Promise<number> {
     if (tags.length === 0) return 0;
-    const at = await this.script(INVALIDATE, [this.keys.tags, this.keys.epoch, this.keys.tagEvents], [event ? JSON.stringify(event) : '', ...tags]);
+    const at = await this.script(
+      INVALIDATE,
+      [this.keys.tags, this.keys.epoch, this.keys.tagEvents],
+      [event ? JSON.stringify(event) : '', ...tags],
+    );
     return Number(at);
   }
 
@@ -236,7 +248,9 @@ export class SharedStore {
   /** Takes a page's rebuild lock for `ttlMs`; returns its token, or null when another server holds it. */
   async lock(key: string, ttlMs: number): Promise<string | null> {
     const token = randomUUID();
-    const reply = await this.connection.run((client) => client.set(this.keys.lock(key), token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }));
+    const reply = await this.connection.run((client) =>
+      client.set(this.keys.lock(key), token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }),
+    );
     return reply === 'OK' ? token : null;
   }
 

@@ -6,7 +6,14 @@ import { adminAction } from '@/lib/admin/auth';
 import { databaseCode } from '@/db/errors';
 import { changePost, createPost, NewPostInput, PostChangeInput } from '@/lib/posts/writers';
 import { dryRunPostSave } from './dry-run';
-import { DRY_RUN, EDITOR_FIELDS, INTENT, type EditorField, type EditorState, type EditorValues } from '@/lib/posts/editor-form';
+import {
+  DRY_RUN,
+  EDITOR_FIELDS,
+  INTENT,
+  type EditorField,
+  type EditorState,
+  type EditorValues,
+} from '@/lib/posts/editor-form';
 
 function readValues(form: FormData): EditorValues {
   const text = (name: EditorField) => {
@@ -27,16 +34,24 @@ function asInput(values: EditorValues): Record<string, unknown> {
     slug: values.slug,
     body: values.body,
     status: values.status,
-    tags: values.tags.split(',').map((name) => name.trim()).filter((name) => name !== ''),
+    tags: values.tags
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
     ...(values.publishedAt.trim() !== '' && { publishedAt: `${values.publishedAt.trim()}Z` }),
   };
 }
 
 function failed(values: EditorValues, error: unknown): EditorState {
   const code = databaseCode(error);
-  if (code === '23505') return { status: 'invalid', values, errors: { slug: ['Another post already uses that slug.'] } };
+  if (code === '23505')
+    return { status: 'invalid', values, errors: { slug: ['Another post already uses that slug.'] } };
   console.error('[admin] saving a post failed', error);
-  return { status: 'failed', values, message: 'The post could not be saved; nothing was changed. Please try again in a minute.' };
+  return {
+    status: 'failed',
+    values,
+    message: 'The post could not be saved; nothing was changed. Please try again in a minute.',
+  };
 }
 
 type Outcome = { id: number; invalidated: string[] } | { errors: Partial<Record<string, string[]>> } | null;
@@ -63,26 +78,32 @@ async function plan(id: number, values: EditorValues): Promise<EditorState> {
   return { status: 'planned', values, summary: planned.summary, tags: planned.tags };
 }
 
-export const savePost = adminAction(async (id: number | null, _previous: EditorState, form: FormData): Promise<EditorState> => {
-  const values = readValues(form);
-  if (id !== null && form.get(INTENT) === DRY_RUN) {
-    try {
-      return await plan(id, values);
-    } catch (error) {
-      console.error('[admin] planning a save failed', error);
-      return { status: 'failed', values, message: 'The effect could not be worked out; nothing was changed. Please try again in a minute.' };
+export const savePost = adminAction(
+  async (id: number | null, _previous: EditorState, form: FormData): Promise<EditorState> => {
+    const values = readValues(form);
+    if (id !== null && form.get(INTENT) === DRY_RUN) {
+      try {
+        return await plan(id, values);
+      } catch (error) {
+        console.error('[admin] planning a save failed', error);
+        return {
+          status: 'failed',
+          values,
+          message: 'The effect could not be worked out; nothing was changed. Please try again in a minute.',
+        };
+      }
     }
-  }
-  let outcome;
-  try {
-    outcome = await write(id, asInput(values));
-  } catch (error) {
-    return failed(values, error);
-  }
-  if (!outcome) return { status: 'failed', values, message: 'This post no longer exists.' };
-  if ('errors' in outcome) return { status: 'invalid', values, errors: outcome.errors };
-  // The tags really invalidated travel with the redirect, to be set beside the dry run's.
-  const query = new URLSearchParams({ saved: outcome.invalidated.join(' ') });
-  // Outside the try: redirect() throws to do its work.
-  redirect(`/admin/posts/${outcome.id}/edit?${query}`);
-});
+    let outcome;
+    try {
+      outcome = await write(id, asInput(values));
+    } catch (error) {
+      return failed(values, error);
+    }
+    if (!outcome) return { status: 'failed', values, message: 'This post no longer exists.' };
+    if ('errors' in outcome) return { status: 'invalid', values, errors: outcome.errors };
+    // The tags really invalidated travel with the redirect, to be set beside the dry run's.
+    const query = new URLSearchParams({ saved: outcome.invalidated.join(' ') });
+    // Outside the try: redirect() throws to do its work.
+    redirect(`/admin/posts/${outcome.id}/edit?${query}`);
+  },
+);

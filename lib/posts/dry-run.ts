@@ -10,10 +10,20 @@ import { plannedPostChange, type PostChange } from './writers';
  * (`plannedPostChange`, then the invalidation strategy), and the cached pages carrying them now.
  */
 
-const postWords: PlanWords = { verb: 'Saving', subject: 'this post', why: () => 'they show this post', staying: 'of the post lists' };
+const postWords: PlanWords = {
+  verb: 'Saving',
+  subject: 'this post',
+  why: () => 'they show this post',
+  staying: 'of the post lists',
+};
 
 /** The dry run of saving `change` over the stored `before`: edit, publish, unpublish, retag or re-date. */
-export function planPostSave(before: PostState, change: PostChange, pages: readonly CachedPage[], now = new Date()): PagePlan {
+export function planPostSave(
+  before: PostState,
+  change: PostChange,
+  pages: readonly CachedPage[],
+  now = new Date(),
+): PagePlan {
   const planned = plannedPostChange(before, change, now);
   // Every page this post could be on, whatever the change: those not reached stay cached.
   const related = tagsForPostChange({

@@ -10,8 +10,8 @@ import type { PageCacheRuntime } from '@/lib/page-cache/runtime';
  * (db/reads.ts), so at that time the pages it joins must be invalidated, with no visitor or write
  * to trigger it. Each server process keeps one timer armed for the next due time; whichever
  * process claims a due post first (db/scheduled.ts) records and applies its invalidation through
- * the one path of every write (lib/invalidation/commit.ts), so it survives a crash and reaches every server. At start anything
- * that came due while no server ran is announced at once.
+ * the one path of every write (lib/invalidation/commit.ts), so it survives a crash and reaches
+ * every server. At start anything that came due while no server ran is announced at once.
  *
  * The timer is re-armed after each post write in this process (`rearmPublicationTimer`), and
  * looked up again every POLL_MS for writes made by other processes or hosts.
@@ -30,7 +30,9 @@ export async function announceDuePublications(runtime: PageCacheRuntime | null):
   const { result: due } = await commitInvalidation(async (tx) => {
     const due = await claimDuePublications(tx);
     if (due.length === 0) return { result: due, invalidation: null };
-    const changed = due.flatMap((post) => tagsForPostChange({ id: post.id, slugs: [post.slug], listChanged: true, tagNames: post.tags }));
+    const changed = due.flatMap((post) =>
+      tagsForPostChange({ id: post.id, slugs: [post.slug], listChanged: true, tagNames: post.tags }),
+    );
     return {
       result: due,
       invalidation: {

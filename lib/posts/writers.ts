@@ -13,7 +13,14 @@ import { rearmPublicationTimer } from './scheduled-publication';
  */
 
 const tagNames = z
-  .array(z.string().trim().toLowerCase().regex(NAME_PATTERN, 'Tag names use a-z, 0-9 and single hyphens.').max(MAX_TAG_LENGTH))
+  .array(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(NAME_PATTERN, 'Tag names use a-z, 0-9 and single hyphens.')
+      .max(MAX_TAG_LENGTH),
+  )
   .max(12, 'At most 12 tags per post.')
   .transform((names) => [...new Set(names)].sort());
 
@@ -23,8 +30,17 @@ const noNul = (value: string) => !value.includes('\u0000');
 export const PostChangeInput = z
   .object({
     slug: z.string().trim().regex(NAME_PATTERN, 'A slug uses a-z, 0-9 and single hyphens.').max(MAX_SLUG_LENGTH),
-    title: z.string().trim().min(1, 'A post needs a title.').max(200).refine(noNul, 'The title contains a NUL character, which cannot be stored.'),
-    body: z.string().min(1, 'A post needs a body.').max(200_000).refine(noNul, 'The body contains a NUL character, which cannot be stored.'),
+    title: z
+      .string()
+      .trim()
+      .min(1, 'A post needs a title.')
+      .max(200)
+      .refine(noNul, 'The title contains a NUL character, which cannot be stored.'),
+    body: z
+      .string()
+      .min(1, 'A post needs a body.')
+      .max(200_000)
+      .refine(noNul, 'The body contains a NUL character, which cannot be stored.'),
     status: z.enum(['draft', 'published']),
     // Dates beyond 4-digit years serialize as "+275760-…", which PostgreSQL refuses with a 500.
     publishedAt: z.coerce
@@ -45,13 +61,11 @@ export type NewPost = z.infer<typeof NewPostInput>;
 const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
 
 // As db/reads.ts decides what is published: a future publication time is not yet.
-const onPages = (post: PostState, now: Date) => post.status === 'published' && post.publishedAt !== null && post.publishedAt <= now;
+const onPages = (post: PostState, now: Date) =>
+  post.status === 'published' && post.publishedAt !== null && post.publishedAt <= now;
 
 /** The tags a change from `before` to `after` invalidates, and the event that explains it. */
-export function describePostChange(
-  before: PostState | null,
-  after: PostState,
-): ContentChange | null {
+export function describePostChange(before: PostState | null, after: PostState): ContentChange | null {
   const now = new Date();
   const wasPublic = before !== null && onPages(before, now);
   const isPublic = onPages(after, now);
@@ -111,7 +125,11 @@ export async function createPost(input: NewPost, context: WriteContext): Promise
   return { post, invalidated };
 }
 
-export async function changePost(id: number, change: PostChange, context: WriteContext): Promise<PostWriteResult | null> {
+export async function changePost(
+  id: number,
+  change: PostChange,
+  context: WriteContext,
+): Promise<PostWriteResult | null> {
   const { result, invalidated } = await writeContent(async (tx) => {
     const result = await updatePost(id, change, tx);
     return { result, change: result ? describePostChange(result.before, result.after) : null };

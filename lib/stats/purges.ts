@@ -73,7 +73,10 @@ export function addPurgeField(tally: PurgeTally, field: string, n: number): bool
   }
   if (!field.startsWith(BUCKET_PREFIX)) return false;
   const bound = field.slice(BUCKET_PREFIX.length);
-  const index = bound === 'inf' ? PURGE_LATENCY_BOUNDS_MS.length : (PURGE_LATENCY_BOUNDS_MS as readonly number[]).indexOf(Number(bound));
+  const index =
+    bound === 'inf'
+      ? PURGE_LATENCY_BOUNDS_MS.length
+      : (PURGE_LATENCY_BOUNDS_MS as readonly number[]).indexOf(Number(bound));
   // A bound this version does not know (the bounds were changed) is still a purge field, just not placeable.
   if (index !== -1) tally.buckets[index]! += n;
   return true;

@@ -92,7 +92,8 @@ export async function readStats(
   first.lrange(keys.invalidationLog, 0, LOG_ENTRIES - 1);
   first.lrange(keys.rebuildLog, 0, LOG_ENTRIES - 1);
   first.hget(keys.meta, 'dropped');
-  for (const start of hourStarts) for (const metric of PAGE_METRICS) first.zscore(keys.pages('hour', start, metric), HOMEPAGE);
+  for (const start of hourStarts)
+    for (const metric of PAGE_METRICS) first.zscore(keys.pages('hour', start, metric), HOMEPAGE);
   const replies = (await first.exec()) as unknown[];
 
   let at = 0;
@@ -144,11 +145,15 @@ export async function readStats(
   const rebuilds = parseLog<RebuildLogEntry>(replies[at++]);
   const droppedAllTime = toNumber(replies[at++]);
   const homepage = emptyCounts();
-  for (let i = 0; i < hourStarts.length; i++) for (const metric of PAGE_METRICS) homepage[COUNT_FIELD[metric]] += toNumber(replies[at++]);
+  for (let i = 0; i < hourStarts.length; i++)
+    for (const metric of PAGE_METRICS) homepage[COUNT_FIELD[metric]] += toNumber(replies[at++]);
 
   const seriesPages = focusPage
     ? [focusPage]
-    : [HOMEPAGE, ...pages.map((row) => row.page).filter((page) => page !== HOMEPAGE && page !== '(not found)')].slice(0, SERIES_PAGES + 1);
+    : [HOMEPAGE, ...pages.map((row) => row.page).filter((page) => page !== HOMEPAGE && page !== '(not found)')].slice(
+        0,
+        SERIES_PAGES + 1,
+      );
   const second = redis.pipeline();
   for (const start of starts) {
     for (const metric of PAGE_METRICS) second.zmscore(keys.pages(granularity, start, metric), seriesPages);
@@ -184,7 +189,11 @@ export async function readStats(
     }, emptyCounts());
     series.splice(0, series.length, ...focusSeries);
     Object.assign(totals, focus);
-    pages.splice(0, pages.length, ...(requestsOf(focus) + focus.rebuilds > 0 ? [{ page: focusPage, ...focus, hitRatio: ratioOf(focus) }] : []));
+    pages.splice(
+      0,
+      pages.length,
+      ...(requestsOf(focus) + focus.rebuilds > 0 ? [{ page: focusPage, ...focus, hitRatio: ratioOf(focus) }] : []),
+    );
   }
 
   return {
@@ -211,4 +220,3 @@ export async function readStats(
     purges: purgeStats(purges),
   };
 }
-

@@ -187,7 +187,10 @@ export class StatsRecorder {
       this.tagInvalidations.set(tag, { at, events });
     }
     if (!this.enabled) return;
-    this.apply([], [{ key: this.keys.invalidationLog, line: JSON.stringify({ at: new Date(at).toISOString(), tags, event }) }]);
+    this.apply(
+      [],
+      [{ key: this.keys.invalidationLog, line: JSON.stringify({ at: new Date(at).toISOString(), tags, event }) }],
+    );
   }
 
   /** Next expired these tags (the cache handler's revalidateTag). */
@@ -199,7 +202,10 @@ export class StatsRecorder {
   }
 
   /** Which of an entry's tags were invalidated after it was made, and the events behind them. */
-  explainInvalidation(entryTags: readonly string[], lastModified: number): { tags: string[]; events: InvalidationEvent[] } {
+  explainInvalidation(
+    entryTags: readonly string[],
+    lastModified: number,
+  ): { tags: string[]; events: InvalidationEvent[] } {
     const tags: string[] = [];
     const events = new Map<string, InvalidationEvent>();
     for (const tag of entryTags) {
@@ -235,7 +241,8 @@ export class StatsRecorder {
     this.timer = null;
     await this.flush();
     // Whatever arrived during that flush goes out too.
-    if (this.unconfirmed || this.pending.size > 0 || this.pendingLogs.length > 0 || this.dropped.size > 0) await this.flush();
+    if (this.unconfirmed || this.pending.size > 0 || this.pendingLogs.length > 0 || this.dropped.size > 0)
+      await this.flush();
     await this.options.closeRedis?.();
   }
 
@@ -257,7 +264,10 @@ export class StatsRecorder {
   private apply(ops: PendingOp[], logs: { key: string; line: string }[]): void {
     const ids = ops.map((o) => `${o.op}${SEP}${o.key}${SEP}${o.field}`);
     const fresh = new Set(ids.filter((id) => !this.pending.has(id))).size;
-    if (fresh + logs.length > 0 && this.pending.size + this.pendingLogs.length + fresh + logs.length > this.options.bufferLimit) {
+    if (
+      fresh + logs.length > 0 &&
+      this.pending.size + this.pendingLogs.length + fresh + logs.length > this.options.bufferLimit
+    ) {
       this.countDropped(1);
       return;
     }

@@ -37,4 +37,3 @@ export async function getStatsReport(range: StatsRange, page?: string): Promise<
   }
   return { ...report, store, serverMs: Math.round((performance.now() - started) * 10) / 10 };
 }
-

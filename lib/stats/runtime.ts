@@ -21,7 +21,8 @@ export function getRecorder(): StatsRecorder {
       prefix: config.STATS_PREFIX,
       flushMs: config.STATS_FLUSH_MS,
       bufferLimit: config.STATS_BUFFER_LIMIT,
-      onFlushError: (error) => console.error('[stats] the stats store is unreachable; counts are buffered in memory:', String(error)),
+      onFlushError: (error) =>
+        console.error('[stats] the stats store is unreachable; counts are buffered in memory:', String(error)),
     }).start(),
   );
 }

@@ -1,5 +1,16 @@
 import type { Cookie, Page } from '@playwright/test';
-import { expect, expectRebuilt, expectUntouched, generatedAtOf, pickUnrelatedTag, snapshot, test, warm, warmAll, type Snapshot } from './support/fixtures';
+import {
+  expect,
+  expectRebuilt,
+  expectUntouched,
+  generatedAtOf,
+  pickUnrelatedTag,
+  snapshot,
+  test,
+  warm,
+  warmAll,
+  type Snapshot,
+} from './support/fixtures';
 import { formsOf } from './support/form-post';
 import { get, OwnSite, type SiteServer } from './support/site';
 
@@ -74,14 +85,23 @@ async function writePost(page: Page, post: Draft): Promise<void> {
 const unique = () => `${Date.now().toString(36)}-${++runs}`;
 /** A UTC time as the editor's field takes it, `seconds` from now by the database's clock. */
 async function utcIn(seconds: number): Promise<{ field: string; at: Date }> {
-  const [row] = await site.sql<{ at: Date }[]>`select date_trunc('second', now()) + make_interval(secs => ${seconds}) as at`;
+  const [row] = await site.sql<
+    { at: Date }[]
+  >`select date_trunc('second', now()) + make_interval(secs => ${seconds}) as at`;
   return { field: row!.at.toISOString().slice(0, 19), at: row!.at };
 }
 
-test('a draft is previewed as the public page renders it, without being published; publishing and editing reach the homepage', async ({ page }) => {
+test('a draft is previewed as the public page renders it, without being published; publishing and editing reach the homepage', async ({
+  page,
+}) => {
   const slug = `editor-draft-${unique()}`;
   await loggedIn(page);
-  await writePost(page, { title: 'A draft in the editor', slug, body: 'Some **bold** words.\n\n<script>alert(1)</script>', tags: 'caching' });
+  await writePost(page, {
+    title: 'A draft in the editor',
+    slug,
+    body: 'Some **bold** words.\n\n<script>alert(1)</script>',
+    tags: 'caching',
+  });
 
   await page.getByRole('link', { name: 'Preview' }).click();
   const article = page.getByRole('article');
@@ -150,7 +170,10 @@ test('without JavaScript the editor still refuses beside the fields and saves', 
   }
 });
 
-test('a scheduled post appears on the homepage, feed and its tag page at its time on its own; only those pages are rebuilt', async ({ page, request }) => {
+test('a scheduled post appears on the homepage, feed and its tag page at its time on its own; only those pages are rebuilt', async ({
+  page,
+  request,
+}) => {
   const [newest, ...rest] = await site.publishedNewestFirst();
   const tag = newest!.tags[0]!;
   const unrelated = rest.flatMap((post) => post.tags).find((name) => !newest!.tags.includes(name) && name !== tag)!;
@@ -192,17 +215,27 @@ test('a scheduled post appears on the homepage, feed and its tag page at its tim
     expect(now.cache, `${path} still cached`).toBe('HIT');
     expect(now.generatedAt, `${path} kept`).toBe(before.get(path)!.generatedAt);
   }
-  const [announced] = await site.sql<{ n: number }[]>`select count(*)::int as n from invalidations where event->>'description' like ${`%${title}%`}`;
+  const [announced] = await site.sql<
+    { n: number }[]
+  >`select count(*)::int as n from invalidations where event->>'description' like ${`%${title}%`}`;
   expect(announced!.n, 'announced exactly once').toBe(1);
 });
 
-test('a post that comes due while no server runs is on the homepage as soon as a server is back', async ({ request }) => {
+test('a post that comes due while no server runs is on the homepage as soon as a server is back', async ({
+  request,
+}) => {
   const slug = `editor-while-down-${unique()}`;
   const title = `Due while down ${slug}`;
   await warm(request, `${server.base}/`);
   await server.stop();
   await site.sql`insert into posts (slug, title, body, status, published_at) values (${slug}, ${title}, 'Written while down.', 'published', now() + interval '1 second')`;
-  await expect.poll(async () => (await site.sql<{ due: boolean }[]>`select published_at <= now() as due from posts where slug = ${slug}`)[0]!.due).toBe(true);
+  await expect
+    .poll(
+      async () =>
+        (await site.sql<{ due: boolean }[]>`select published_at <= now() as due from posts where slug = ${slug}`)[0]!
+          .due,
+    )
+    .toBe(true);
 
   server = await startServer();
   const home = await get(server.base, '/');
@@ -222,12 +255,24 @@ async function titleOf(id: number): Promise<string> {
   return row!.title;
 }
 
-test('the dry run of a title edit saves nothing and names exactly the pages the save then rebuilds; the others stay cached; a retag’s names the tag pages gained and lost', async ({ page, request }) => {
+test('the dry run of a title edit saves nothing and names exactly the pages the save then rebuilds; the others stay cached; a retag’s names the tag pages gained and lost', async ({
+  page,
+  request,
+}) => {
   const posts = await site.publishedNewestFirst();
   const post = posts.find((candidate) => candidate.tags.length > 0 && !candidate.slug.startsWith('editor-'))!;
-  const other = posts.find((candidate) => candidate.id !== post.id && !candidate.tags.some((tag) => post.tags.includes(tag)))!;
+  const other = posts.find(
+    (candidate) => candidate.id !== post.id && !candidate.tags.some((tag) => post.tags.includes(tag)),
+  )!;
   const url = (path: string) => `${server.base}${path}`;
-  const paths = ['/', '/feed.xml', `/posts/${post.slug}`, ...post.tags.map((tag) => `/tags/${tag}`), `/posts/${other.slug}`, `/tags/${pickUnrelatedTag(posts, post)}`];
+  const paths = [
+    '/',
+    '/feed.xml',
+    `/posts/${post.slug}`,
+    ...post.tags.map((tag) => `/tags/${tag}`),
+    `/posts/${other.slug}`,
+    `/tags/${pickUnrelatedTag(posts, post)}`,
+  ];
   const warmed = await warmAll(request, paths.map(url));
 
   await loggedIn(page);
@@ -252,7 +297,9 @@ test('the dry run of a title edit saves nothing and names exactly the pages the 
 
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('heading', { level: 1, name: `Edit “${title}”` })).toBeVisible();
-  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toHaveText(`Saved. Invalidated post:${post.id}.`);
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toHaveText(
+    `Saved. Invalidated post:${post.id}.`,
+  );
   expect(await titleOf(post.id)).toBe(title);
   for (const path of named) await expectRebuilt(request, before, url(path));
   await expectUntouched(
@@ -268,7 +315,9 @@ test('the dry run of a title edit saves nothing and names exactly the pages the 
   await page.getByLabel('Tags').fill([...kept, gained].join(', '));
   await page.getByRole('button', { name: 'Preview the effect' }).click();
   await expect(planLine).toContainText(`tag:${lost}`);
-  expect(pagesNamed((await planLine.textContent()) ?? '')).toEqual(expect.arrayContaining([`/tags/${lost}`, `/tags/${gained}`]));
+  expect(pagesNamed((await planLine.textContent()) ?? '')).toEqual(
+    expect.arrayContaining([`/tags/${lost}`, `/tags/${gained}`]),
+  );
   await expect(page.getByLabel('Tags')).toHaveValue([...kept, gained].join(', '));
   expect((await site.publishedNewestFirst()).find((candidate) => candidate.id === post.id)!.tags).toEqual(post.tags);
   await expectUntouched(request, beforeRetag, tagPages);
@@ -277,25 +326,47 @@ test('the dry run of a title edit saves nothing and names exactly the pages the 
 test('each editor action, called without a session, is refused and changes nothing', async ({ page }) => {
   await loggedIn(page);
   const cookie = (await page.context().cookies(`${server.base}/admin`)).find((c) => c.name === COOKIE)!;
-  const [target] = await site.sql<{ id: number; title: string }[]>`select id, title from posts where status = 'published' order by id limit 1`;
+  const [target] = await site.sql<
+    { id: number; title: string }[]
+  >`select id, title from posts where status = 'published' order by id limit 1`;
   const count = async () => (await site.sql<{ n: number }[]>`select count(*)::int as n from posts`)[0]!.n;
   const before = await count();
 
   for (const path of ['/admin/posts/new', `/admin/posts/${target!.id}/edit`]) {
-    const html = await (await fetch(`${server.base}${path}`, { headers: { cookie: `${COOKIE}=${cookie.value}`, connection: 'close' } })).text();
+    const html = await (
+      await fetch(`${server.base}${path}`, { headers: { cookie: `${COOKIE}=${cookie.value}`, connection: 'close' } })
+    ).text();
     const actions = formsOf(html).filter((fields) => [...fields.keys()].some((name) => name.startsWith('$ACTION_')));
     // The logout and the editor's save.
     expect(actions.length, path).toBeGreaterThanOrEqual(2);
     for (const fields of actions) {
       const data = new FormData();
       for (const [name, value] of fields) data.append(name, value);
-      for (const [name, value] of Object.entries({ title: 'Forged', slug: `forged-${unique()}`, body: 'Forged.', tags: '', status: 'published', publishedAt: '' })) data.append(name, value);
-      const response = await fetch(`${server.base}${path}`, { method: 'POST', body: data, redirect: 'manual', headers: { connection: 'close' } });
+      for (const [name, value] of Object.entries({
+        title: 'Forged',
+        slug: `forged-${unique()}`,
+        body: 'Forged.',
+        tags: '',
+        status: 'published',
+        publishedAt: '',
+      }))
+        data.append(name, value);
+      const response = await fetch(`${server.base}${path}`, {
+        method: 'POST',
+        body: data,
+        redirect: 'manual',
+        headers: { connection: 'close' },
+      });
       expect(response.status, path).toBeLessThan(500);
       expect(response.headers.get('location') ?? '', path).not.toContain('/edit?saved');
       // The dry run too: it reads the cache's listing, which is the admin's to see.
       data.append('intent', 'dry-run');
-      const planned = await fetch(`${server.base}${path}`, { method: 'POST', body: data, redirect: 'manual', headers: { connection: 'close' } });
+      const planned = await fetch(`${server.base}${path}`, {
+        method: 'POST',
+        body: data,
+        redirect: 'manual',
+        headers: { connection: 'close' },
+      });
       expect(planned.status, path).toBeLessThan(500);
       expect(await planned.text(), path).not.toMatch(/Saving rebuilds|Not saved yet/);
     }

@@ -52,7 +52,9 @@ class LoginPage {
     const button = this.page.getByRole('button', { name: 'Log in' });
     await expect(button).toBeEnabled();
     await this.password.fill(password);
-    const answered = this.page.waitForResponse((response) => response.request().method() === 'POST' && response.url().startsWith(`${server.base}/admin/login`));
+    const answered = this.page.waitForResponse(
+      (response) => response.request().method() === 'POST' && response.url().startsWith(`${server.base}/admin/login`),
+    );
     await button.click();
     await answered;
   }
@@ -84,7 +86,9 @@ test('a wrong password is refused beside the field, and no session cookie is set
   expect(await sessionCookie(page.context())).toBeUndefined();
 });
 
-test('the right password opens the admin home, which counts the pending comments; the cookie is HttpOnly, SameSite=Strict, not Secure on http', async ({ page }) => {
+test('the right password opens the admin home, which counts the pending comments; the cookie is HttpOnly, SameSite=Strict, not Secure on http', async ({
+  page,
+}) => {
   const [post] = await site.publishedNewestFirst();
   await comment(server.base, post!.id, `Waiting for a moderator ${Date.now()}`);
   const pending = await pendingInDatabase();
@@ -126,17 +130,24 @@ test('logging out ends the session: the admin pages redirect to the login again'
 test('without a session every admin address redirects to the login, and a forged cookie does not open it', async () => {
   for (const cookie of [undefined, `${COOKIE}=eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQwMDAwMDAwMDB9.forged`]) {
     for (const path of ['/admin', '/admin/comments', '/admin/posts/1/edit']) {
-      const response = await fetch(`${server.base}${path}`, { redirect: 'manual', headers: { connection: 'close', ...(cookie ? { cookie } : {}) } });
+      const response = await fetch(`${server.base}${path}`, {
+        redirect: 'manual',
+        headers: { connection: 'close', ...(cookie ? { cookie } : {}) },
+      });
       expect(response.status, `${path} with ${cookie ?? 'no cookie'}`).toBe(307);
       expect(response.headers.get('location'), path).toBe('/admin/login');
     }
   }
 });
 
-test('every admin server action, called directly without a session, is refused and changes nothing', async ({ page }) => {
+test('every admin server action, called directly without a session, is refused and changes nothing', async ({
+  page,
+}) => {
   await loggedIn(page);
   const cookie = await sessionCookie(page.context());
-  const home = await (await fetch(`${server.base}/admin`, { headers: { cookie: `${COOKIE}=${cookie!.value}`, connection: 'close' } })).text();
+  const home = await (
+    await fetch(`${server.base}/admin`, { headers: { cookie: `${COOKIE}=${cookie!.value}`, connection: 'close' } })
+  ).text();
   const actions = formsOf(home).filter((fields) => [...fields.keys()].some((name) => name.startsWith('$ACTION_')));
   // Today the logout; every admin action added to the admin home is checked here too.
   expect(actions.length).toBeGreaterThanOrEqual(1);
@@ -145,9 +156,17 @@ test('every admin server action, called directly without a session, is refused a
   for (const fields of actions) {
     const data = new FormData();
     for (const [name, value] of fields) data.append(name, value);
-    const response = await fetch(`${server.base}/admin`, { method: 'POST', body: data, redirect: 'manual', headers: { connection: 'close' } });
+    const response = await fetch(`${server.base}/admin`, {
+      method: 'POST',
+      body: data,
+      redirect: 'manual',
+      headers: { connection: 'close' },
+    });
     // Refused before it ran: the logout would have cleared the cookie here.
-    expect(response.headers.getSetCookie().filter((line) => line.startsWith(`${COOKIE}=`)), [...fields.keys()].join(' ')).toEqual([]);
+    expect(
+      response.headers.getSetCookie().filter((line) => line.startsWith(`${COOKIE}=`)),
+      [...fields.keys()].join(' '),
+    ).toEqual([]);
     expect(response.status).toBeLessThan(500);
     expect(await response.text()).not.toContain('Pending comments');
   }
@@ -158,7 +177,9 @@ test('every admin server action, called directly without a session, is refused a
   await expect(page.getByRole('heading', { level: 1, name: 'Admin', exact: true })).toBeVisible();
 });
 
-test('six quick wrong logins from one client: the sixth is told how long to wait, even with the right password', async ({ page }) => {
+test('six quick wrong logins from one client: the sixth is told how long to wait, even with the right password', async ({
+  page,
+}) => {
   const login = new LoginPage(page);
   await login.open();
   for (let attempt = 1; attempt <= 5; attempt++) {

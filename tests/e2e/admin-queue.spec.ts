@@ -49,7 +49,8 @@ async function commentIdOf(body: string): Promise<number> {
   return row!.id;
 }
 
-const rowOf = (page: Page, body: string) => page.getByRole('list', { name: 'Comments' }).getByRole('listitem').filter({ hasText: body });
+const rowOf = (page: Page, body: string) =>
+  page.getByRole('list', { name: 'Comments' }).getByRole('listitem').filter({ hasText: body });
 
 /** "Approving rebuilds /posts/a, /tags/b and / — …" → the pages it names. */
 function pagesNamed(plan: string): string[] {
@@ -57,24 +58,33 @@ function pagesNamed(plan: string): string[] {
   return named ? named.split(/, | and /) : [];
 }
 
-test('a blogger approves with the dry run in view: exactly the pages it names are rebuilt; then marks spam in bulk, deletes one and filters by post', async ({ page }) => {
+test('a blogger approves with the dry run in view: exactly the pages it names are rebuilt; then marks spam in bulk, deletes one and filters by post', async ({
+  page,
+}) => {
   const posts = await site.publishedNewestFirst();
   const post = posts.find((candidate) => candidate.tags.length > 0)!;
   const other = posts.find((candidate) => candidate.id !== post.id)!;
   const stamp = Date.now();
-  const [approved, spam1, spam2, deleted, elsewhere] = ['to approve', 'spam one', 'spam two', 'to delete', 'on another post'].map((what) => `Queue ${what} ${stamp}`) as [
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [approved, spam1, spam2, deleted, elsewhere] = [
+    'to approve',
+    'spam one',
+    'spam two',
+    'to delete',
+    'on another post',
+  ].map((what) => `Queue ${what} ${stamp}`) as [string, string, string, string, string];
   for (const body of [approved, spam1, spam2, deleted]) await comment(server.base, post.id, body);
   await comment(server.base, other.id, elsewhere);
   const [counted] = await site.sql<{ n: number }[]>`select count(*)::int as n from comments where status = 'pending'`;
   const pending = counted!.n;
 
-  const paths = ['/', '/feed.xml', `/posts/${post.slug}`, ...post.tags.map((tag) => `/tags/${encodeURIComponent(tag)}`), `/posts/${other.slug}`, `/tags/${encodeURIComponent(pickUnrelatedTag(posts, post))}`];
+  const paths = [
+    '/',
+    '/feed.xml',
+    `/posts/${post.slug}`,
+    ...post.tags.map((tag) => `/tags/${encodeURIComponent(tag)}`),
+    `/posts/${other.slug}`,
+    `/tags/${encodeURIComponent(pickUnrelatedTag(posts, post))}`,
+  ];
   const before = await warmAll(http, paths);
 
   await loggedIn(page);
@@ -89,15 +99,20 @@ test('a blogger approves with the dry run in view: exactly the pages it names ar
   await expect(rowOf(page, elsewhere).getByRole('link', { name: other.title })).toBeVisible();
 
   const approve = row.getByRole('button', { name: 'Approve' });
-  await expect(approve).toHaveAccessibleDescription(/^Approving rebuilds .+ — (they show|it shows) this post's comments/);
-  const plan = (await approve.getAttribute('aria-describedby').then((id) => page.locator(`[id="${id}"]`).textContent())) ?? '';
+  await expect(approve).toHaveAccessibleDescription(
+    /^Approving rebuilds .+ — (they show|it shows) this post's comments/,
+  );
+  const plan =
+    (await approve.getAttribute('aria-describedby').then((id) => page.locator(`[id="${id}"]`).textContent())) ?? '';
   const named = pagesNamed(plan);
   expect(named, plan).toContain(`/posts/${post.slug}`);
   expect(named, plan).not.toContain(`/posts/${other.slug}`);
   // Every page it names is one this test put in the cache: nothing is named that is not there.
   expect(paths, plan).toEqual(expect.arrayContaining(named));
   // Spam and deletion of a pending comment touch no page, and the dry run says so.
-  await expect(row.getByRole('button', { name: 'Mark spam' })).toHaveAccessibleDescription(/^Marking it spam rebuilds nothing/);
+  await expect(row.getByRole('button', { name: 'Mark spam' })).toHaveAccessibleDescription(
+    /^Marking it spam rebuilds nothing/,
+  );
 
   await approve.click();
   const id = await commentIdOf(approved);
@@ -117,8 +132,12 @@ test('a blogger approves with the dry run in view: exactly the pages it names ar
   await rowOf(page, spam1).getByRole('checkbox').check();
   await rowOf(page, spam2).getByRole('checkbox').check();
   await page.getByRole('button', { name: 'Mark spam ticked' }).click();
-  await expect(page.getByRole('status')).toContainText(`Marked spam comment ${await commentIdOf(spam1)}: nothing was invalidated.`);
-  await expect(page.getByRole('status')).toContainText(`Marked spam comment ${await commentIdOf(spam2)}: nothing was invalidated.`);
+  await expect(page.getByRole('status')).toContainText(
+    `Marked spam comment ${await commentIdOf(spam1)}: nothing was invalidated.`,
+  );
+  await expect(page.getByRole('status')).toContainText(
+    `Marked spam comment ${await commentIdOf(spam2)}: nothing was invalidated.`,
+  );
   expect([await statusOf(spam1), await statusOf(spam2)]).toEqual(['spam', 'spam']);
   await expect(nav.getByRole('link', { name: /Pending comments/ })).toHaveText(`Pending comments ${pending - 3}`);
 
@@ -142,7 +161,9 @@ test('a blogger approves with the dry run in view: exactly the pages it names ar
   await expect(rowOf(page, spam1)).toHaveCount(0);
 });
 
-test('the queue works without JavaScript: a row button posts the one form and the answer says what was invalidated', async ({ browser }) => {
+test('the queue works without JavaScript: a row button posts the one form and the answer says what was invalidated', async ({
+  browser,
+}) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   try {
@@ -152,7 +173,9 @@ test('the queue works without JavaScript: a row button posts the one form and th
     await loggedIn(page);
     await page.goto(`${server.base}/admin/comments`);
     await rowOf(page, body).getByRole('button', { name: 'Mark spam' }).click();
-    await expect(page.getByRole('status')).toHaveText(`Marked spam comment ${await commentIdOf(body)}: nothing was invalidated.`);
+    await expect(page.getByRole('status')).toHaveText(
+      `Marked spam comment ${await commentIdOf(body)}: nothing was invalidated.`,
+    );
     expect(await statusOf(body)).toBe('spam');
   } finally {
     await context.close();
@@ -167,18 +190,32 @@ test('the queue actions, called directly without a session, are refused and chan
 
   await loggedIn(page);
   const cookie = (await page.context().cookies(`${server.base}/admin`)).find((c) => c.name === COOKIE);
-  const queue = await (await fetch(`${server.base}/admin/comments`, { headers: { cookie: `${COOKIE}=${cookie!.value}`, connection: 'close' } })).text();
+  const queue = await (
+    await fetch(`${server.base}/admin/comments`, {
+      headers: { cookie: `${COOKIE}=${cookie!.value}`, connection: 'close' },
+    })
+  ).text();
   expect(queue).toContain(body);
   const actions = formsOf(queue).filter((fields) => [...fields.keys()].some((name) => name.startsWith('$ACTION_')));
   // The logout and the queue's form.
   expect(actions.length).toBeGreaterThanOrEqual(2);
 
   for (const fields of actions) {
-    for (const extra of [{ one: `approve:${id}` }, { one: `delete:${id}` }, { bulk: 'spam', id: String(id) }, { bulk: 'delete', id: String(id) }]) {
+    for (const extra of [
+      { one: `approve:${id}` },
+      { one: `delete:${id}` },
+      { bulk: 'spam', id: String(id) },
+      { bulk: 'delete', id: String(id) },
+    ]) {
       const data = new FormData();
       for (const [name, value] of fields) data.append(name, value);
       for (const [name, value] of Object.entries(extra)) data.append(name, value);
-      const response = await fetch(`${server.base}/admin/comments`, { method: 'POST', body: data, redirect: 'manual', headers: { connection: 'close' } });
+      const response = await fetch(`${server.base}/admin/comments`, {
+        method: 'POST',
+        body: data,
+        redirect: 'manual',
+        headers: { connection: 'close' },
+      });
       expect(response.status).toBeLessThan(500);
       expect(await statusOf(body), JSON.stringify(extra)).toBe('pending');
     }

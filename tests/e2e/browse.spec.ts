@@ -17,7 +17,10 @@ test('a reader goes from the homepage to a post, to one of its tags, and on to o
   await expect(page.getByRole('heading', { name: 'Leave a comment' })).toBeVisible();
 
   const tag = first.tags[0]!;
-  await page.getByRole('list', { name: 'Tags' }).getByRole('link', { name: `#${tag}` }).click();
+  await page
+    .getByRole('list', { name: 'Tags' })
+    .getByRole('link', { name: `#${tag}` })
+    .click();
   await expect(page).toHaveURL(new RegExp(`/tags/${tag}$`));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Posts tagged #${tag}`);
   await expect(page.getByRole('link', { name: first.title })).toBeVisible();
@@ -43,8 +46,13 @@ test('a post renders its Markdown, and its published comments oldest first', asy
   const count = await blog.publishedCommentCount(chosen.id);
   await page.goto(`/posts/${chosen.slug}`);
   await expect(page.locator('.prose p').first()).toBeVisible();
-  await expect(page.getByRole('heading', { name: count === 1 ? '1 comment' : `${count} comments`, exact: true })).toBeVisible();
-  const times = await page.getByTestId('comment').locator('time').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('datetime') ?? ''));
+  await expect(
+    page.getByRole('heading', { name: count === 1 ? '1 comment' : `${count} comments`, exact: true }),
+  ).toBeVisible();
+  const times = await page
+    .getByTestId('comment')
+    .locator('time')
+    .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('datetime') ?? ''));
   expect(times).toHaveLength(count);
   expect([...times].sort()).toEqual(times);
 });
@@ -59,7 +67,10 @@ for (const path of ['/posts/no-such-post', '/tags/no-such-tag', '/page/999', '/p
 }
 
 test('page 1 of a list redirects to the list itself', async ({ request }) => {
-  for (const [from, to] of [['/page/1', '/'], ['/tags/caching/page/1', '/tags/caching']]) {
+  for (const [from, to] of [
+    ['/page/1', '/'],
+    ['/tags/caching/page/1', '/tags/caching'],
+  ]) {
     const response = await request.get(from!, { maxRedirects: 0 });
     expect(response.status()).toBe(308);
     expect(response.headers().location).toBe(to);

@@ -7,7 +7,15 @@ import { expect, test } from './support/fixtures';
  * cache. These tests read what `next build` reported for the build the other suites run against.
  */
 
-const cachedRoutes = ['/', '/page/[n]', '/posts/[slug]', '/tags/[tag]', '/tags/[tag]/page/[n]', '/feed.xml', '/sitemap.xml'];
+const cachedRoutes = [
+  '/',
+  '/page/[n]',
+  '/posts/[slug]',
+  '/tags/[tag]',
+  '/tags/[tag]/page/[n]',
+  '/feed.xml',
+  '/sitemap.xml',
+];
 
 /**
  * Symbol per route from the build's table. A route with generateStaticParams has a header line
@@ -49,7 +57,8 @@ test('the prerender manifest gives cached pages a lifetime of a week', async () 
   };
   expect(manifest.routes['/']?.initialRevalidateSeconds).toBe(604800);
   expect(manifest.routes['/feed.xml']?.initialRevalidateSeconds).toBe(604800);
-  for (const route of ['/posts/[slug]', '/tags/[tag]', '/page/[n]']) expect(Object.keys(manifest.dynamicRoutes)).toContain(route);
+  for (const route of ['/posts/[slug]', '/tags/[tag]', '/page/[n]'])
+    expect(Object.keys(manifest.dynamicRoutes)).toContain(route);
   const prerenderedPosts = Object.keys(manifest.routes).filter((route) => route.startsWith('/posts/'));
   expect(prerenderedPosts).toHaveLength(20);
 });

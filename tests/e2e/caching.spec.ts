@@ -13,13 +13,24 @@ function commentCountOn(html: string, slug: string): number | null {
   return match[2] ? Number(match[2]) : 0;
 }
 
-test('a comment on a post on the homepage refreshes that post, the homepage and its tag page — nothing else', async ({ page, request, blog }) => {
+test('a comment on a post on the homepage refreshes that post, the homepage and its tag page — nothing else', async ({
+  page,
+  request,
+  blog,
+}) => {
   const posts = await blog.publishedNewestFirst();
   const target = posts[2]!;
   const unrelatedPost = posts.find((p, i) => i > 30 && !p.tags.some((t) => target.tags.includes(t))) ?? posts[60]!;
   const ownTag = target.tags[0]!;
   const unrelatedTag = pickUnrelatedTag(posts, target);
-  const paths = ['/', `/posts/${target.slug}`, `/tags/${ownTag}`, `/tags/${unrelatedTag}`, `/posts/${unrelatedPost.slug}`, '/page/2'];
+  const paths = [
+    '/',
+    `/posts/${target.slug}`,
+    `/tags/${ownTag}`,
+    `/tags/${unrelatedTag}`,
+    `/posts/${unrelatedPost.slug}`,
+    '/page/2',
+  ];
   const before = await warmAll(request, paths);
   const countBefore = commentCountOn(before.get('/')!.html, target.slug);
   expect(countBefore).not.toBeNull();
@@ -58,11 +69,21 @@ test('a comment on a post that is not on the homepage leaves the homepage cached
   await expectUntouched(request, before, ['/', '/feed.xml']);
 });
 
-test('editing a post title updates its page, the homepage, its tag pages and the feed; other posts stay cached', async ({ request, blog, adminToken }) => {
+test('editing a post title updates its page, the homepage, its tag pages and the feed; other posts stay cached', async ({
+  request,
+  blog,
+  adminToken,
+}) => {
   const posts = await blog.publishedNewestFirst();
   const target = posts[3]!;
   const others = [posts[1]!, posts[70]!];
-  const paths = ['/', '/feed.xml', `/posts/${target.slug}`, ...target.tags.map((t) => `/tags/${t}`), ...others.map((p) => `/posts/${p.slug}`)];
+  const paths = [
+    '/',
+    '/feed.xml',
+    `/posts/${target.slug}`,
+    ...target.tags.map((t) => `/tags/${t}`),
+    ...others.map((p) => `/posts/${p.slug}`),
+  ];
   const before = await warmAll(request, paths);
 
   const newTitle = `Revised title ${Date.now().toString(36)}`;
@@ -77,10 +98,18 @@ test('editing a post title updates its page, the homepage, its tag pages and the
     const now = await expectRebuilt(request, before, path);
     expect(now.html.includes(newTitle), `${path} shows the new title`).toBe(true);
   }
-  await expectUntouched(request, before, others.map((p) => `/posts/${p.slug}`));
+  await expectUntouched(
+    request,
+    before,
+    others.map((p) => `/posts/${p.slug}`),
+  );
 });
 
-test('publishing a new post puts it on the homepage, the feed and its tag pages; unrelated posts stay cached', async ({ request, blog, adminToken }) => {
+test('publishing a new post puts it on the homepage, the feed and its tag pages; unrelated posts stay cached', async ({
+  request,
+  blog,
+  adminToken,
+}) => {
   const posts = await blog.publishedNewestFirst();
   const unrelated = [posts[5]!, posts[100]!];
   const tags = ['caching', 'testing'];
@@ -92,7 +121,13 @@ test('publishing a new post puts it on the homepage, the feed and its tag pages;
 
   const response = await request.post('/api/admin/posts', {
     headers: { authorization: `Bearer ${adminToken}` },
-    data: { slug, title: `Fresh news ${slug}`, body: 'Just published.\n\nSecond paragraph.', status: 'published', tags },
+    data: {
+      slug,
+      title: `Fresh news ${slug}`,
+      body: 'Just published.\n\nSecond paragraph.',
+      status: 'published',
+      tags,
+    },
   });
   expect(response.status()).toBe(201);
 
@@ -101,5 +136,9 @@ test('publishing a new post puts it on the homepage, the feed and its tag pages;
     expect(now.html.includes(`Fresh news ${slug}`), `${path} lists the new post`).toBe(true);
   }
   expect((await snapshot(request, `/posts/${slug}`)).status).toBe(200);
-  await expectUntouched(request, before, unrelated.map((p) => `/posts/${p.slug}`));
+  await expectUntouched(
+    request,
+    before,
+    unrelated.map((p) => `/posts/${p.slug}`),
+  );
 });

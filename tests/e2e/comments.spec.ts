@@ -10,7 +10,11 @@ test.describe('the comment form', () => {
     });
   });
 
-  test('with JavaScript off, posting shows the published comment in the response', async ({ browser, blog, baseURL }) => {
+  test('with JavaScript off, posting shows the published comment in the response', async ({
+    browser,
+    blog,
+    baseURL,
+  }) => {
     const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
     const page = await context.newPage();
     const posts = await blog.publishedNewestFirst();
@@ -22,14 +26,20 @@ test.describe('the comment form', () => {
     await form.post(comment);
     await form.expectPublished();
     await expect(page.getByTestId('comment').filter({ hasText: comment.token })).toBeVisible();
-    await expect(page.getByRole('heading', { name: `${countBefore + 1} comment${countBefore + 1 === 1 ? '' : 's'}` })).toBeVisible();
+    await expect(
+      page.getByRole('heading', { name: `${countBefore + 1} comment${countBefore + 1 === 1 ? '' : 's'}` }),
+    ).toBeVisible();
     // What was kept for the next comment: name and e-mail, not the text.
     await expect(form.name).toHaveValue(comment.name);
     await expect(form.body).toHaveValue('');
     await context.close();
   });
 
-  test('with JavaScript off, errors are shown next to their fields and the text is kept', async ({ browser, blog, baseURL }) => {
+  test('with JavaScript off, errors are shown next to their fields and the text is kept', async ({
+    browser,
+    blog,
+    baseURL,
+  }) => {
     const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
     const page = await context.newPage();
     const target = (await blog.publishedNewestFirst())[8]!;
@@ -43,7 +53,10 @@ test.describe('the comment form', () => {
     await context.close();
   });
 
-  test('invalid input gets an error beside each field, keeps what was typed, and stores nothing', async ({ page, blog }) => {
+  test('invalid input gets an error beside each field, keeps what was typed, and stores nothing', async ({
+    page,
+    blog,
+  }) => {
     const target = (await blog.publishedNewestFirst())[9]!;
     await page.goto(`/posts/${target.slug}`);
     const form = new CommentForm(page);
@@ -67,7 +80,11 @@ test.describe('the comment form', () => {
     expect(await blog.commentsByEmail(comment.email)).toEqual([]);
   });
 
-  test('HTML and script in every field is refused or shown as plain text, and never runs', async ({ page, request, blog }) => {
+  test('HTML and script in every field is refused or shown as plain text, and never runs', async ({
+    page,
+    request,
+    blog,
+  }) => {
     const target = (await blog.publishedNewestFirst())[11]!;
     await page.goto(`/posts/${target.slug}`);
     const form = new CommentForm(page);
@@ -93,7 +110,9 @@ test.describe('the comment form', () => {
 
     const html = (await snapshot(request, `/posts/${target.slug}`)).html;
     expect(html.includes('<script>alert('), 'raw script tag in the page').toBe(false);
-    expect(html.includes('&lt;script&gt;alert(&quot;name&quot;)&lt;/script&gt;'), 'escaped name in the page').toBe(true);
+    expect(html.includes('&lt;script&gt;alert(&quot;name&quot;)&lt;/script&gt;'), 'escaped name in the page').toBe(
+      true,
+    );
     expect((await blog.commentsByEmail(comment.email)).map((c) => c.status)).toEqual(['published']);
   });
 
@@ -110,7 +129,12 @@ test.describe('the comment form', () => {
 });
 
 test.describe('with manual moderation', () => {
-  test('a held comment changes no cached page, and only its author sees it, marked as awaiting moderation', async ({ page, browser, request, blog }) => {
+  test('a held comment changes no cached page, and only its author sees it, marked as awaiting moderation', async ({
+    page,
+    browser,
+    request,
+    blog,
+  }) => {
     const manual = process.env.E2E_MANUAL_URL!;
     const target = (await blog.publishedNewestFirst())[1]!;
     const postPath = `${manual}/posts/${target.slug}`;

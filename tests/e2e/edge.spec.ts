@@ -37,10 +37,20 @@ interface EdgeAnswer {
 }
 
 async function viaVarnish(path: string, headers: Record<string, string> = {}): Promise<EdgeAnswer> {
-  const response = await fetch(`${varnish.base}${path}`, { headers: { connection: 'close', ...headers }, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+  const response = await fetch(`${varnish.base}${path}`, {
+    headers: { connection: 'close', ...headers },
+    redirect: 'manual',
+    signal: AbortSignal.timeout(15_000),
+  });
   const html = await response.text();
   const ids = response.headers.get('x-varnish')?.split(' ') ?? [];
-  return { status: response.status, html, cache: response.headers.get('x-cache'), object: ids.length === 2 ? ids[1]! : null, headers: response.headers };
+  return {
+    status: response.status,
+    html,
+    cache: response.headers.get('x-cache'),
+    object: ids.length === 2 ? ids[1]! : null,
+    headers: response.headers,
+  };
 }
 
 /** Requests a page through Varnish until it is a hit; returns the hit. */
@@ -54,10 +64,13 @@ async function warmAtEdge(path: string): Promise<EdgeAnswer> {
 /** A PURGE sent from a given local address (the VCL's ACL allows only the servers'). */
 function purgeFrom(localAddress: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: varnish.port, method: 'PURGE', path: '/', localAddress, headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port: varnish.port, method: 'PURGE', path: '/', localAddress, headers },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -72,7 +85,12 @@ test.beforeAll(async () => {
   posts = await site.publishedNewestFirst();
   proxy = await startHoldingProxy(0);
   varnish = await startVarnish(proxy.port);
-  server = await site.start({ EDGE: 'varnish', EDGE_PURGE_URL: `${varnish.base}/`, EDGE_REPURGE_MS: String(REPURGE_MS), STATS_FLUSH_MS: '200' });
+  server = await site.start({
+    EDGE: 'varnish',
+    EDGE_PURGE_URL: `${varnish.base}/`,
+    EDGE_REPURGE_MS: String(REPURGE_MS),
+    STATS_FLUSH_MS: '200',
+  });
   proxy.retarget(server.port);
 });
 
@@ -88,8 +106,13 @@ test('pages reach Varnish with their content tags and a lifetime only Varnish re
   const direct = await fetch(`${server.base}/posts/${post.slug}`);
   expect(direct.headers.get('x-nextjs-cache')).toBe('HIT');
   const keys = direct.headers.get('xkey')?.split(' ') ?? [];
-  expect(keys).toEqual(expect.arrayContaining([`post:${post.id}`, `post:${post.id}:comments`, `slug:${post.slug}`, 'all']));
-  expect(keys.some((key) => key.startsWith('_N_T_')), 'Next\'s per-path tags are no keys').toBe(false);
+  expect(keys).toEqual(
+    expect.arrayContaining([`post:${post.id}`, `post:${post.id}:comments`, `slug:${post.slug}`, 'all']),
+  );
+  expect(
+    keys.some((key) => key.startsWith('_N_T_')),
+    "Next's per-path tags are no keys",
+  ).toBe(false);
   expect(direct.headers.get('surrogate-control')).toBe('max-age=3600');
   expect(direct.headers.get('cache-control')).toBe(REVALIDATE_EVERY_TIME);
   expect(direct.headers.get('x-freshpress-edge-keys')).toBeNull();
@@ -100,7 +123,9 @@ test('pages reach Varnish with their content tags and a lifetime only Varnish re
   expect(hit.html).toContain(post.title.replace(/'/g, '&#x27;'));
   expect(hit.headers.get('xkey'), 'the keys are for Varnish only').toBeNull();
   expect(hit.headers.get('surrogate-control')).toBeNull();
-  expect(hit.headers.get('cache-control'), 'a browser or a cache behind Varnish revalidates').toBe(REVALIDATE_EVERY_TIME);
+  expect(hit.headers.get('cache-control'), 'a browser or a cache behind Varnish revalidates').toBe(
+    REVALIDATE_EVERY_TIME,
+  );
 
   // The same page asked by the client router is another object (Next's Vary), not the HTML. Next
   // wants the router's `_rsc` check value in the address, and redirects to it when missing.
@@ -113,7 +138,9 @@ test('pages reach Varnish with their content tags and a lifetime only Varnish re
   expect(rsc.headers.get('content-type')).toContain('text/x-component');
   expect((await viaVarnish(rscPath, rscHeaders)).cache).toBe('HIT');
   const html = await viaVarnish(rscPath);
-  expect(html.headers.get('content-type'), 'the HTML of the same address is not the RSC payload').toContain('text/html');
+  expect(html.headers.get('content-type'), 'the HTML of the same address is not the RSC payload').toContain(
+    'text/html',
+  );
 
   // Scripts are kept as Next marks them (immutable); dynamic pages never.
   const script = hit.html.match(/<script src="(\/_next\/static\/[^"]+\.js)"/)?.[1];
@@ -155,7 +182,9 @@ test('a comment without JavaScript shows through Varnish on the next request; th
   expect(Number(otherAfter.headers.get('age'))).toBeGreaterThanOrEqual(Number(other.headers.get('age')));
 });
 
-test('a comment with JavaScript shows through Varnish at once, and on a featured post the homepage is refetched', async ({ page }) => {
+test('a comment with JavaScript shows through Varnish at once, and on a featured post the homepage is refetched', async ({
+  page,
+}) => {
   const post = posts[1]!;
   await warmAtEdge('/');
   await warmAtEdge(`/posts/${post.slug}`);
@@ -206,11 +235,16 @@ test('a page in transit while its purge goes by is removed by the second purge',
       { timeout: REPURGE_MS + 5000, intervals: [100] },
     )
     .toBe(true);
-  console.log(`page in transit during the purge: fresh through Varnish ${Math.round(shownAfter)} ms after the comment (second purge at ${REPURGE_MS} ms)`);
+  console.log(
+    `page in transit during the purge: fresh through Varnish ${Math.round(shownAfter)} ms after the comment (second purge at ${REPURGE_MS} ms)`,
+  );
   expect(shownAfter).toBeGreaterThan(REPURGE_MS - 500);
 });
 
-test('while Varnish is down purges fail, are counted and retried; once it is back they succeed', async ({ request, page }) => {
+test('while Varnish is down purges fail, are counted and retried; once it is back they succeed', async ({
+  request,
+  page,
+}) => {
   const post = offHomepage(3);
   const counts = async () => (await statsReport(request, server.base)).purges;
   const before = await counts();
@@ -227,23 +261,33 @@ test('while Varnish is down purges fail, are counted and retried; once it is bac
   // The retry once it is back, and the second purge (EDGE_REPURGE_MS after the first attempt).
   await expect.poll(async () => (await counts()).sent, { timeout: 45_000, intervals: [250] }).toBe(before.sent + 2);
   const after = await counts();
-  console.log(`Varnish down: ${failedWhileDown - before.failed} purge attempts failed, then ${after.sent - before.sent} sent once it was back`);
+  console.log(
+    `Varnish down: ${failedWhileDown - before.failed} purge attempts failed, then ${after.sent - before.sent} sent once it was back`,
+  );
   expect((await viaVarnish(`/posts/${post.slug}`)).html).toContain(body);
 
   // The dashboard shows them.
   await page.goto(`${server.base}/stats`);
   const sent = page.locator('dt', { hasText: 'Purges sent' }).locator('xpath=following-sibling::dd[1]');
   await expect(sent).toHaveText(String(after.sent));
-  await expect(page.locator('dt', { hasText: 'Failed attempts' }).locator('xpath=following-sibling::dd[1]')).toHaveText(String(after.failed));
+  await expect(page.locator('dt', { hasText: 'Failed attempts' }).locator('xpath=following-sibling::dd[1]')).toHaveText(
+    String(after.failed),
+  );
 });
 
-test('requests Varnish answers itself are counted as edge hits by npm run edge:collect, in the headline too', async ({ request }) => {
-  const collector = startProcess(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'server/edge-collect.ts', '--name', varnish.name], {
-    ...process.env,
-    STATS_PREFIX: site.prefix,
-    REDIS_URL: testRedisUrl,
-    STATS_FLUSH_MS: '200',
-  });
+test('requests Varnish answers itself are counted as edge hits by npm run edge:collect, in the headline too', async ({
+  request,
+}) => {
+  const collector = startProcess(
+    process.execPath,
+    ['--conditions=react-server', '--import', 'tsx', 'server/edge-collect.ts', '--name', varnish.name],
+    {
+      ...process.env,
+      STATS_PREFIX: site.prefix,
+      REDIS_URL: testRedisUrl,
+      STATS_FLUSH_MS: '200',
+    },
+  );
   try {
     await warmAtEdge('/');
     const edgeHits = async () => (await statsReport(request, server.base)).homepage.edgeHit;
@@ -276,27 +320,42 @@ test('requests Varnish answers itself are counted as edge hits by npm run edge:c
     await expect.poll(edgeHits, { timeout: 10_000 }).toBe(before.homepage.edgeHit + 10);
     const after = await statsReport(request, server.base);
     // Hits at the edge never reached the server: its own counts did not move.
-    expect(after.homepage.hit + after.homepage.miss + after.homepage.stale).toBe(before.homepage.hit + before.homepage.miss + before.homepage.stale);
+    expect(after.homepage.hit + after.homepage.miss + after.homepage.stale).toBe(
+      before.homepage.hit + before.homepage.miss + before.homepage.stale,
+    );
     expect(after.homepage.requests).toBe(before.homepage.requests + 10);
     // The headline counts them: a rebuild of the homepage (a comment on a post it lists), then
     // "1 rebuild per N hits" with the edge's hits among the N.
     expect((await postComment(server.base, posts[0]!.id, `Headline ${Date.now()}.`)).status).toBe(201);
     expect((await viaVarnish('/')).cache).toBe('MISS');
-    await expect.poll(async () => (await statsReport(request, server.base)).homepage.rebuilds, { timeout: 10_000 }).toBeGreaterThan(after.homepage.rebuilds);
+    await expect
+      .poll(async () => (await statsReport(request, server.base)).homepage.rebuilds, { timeout: 10_000 })
+      .toBeGreaterThan(after.homepage.rebuilds);
     const headline = (await statsReport(request, server.base)).homepage;
     expect(headline.edgeHit).toBeGreaterThanOrEqual(10);
-    expect(headline.hitsPerRebuild).toBeCloseTo((headline.hit + headline.stale + headline.edgeHit) / headline.rebuilds, 5);
+    expect(headline.hitsPerRebuild).toBeCloseTo(
+      (headline.hit + headline.stale + headline.edgeHit) / headline.rebuilds,
+      5,
+    );
   } finally {
     await collector.stop();
   }
 });
 
-test('purges that never arrive are retried and counted, and the page heals within EDGE_MAX_AGE', async ({ request }) => {
+test('purges that never arrive are retried and counted, and the page heals within EDGE_MAX_AGE', async ({
+  request,
+}) => {
   test.setTimeout(90_000);
   const maxAge = 3;
   // A second server whose purges go nowhere, behind a Varnish of its own.
   const nowhere = `http://127.0.0.1:${await freePort()}/`;
-  const lonely = await site.start({ EDGE: 'varnish', EDGE_PURGE_URL: nowhere, EDGE_MAX_AGE: String(maxAge), STATS_PREFIX: `${site.prefix}_lost`, STATS_FLUSH_MS: '200' });
+  const lonely = await site.start({
+    EDGE: 'varnish',
+    EDGE_PURGE_URL: nowhere,
+    EDGE_MAX_AGE: String(maxAge),
+    STATS_PREFIX: `${site.prefix}_lost`,
+    STATS_FLUSH_MS: '200',
+  });
   const edge = await startVarnish(lonely.port);
   try {
     const post = offHomepage(4);
@@ -312,14 +371,22 @@ test('purges that never arrive are retried and counted, and the page heals withi
     expect(kept.headers.get('x-cache')).toBe('HIT');
     expect(await kept.text(), 'the purge was lost').not.toContain(body);
     await expect
-      .poll(async () => (await (await fetch(`${edge.base}${path}`, { headers: { connection: 'close' } })).text()).includes(body), { timeout: (maxAge + 3) * 1000, intervals: [100] })
+      .poll(
+        async () =>
+          (await (await fetch(`${edge.base}${path}`, { headers: { connection: 'close' } })).text()).includes(body),
+        { timeout: (maxAge + 3) * 1000, intervals: [100] },
+      )
       .toBe(true);
     const healed = performance.now() - stored;
-    console.log(`a lost purge: the page healed through Varnish ${Math.round(healed)} ms after Varnish stored it (EDGE_MAX_AGE ${maxAge} s)`);
+    console.log(
+      `a lost purge: the page healed through Varnish ${Math.round(healed)} ms after Varnish stored it (EDGE_MAX_AGE ${maxAge} s)`,
+    );
     // Its lifetime, and the time to render the page again (seconds under a loaded machine).
     expect(healed).toBeLessThan(maxAge * 1000 + 3000);
     // Retried with backoff meanwhile, every attempt counted.
-    await expect.poll(async () => (await statsReport(request, lonely.base)).purges.failed, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    await expect
+      .poll(async () => (await statsReport(request, lonely.base)).purges.failed, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(3);
     expect((await statsReport(request, lonely.base)).purges.sent).toBe(0);
   } finally {
     await edge.remove();

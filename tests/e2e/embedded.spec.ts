@@ -12,13 +12,22 @@ test.describe('npm start without DATABASE_URL', () => {
     await rm(distDir, { recursive: true, force: true });
   });
 
-  test('serves the seeded blog from the embedded database, restarts without rebuilding or reseeding, and loses no acknowledged comment to a kill -9', async ({ request }) => {
+  test('serves the seeded blog from the embedded database, restarts without rebuilding or reseeding, and loses no acknowledged comment to a kill -9', async ({
+    request,
+  }) => {
     test.setTimeout(540_000);
     const dataDir = await mkdtemp(path.join(tmpdir(), 'freshpress-embedded-'));
     const port = await freePort();
     // What a fresh clone has: no DATABASE_URL, no NODE_ENV.
     const { DATABASE_URL: _database, NODE_ENV: _mode, ...inherited } = process.env;
-    const env = { ...inherited, PORT: String(port), FRESHPRESS_DATA_DIR: dataDir, FRESHPRESS_DIST_DIR: distDir, WEB_CONCURRENCY: '2', ADMIN_TOKEN: SITE_ADMIN_TOKEN };
+    const env = {
+      ...inherited,
+      PORT: String(port),
+      FRESHPRESS_DATA_DIR: dataDir,
+      FRESHPRESS_DIST_DIR: distDir,
+      WEB_CONCURRENCY: '2',
+      ADMIN_TOKEN: SITE_ADMIN_TOKEN,
+    };
     const url = `http://127.0.0.1:${port}`;
     let twoProcessesId = 0;
     const acknowledged: string[] = [];
@@ -38,14 +47,23 @@ test.describe('npm start without DATABASE_URL', () => {
         const created = await fetch(`${url}/api/admin/posts`, {
           method: 'POST',
           headers: { authorization: `Bearer ${SITE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ slug: 'two-processes', title: 'Two processes', body: 'One database.', status: 'published' }),
+          body: JSON.stringify({
+            slug: 'two-processes',
+            title: 'Two processes',
+            body: 'One database.',
+            status: 'published',
+          }),
         });
         expect(created.status).toBe(201);
         const { post } = (await created.json()) as { post: { id: number } };
         twoProcessesId = post.id;
         const started = performance.now();
-        const answers = await Promise.all(Array.from({ length: 100 }, async (_, i) => (await postComment(url, post.id, `embedded burst ${i}.`)).status));
-        console.log(`100 concurrent comments through 2 processes on the embedded database: ${Math.round(performance.now() - started)} ms`);
+        const answers = await Promise.all(
+          Array.from({ length: 100 }, async (_, i) => (await postComment(url, post.id, `embedded burst ${i}.`)).status),
+        );
+        console.log(
+          `100 concurrent comments through 2 processes on the embedded database: ${Math.round(performance.now() - started)} ms`,
+        );
         expect(answers.filter((status) => status === 201)).toHaveLength(100);
         const page = await get(url, '/posts/two-processes');
         for (let i = 0; i < 100; i++) expect(page.html).toContain(`embedded burst ${i}.`);
@@ -83,7 +101,9 @@ test.describe('npm start without DATABASE_URL', () => {
         killed = true;
         await second.stop('SIGKILL');
         await Promise.all(lanes);
-        console.log(`kill -9 mid-burst: ${acknowledged.length} comments acknowledged, ${unanswered.length} without an answer`);
+        console.log(
+          `kill -9 mid-burst: ${acknowledged.length} comments acknowledged, ${unanswered.length} without an answer`,
+        );
       } finally {
         await second.stop();
       }
@@ -95,7 +115,9 @@ test.describe('npm start without DATABASE_URL', () => {
         expect(page.status).toBe(200);
         const shown = new Set(page.html.match(/crash burst \d+, end\./g) ?? []);
         const lost = acknowledged.filter((body) => !shown.has(body));
-        console.log(`after restart: ${shown.size} of the burst stored and shown, ${lost.length} acknowledged ones lost`);
+        console.log(
+          `after restart: ${shown.size} of the burst stored and shown, ${lost.length} acknowledged ones lost`,
+        );
         expect(lost, 'acknowledged comments lost in the crash').toEqual([]);
         // Each comment is in the page twice: in its HTML and in the payload React hydrates from.
         expect(new Set(page.html.match(/embedded burst \d+\./g)).size).toBe(100);

@@ -1,5 +1,14 @@
 import { request as requests, type APIRequestContext } from '@playwright/test';
-import { expect, expectRebuilt, expectUntouched, pickUnrelatedTag, snapshot, test, warmAll, type PostRef } from './support/fixtures';
+import {
+  expect,
+  expectRebuilt,
+  expectUntouched,
+  pickUnrelatedTag,
+  snapshot,
+  test,
+  warmAll,
+  type PostRef,
+} from './support/fixtures';
 import { OwnSite, SITE_ADMIN_TOKEN, type SiteServer } from './support/site';
 
 /*
@@ -82,16 +91,31 @@ async function homepagePost(index: number) {
   const posts = await site.publishedNewestFirst();
   const target = posts[index]!;
   expect(target.tags.length, 'the chosen post has tags').toBeGreaterThan(0);
-  return { posts, target, unrelatedTag: pickUnrelatedTag(posts, target), unrelatedPost: unrelatedPostOf(posts, target) };
+  return {
+    posts,
+    target,
+    unrelatedTag: pickUnrelatedTag(posts, target),
+    unrelatedPost: unrelatedPostOf(posts, target),
+  };
 }
 
 test('unpublishing a post takes it off its page, the homepage, page 2, the feed and its tag pages; other tag pages and posts stay cached', async () => {
   const { posts, target, unrelatedTag, unrelatedPost } = await homepagePost(2);
   const pulledUp = posts[10]!;
-  const before = await warmAll(api, ['/', '/page/2', '/feed.xml', postPath(target), ...tagPaths(target), `/tags/${unrelatedTag}`, postPath(unrelatedPost)]);
+  const before = await warmAll(api, [
+    '/',
+    '/page/2',
+    '/feed.xml',
+    postPath(target),
+    ...tagPaths(target),
+    `/tags/${unrelatedTag}`,
+    postPath(unrelatedPost),
+  ]);
 
   const invalidated = await changePost(target.id, { status: 'draft' });
-  expect(invalidated).toEqual(expect.arrayContaining(['posts:list', `post:${target.id}`, ...target.tags.map((name) => `tag:${name}`)]));
+  expect(invalidated).toEqual(
+    expect.arrayContaining(['posts:list', `post:${target.id}`, ...target.tags.map((name) => `tag:${name}`)]),
+  );
 
   expect((await snapshot(api, postPath(target))).status, 'the post page is gone').toBe(404);
   for (const path of ['/', '/feed.xml', ...tagPaths(target)]) {
@@ -99,7 +123,9 @@ test('unpublishing a post takes it off its page, the homepage, page 2, the feed 
     expect(lists(now.html, target), `${path} no longer lists the post`).toBe(false);
   }
   for (const path of tagPaths(target)) {
-    expect(taggedCount((await snapshot(api, path)).html), `${path} counts one post fewer`).toBe(taggedCount(before.get(path)!.html) - 1);
+    expect(taggedCount((await snapshot(api, path)).html), `${path} counts one post fewer`).toBe(
+      taggedCount(before.get(path)!.html) - 1,
+    );
   }
   // Every later post moves up one place: page 2's first post is now on the homepage.
   const page2 = await expectRebuilt(api, before, '/page/2');
@@ -113,11 +139,21 @@ test('re-dating a post moves it to the top of the homepage and the feed: its pag
   const target = posts[30]!;
   const unrelatedTag = pickUnrelatedTag(posts, target);
   const unrelatedPost = unrelatedPostOf(posts, target);
-  const before = await warmAll(api, ['/', '/page/2', '/feed.xml', postPath(target), ...tagPaths(target), `/tags/${unrelatedTag}`, postPath(unrelatedPost)]);
+  const before = await warmAll(api, [
+    '/',
+    '/page/2',
+    '/feed.xml',
+    postPath(target),
+    ...tagPaths(target),
+    `/tags/${unrelatedTag}`,
+    postPath(unrelatedPost),
+  ]);
   expect(lists(before.get('/')!.html, target), 'not on the homepage before').toBe(false);
 
   const invalidated = await changePost(target.id, { publishedAt: new Date().toISOString() });
-  expect(invalidated).toEqual(expect.arrayContaining(['posts:list', `post:${target.id}`, ...target.tags.map((name) => `tag:${name}`)]));
+  expect(invalidated).toEqual(
+    expect.arrayContaining(['posts:list', `post:${target.id}`, ...target.tags.map((name) => `tag:${name}`)]),
+  );
 
   expect((await site.publishedNewestFirst())[0]!.id, 'now the newest post').toBe(target.id);
   for (const path of ['/', '/feed.xml', ...tagPaths(target)]) {
@@ -137,7 +173,17 @@ test('retagging a post rebuilds its page, the homepage, the feed, the pages of t
   const inUse = [...new Set(posts.flatMap((p) => p.tags))].filter((name) => !target.tags.includes(name));
   const [gained, unrelatedTag] = inUse as [string, string];
   expect(unrelatedTag, 'two tags the post does not carry').toBeDefined();
-  const before = await warmAll(api, ['/', '/page/2', '/feed.xml', postPath(target), `/tags/${lost}`, `/tags/${gained}`, ...kept.map((name) => `/tags/${name}`), `/tags/${unrelatedTag}`, postPath(unrelatedPost)]);
+  const before = await warmAll(api, [
+    '/',
+    '/page/2',
+    '/feed.xml',
+    postPath(target),
+    `/tags/${lost}`,
+    `/tags/${gained}`,
+    ...kept.map((name) => `/tags/${name}`),
+    `/tags/${unrelatedTag}`,
+    postPath(unrelatedPost),
+  ]);
   expect(lists(before.get(`/tags/${gained}`)!.html, target), 'not on the gained tag page before').toBe(false);
 
   const invalidated = await changePost(target.id, { tags: [...kept, gained] });
@@ -185,7 +231,15 @@ test('a tag that comes into use by a retag enters the sitemap, and leaves it whe
 
 test('a comment held for moderation rebuilds nothing; approving it rebuilds its post, the homepage and its tag pages; the feed, page 2, other tag pages and posts stay cached', async () => {
   const { target, unrelatedTag, unrelatedPost } = await homepagePost(1);
-  const all = ['/', '/page/2', '/feed.xml', postPath(target), ...tagPaths(target), `/tags/${unrelatedTag}`, postPath(unrelatedPost)];
+  const all = [
+    '/',
+    '/page/2',
+    '/feed.xml',
+    postPath(target),
+    ...tagPaths(target),
+    `/tags/${unrelatedTag}`,
+    postPath(unrelatedPost),
+  ];
   const before = await warmAll(api, all);
   const countBefore = await site.publishedComments(target.id);
 
@@ -209,12 +263,23 @@ async function expectTakingDownRebuildsItsPostAndLists(index: number, takeDown: 
   const { target, unrelatedTag, unrelatedPost } = await homepagePost(index);
   const body = token('taken down');
   const id = await publishedComment(target.id, body);
-  const before = await warmAll(api, ['/', '/page/2', '/feed.xml', postPath(target), ...tagPaths(target), `/tags/${unrelatedTag}`, postPath(unrelatedPost)]);
+  const before = await warmAll(api, [
+    '/',
+    '/page/2',
+    '/feed.xml',
+    postPath(target),
+    ...tagPaths(target),
+    `/tags/${unrelatedTag}`,
+    postPath(unrelatedPost),
+  ]);
   expect(before.get(postPath(target))!.html.includes(body)).toBe(true);
 
   await takeDown(id);
 
-  expect((await expectRebuilt(api, before, postPath(target))).html.includes(body), 'the comment is gone from the post page').toBe(false);
+  expect(
+    (await expectRebuilt(api, before, postPath(target))).html.includes(body),
+    'the comment is gone from the post page',
+  ).toBe(false);
   for (const path of ['/', ...tagPaths(target)]) await expectRebuilt(api, before, path);
   await expectUntouched(api, before, ['/feed.xml', '/page/2', `/tags/${unrelatedTag}`, postPath(unrelatedPost)]);
 }

@@ -54,12 +54,19 @@ test.describe('PostgreSQL down and back', () => {
     await deleteStatsKeys(prefix);
   });
 
-  test('cached pages answer, others a friendly 503, comments fail keeping their text, and it all resumes by itself', async ({ page, browser }) => {
+  test('cached pages answer, others a friendly 503, comments fail keeping their text, and it all resumes by itself', async ({
+    page,
+    browser,
+  }) => {
     test.setTimeout(90_000);
-    const posts = await db<{ id: number; slug: string }[]>`select id, slug from posts where status = 'published' order by published_at desc, id desc`;
+    const posts = await db<
+      { id: number; slug: string }[]
+    >`select id, slug from posts where status = 'published' order by published_at desc, id desc`;
     // Rendered on request (the build prerenders the newest 20), so in the cache only once warmed.
     const warmed = posts[40]!;
-    const [{ name: tag } = { name: '' }] = await db<{ name: string }[]>`select t.name from tags t join post_tags pt on pt.tag_id = t.id group by t.name order by count(*) desc limit 1`;
+    const [{ name: tag } = { name: '' }] = await db<
+      { name: string }[]
+    >`select t.name from tags t join post_tags pt on pt.tag_id = t.id group by t.name order by count(*) desc limit 1`;
     expect((await get(server.base, `/posts/${warmed.slug}`)).status).toBe(200);
     expect((await get(server.base, `/posts/${warmed.slug}`)).cache).toBe('HIT');
     expect((await get(server.base, '/')).status).toBe(200);
@@ -76,11 +83,17 @@ test.describe('PostgreSQL down and back', () => {
     // What it does not hold: a page saying so, with a status that tells crawlers to come back, at
     // once every time (the driver's wait between reconnection attempts must not grow with the outage).
     // Each twice: a failed render leaves its page's rebuild lock behind, which must not hold the next one back.
-    const uncached = [`/tags/${encodeURIComponent(tag)}/page/2`, ...posts.slice(120, 126).map((post) => `/posts/${post.slug}`)].flatMap((path) => [path, path]);
+    const uncached = [
+      `/tags/${encodeURIComponent(tag)}/page/2`,
+      ...posts.slice(120, 126).map((post) => `/posts/${post.slug}`),
+    ].flatMap((path) => [path, path]);
     const timings: number[] = [];
     for (const path of uncached) {
       const started = performance.now();
-      const response = await fetch(`${server.base}${path}`, { headers: { accept: 'text/html' }, signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(`${server.base}${path}`, {
+        headers: { accept: 'text/html' },
+        signal: AbortSignal.timeout(30_000),
+      });
       const html = await response.text();
       timings.push(Math.round(performance.now() - started));
       expect(response.status, path).toBe(503);
@@ -101,7 +114,9 @@ test.describe('PostgreSQL down and back', () => {
     let started = performance.now();
     await form.submit();
     await expect(form.status).toContainText(COULD_NOT_SAVE);
-    console.log(`PostgreSQL down: a comment (JavaScript on) was refused in ${Math.round(performance.now() - started)} ms`);
+    console.log(
+      `PostgreSQL down: a comment (JavaScript on) was refused in ${Math.round(performance.now() - started)} ms`,
+    );
     await expect(form.body).toHaveValue(withJs.body);
     await expect(form.name).toHaveValue(withJs.name);
 
@@ -116,13 +131,19 @@ test.describe('PostgreSQL down and back', () => {
       started = performance.now();
       await noJsForm.submit();
       await expect(noJsForm.status).toContainText(COULD_NOT_SAVE);
-      console.log(`PostgreSQL down: a comment (JavaScript off) was refused in ${Math.round(performance.now() - started)} ms`);
+      console.log(
+        `PostgreSQL down: a comment (JavaScript off) was refused in ${Math.round(performance.now() - started)} ms`,
+      );
       await expect(noJsForm.body).toHaveValue(withoutJs.body);
       await expect(noJsForm.name).toHaveValue(withoutJs.name);
 
       await pg.start();
       // Back without restarting the site: the next request reconnects.
-      const resumedMs = await until('an uncached post page after PostgreSQL started again', 30_000, async () => (await get(server.base, `/posts/${posts[120]!.slug}`)).status === 200);
+      const resumedMs = await until(
+        'an uncached post page after PostgreSQL started again',
+        30_000,
+        async () => (await get(server.base, `/posts/${posts[120]!.slug}`)).status === 200,
+      );
       console.log(`PostgreSQL back: the uncached page answered 200 after ${resumedMs} ms`);
       expect(resumedMs, 'used again as soon as it is back').toBeLessThan(3000);
       const stored = await db<{ n: number }[]>`select count(*)::int as n from comments where body like ${'%pgdown-%'}`;
@@ -136,7 +157,9 @@ test.describe('PostgreSQL down and back', () => {
     }
     await form.submit();
     await form.expectPublished();
-    const rows = await db<{ body: string }[]>`select body from comments where post_id = ${warmed.id} and body like ${'%pgdown-%'}`;
+    const rows = await db<
+      { body: string }[]
+    >`select body from comments where post_id = ${warmed.id} and body like ${'%pgdown-%'}`;
     expect(rows.map((row) => row.body).sort()).toHaveLength(2);
     const after = await get(server.base, `/posts/${warmed.slug}`);
     expect(after.status).toBe(200);
@@ -144,7 +167,14 @@ test.describe('PostgreSQL down and back', () => {
   });
 });
 
-const ENTITIES: Record<string, string> = { '&quot;': '"', '&#x27;': "'", '&#39;': "'", '&lt;': '<', '&gt;': '>', '&amp;': '&' };
+const ENTITIES: Record<string, string> = {
+  '&quot;': '"',
+  '&#x27;': "'",
+  '&#39;': "'",
+  '&lt;': '<',
+  '&gt;': '>',
+  '&amp;': '&',
+};
 const decodeAttribute = (value: string) => value.replace(/&(quot|#x27|#39|lt|gt|amp);/g, (entity) => ENTITIES[entity]!);
 
 /**
@@ -165,10 +195,20 @@ function formFields(html: string): [string, string][] {
 }
 
 /** Posts the comment form of `path` the way a browser without JavaScript does; true when the answer says it was published. */
-async function postForm(base: string, path: string, fields: [string, string][], values: Record<string, string>): Promise<boolean> {
+async function postForm(
+  base: string,
+  path: string,
+  fields: [string, string][],
+  values: Record<string, string>,
+): Promise<boolean> {
   const body = new FormData();
   for (const [name, value] of fields) body.append(name, values[name] ?? value);
-  const response = await fetch(`${base}${path}`, { method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(60_000) });
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(60_000),
+  });
   const html = await response.text();
   return response.status === 200 && html.includes('your comment is published');
 }
@@ -178,7 +218,9 @@ test('1,000 comments posted at once through the form, 100 in flight, two server 
   const server = await site.start({ WEB_CONCURRENCY: '2', COMMENT_RATE_LIMIT: 'off', COMMENT_MIN_FILL_SECONDS: '0' });
   try {
     const posts = (await site.publishedNewestFirst()).slice(2, 12);
-    const forms = await Promise.all(posts.map(async (post) => formFields((await get(server.base, `/posts/${post.slug}`)).html)));
+    const forms = await Promise.all(
+      posts.map(async (post) => formFields((await get(server.base, `/posts/${post.slug}`)).html)),
+    );
     const before = await Promise.all(posts.map((post) => site.publishedComments(post.id)));
     const run = Date.now().toString(36);
     const token = (i: number) => `burst-${run}-${i}-end`;
@@ -224,7 +266,10 @@ test('1,000 comments posted at once through the form, 100 in flight, two server 
       const page = await get(server.base, `/posts/${post.slug}`);
       expect(page.status).toBe(200);
       const shown = new Set(page.html.match(new RegExp(`burst-${run}-\\d+-end`, 'g')) ?? []);
-      expect(mine.filter((i) => !shown.has(token(i))), `${post.slug}: accepted comments missing from its page`).toEqual([]);
+      expect(
+        mine.filter((i) => !shown.has(token(i))),
+        `${post.slug}: accepted comments missing from its page`,
+      ).toEqual([]);
       expect(shown.size, `${post.slug}: only its own comments`).toBe(mine.length);
       expect(page.html).toContain(`${before[which]! + mine.length} comments`);
     }

@@ -83,19 +83,93 @@ const INJECTION = [
   `![x](x" onerror="${PWN})`,
   `<svg><a xlink:href="javascript:${PWN}"><text>x</text></a></svg>`,
 ];
-const CONTROL = ['\u202E', '\u202D', '\u2066', '\u2069', '\u200F', '\u200E', '\u001B[31m', '\u001B]0;x\u0007', '\u0007', '\b', '\u0000', '\u007F', '\u000B', '\u000C', '\r', '\r\n', '\u0085', '\uFEFF', '\u200B', '\t'];
-const UNICODE = ['é', 'e\u0301', '😀', '👩‍👩‍👧', '\uD800', '\uDFFF', '\uD83D', '\uFFFD', '\uFFFF', '\uFDD0', 'İ', 'ﬃ', 'Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇'];
-const RAW_BYTES = [[0xff], [0xfe, 0xff], [0xc0, 0xaf], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]].map((b) => Buffer.from(b));
-const PERCENT = ['%', '%Z', '%ZZ', '%E0%A4%A', '%C0%AF', '%ED%A0%80', '%00', '%25', '%%', '%u202E', '%FF', '%2e%2e', '%2F', '%5C', '%0d%0aSet-Cookie:%20x=1'];
+const CONTROL = [
+  '\u202E',
+  '\u202D',
+  '\u2066',
+  '\u2069',
+  '\u200F',
+  '\u200E',
+  '\u001B[31m',
+  '\u001B]0;x\u0007',
+  '\u0007',
+  '\b',
+  '\u0000',
+  '\u007F',
+  '\u000B',
+  '\u000C',
+  '\r',
+  '\r\n',
+  '\u0085',
+  '\uFEFF',
+  '\u200B',
+  '\t',
+];
+const UNICODE = [
+  'é',
+  'e\u0301',
+  '😀',
+  '👩‍👩‍👧',
+  '\uD800',
+  '\uDFFF',
+  '\uD83D',
+  '\uFFFD',
+  '\uFFFF',
+  '\uFDD0',
+  'İ',
+  'ﬃ',
+  'Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇',
+];
+const RAW_BYTES = [
+  [0xff],
+  [0xfe, 0xff],
+  [0xc0, 0xaf],
+  [0xc0, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xe2, 0x82],
+  [0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+].map((b) => Buffer.from(b));
+const PERCENT = [
+  '%',
+  '%Z',
+  '%ZZ',
+  '%E0%A4%A',
+  '%C0%AF',
+  '%ED%A0%80',
+  '%00',
+  '%25',
+  '%%',
+  '%u202E',
+  '%FF',
+  '%2e%2e',
+  '%2F',
+  '%5C',
+  '%0d%0aSet-Cookie:%20x=1',
+];
 
-const FAMILIES = ['injection', 'control-bidi', 'invalid-utf8', 'percent-escape', 'huge', 'ids-types', 'structure'] as const;
+const FAMILIES = [
+  'injection',
+  'control-bidi',
+  'invalid-utf8',
+  'percent-escape',
+  'huge',
+  'ids-types',
+  'structure',
+] as const;
 type Family = (typeof FAMILIES)[number];
 
 /** A value as bytes on the wire: text (sent as UTF-8) and raw byte runs. */
 type Parts = (string | Buffer)[];
-const bytes = (parts: Parts): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+const bytes = (parts: Parts): Buffer =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
 const show = (value: unknown, max = 140): string => {
-  const text = Buffer.isBuffer(value) ? `bytes:${value.toString('latin1')}` : typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = Buffer.isBuffer(value)
+    ? `bytes:${value.toString('latin1')}`
+    : typeof value === 'string'
+      ? value
+      : (JSON.stringify(value) ?? String(value));
   const escaped = JSON.stringify(text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text);
   return escaped;
 };
@@ -167,7 +241,11 @@ function send(base: string, c: Case): Promise<Reply> {
         port: url.port,
         method: c.method,
         path: c.path,
-        headers: { ...c.headers, ...(c.body ? { 'content-length': String(c.body.length) } : {}), ...(large ? { connection: 'close' } : {}) },
+        headers: {
+          ...c.headers,
+          ...(c.body ? { 'content-length': String(c.body.length) } : {}),
+          ...(large ? { connection: 'close' } : {}),
+        },
         timeout: REQUEST_TIMEOUT_MS,
       },
       (response) => {
@@ -177,7 +255,9 @@ function send(base: string, c: Case): Promise<Reply> {
           resolve({
             status: response.statusCode ?? 0,
             text: Buffer.concat(chunks).toString('utf8'),
-            headers: Object.entries(response.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\n'),
+            headers: Object.entries(response.headers)
+              .map(([k, v]) => `${k}: ${String(v)}`)
+              .join('\n'),
           });
           if (large) request.destroy();
         });
@@ -227,7 +307,11 @@ function multipart(parts: Part[], boundary: string, close = true): Buffer {
   const chunks: Buffer[] = [];
   for (const part of parts) {
     const disposition = `form-data; name="${part.name}"${part.filename !== undefined ? `; filename="${part.filename}"` : ''}`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${part.type ? `Content-Type: ${part.type}\r\n` : ''}\r\n`));
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: ${disposition}\r\n${part.type ? `Content-Type: ${part.type}\r\n` : ''}\r\n`,
+      ),
+    );
     chunks.push(part.value, Buffer.from('\r\n'));
   }
   if (close) chunks.push(Buffer.from(`--${boundary}--\r\n`));
@@ -293,18 +377,33 @@ function badPostId(r: Rng, t: Target): unknown {
 let emailCounter = 0;
 function fuzzEmail(r: Rng, n: number): string {
   emailCounter += 1;
-  return r.pick([`fuzz.${n}.${emailCounter}@fuzz-mail.example`, `Fuzz+${n}_${emailCounter}@Fuzz-Mail.Example`, `o'fuzz.${n}.${emailCounter}@fuzz-mail.example`]);
+  return r.pick([
+    `fuzz.${n}.${emailCounter}@fuzz-mail.example`,
+    `Fuzz+${n}_${emailCounter}@Fuzz-Mail.Example`,
+    `o'fuzz.${n}.${emailCounter}@fuzz-mail.example`,
+  ]);
 }
 
 /** Name, e-mail, body and honeypot of one comment, hostile in the case's family. */
 function commentFields(r: Rng, family: Family, n: number): { fields: Record<string, Parts>; note: string } {
-  const fields: Record<string, Parts> = { name: [`Fuzzer ${n}`], email: [fuzzEmail(r, n)], body: [`Fuzz comment ${n}, seed ${SEED}.`], website: [''] };
+  const fields: Record<string, Parts> = {
+    name: [`Fuzzer ${n}`],
+    email: [fuzzEmail(r, n)],
+    body: [`Fuzz comment ${n}, seed ${SEED}.`],
+    website: [''],
+  };
   const which = r.pick(['name', 'body', 'body', 'email', 'all'] as const);
   const touched = which === 'all' ? (['name', 'email', 'body'] as const) : ([which] as const);
   for (const field of touched) {
     const base = field === 'email' ? String(fields.email![0]) : field === 'name' ? `F${n}` : `Fuzz ${n}`;
     if (family === 'injection' && field === 'email') {
-      fields.email = [r.pick([`${r.pick(INJECTION)}@x.example`, `fuzz${n}@x.example${r.pick(INJECTION)}`, `javascript:${PWN}//@x.example`])];
+      fields.email = [
+        r.pick([
+          `${r.pick(INJECTION)}@x.example`,
+          `fuzz${n}@x.example${r.pick(INJECTION)}`,
+          `javascript:${PWN}//@x.example`,
+        ]),
+      ];
     } else if (family === 'huge' && field === 'email') {
       fields.email = [`${'e'.repeat(r.pick([64, 250, 5000]))}${n}@x.example`];
     } else {
@@ -335,24 +434,67 @@ function formCase(r: Rng, n: number, family: Family, t: Target): Case {
     const how = r.int(0, 5);
     if (how <= 2) bound = [badPostId(r, t), { status: 'idle' }];
     else if (how === 3) bound = [post.id, r.pick(STATES)];
-    else if (how === 4) ref = { id: r.pick([r.hex(42), r.hex(40), '', '0'.repeat(42), t.actionId.toUpperCase(), `${t.actionId}00`]), bound: '$@1' };
+    else if (how === 4)
+      ref = {
+        id: r.pick([r.hex(42), r.hex(40), '', '0'.repeat(42), t.actionId.toUpperCase(), `${t.actionId}00`]),
+        bound: '$@1',
+      };
     else bound = r.pick<unknown>([[], [post.id], [post.id, { status: 'idle' }, 'extra'], {}, null, 'x']);
     notes += ` ref=${show(ref)} bound=${show(bound)}`;
   } else if (family === 'structure') {
     const how = r.int(0, 9);
-    if (how === 0) drop = r.pick(['$ACTION_REF_1', '$ACTION_1:0', '$ACTION_1:1', '$ACTION_KEY', 'name', 'email', 'body']);
+    if (how === 0)
+      drop = r.pick(['$ACTION_REF_1', '$ACTION_1:0', '$ACTION_1:1', '$ACTION_KEY', 'name', 'email', 'body']);
     else if (how === 1) extras.push({ name: r.pick(['name', 'body', 'email']), value: Buffer.from(`second ${n}`) });
     else if (how === 2) {
-      extras.push({ name: 'body', value: Buffer.from(`file ${n} <script>${PWN}</script>`), filename: r.pick(['x.txt', '../../etc/passwd', '"><img src=x>', '']), type: r.pick(['text/plain', 'text/html', 'application/octet-stream']) });
+      extras.push({
+        name: 'body',
+        value: Buffer.from(`file ${n} <script>${PWN}</script>`),
+        filename: r.pick(['x.txt', '../../etc/passwd', '"><img src=x>', '']),
+        type: r.pick(['text/plain', 'text/html', 'application/octet-stream']),
+      });
       drop = 'body';
-    }
-    else if (how === 3) contentType = r.pick(['multipart/form-data', 'multipart/form-data; boundary=', 'text/plain', 'application/x-www-form-urlencoded', 'application/json', `multipart/form-data; boundary=${'b'.repeat(200)}`]);
+    } else if (how === 3)
+      contentType = r.pick([
+        'multipart/form-data',
+        'multipart/form-data; boundary=',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/json',
+        `multipart/form-data; boundary=${'b'.repeat(200)}`,
+      ]);
     else if (how === 4) close = false;
     else if (how === 5) fields.website = [r.pick(['http://spam.example', ' ', '<script>'])];
-    else if (how === 6) boundText = r.pick(['[200,', '{"__proto__":', '', 'null', '"$@1"', '[1,"$Q2"]', '[1,"$K1"]', '[1,"$F1"]', `[${'['.repeat(5000)}`]);
-    else if (how === 7) ref = r.pick<Record<string, unknown> | string>(['{', '', 'null', '{"id":null,"bound":null}', { id: t.actionId, bound: null }, { id: t.actionId, bound: '$@9' }, { id: t.actionId }]);
+    else if (how === 6)
+      boundText = r.pick([
+        '[200,',
+        '{"__proto__":',
+        '',
+        'null',
+        '"$@1"',
+        '[1,"$Q2"]',
+        '[1,"$K1"]',
+        '[1,"$F1"]',
+        `[${'['.repeat(5000)}`,
+      ]);
+    else if (how === 7)
+      ref = r.pick<Record<string, unknown> | string>([
+        '{',
+        '',
+        'null',
+        '{"id":null,"bound":null}',
+        { id: t.actionId, bound: null },
+        { id: t.actionId, bound: '$@9' },
+        { id: t.actionId },
+      ]);
     else if (how === 8) key = r.pick(['', 'k0', `k${'f'.repeat(5000)}`, '<script>']);
-    else extras.push(...Array.from({ length: r.int(50, 400) }, (_, i) => ({ name: `${r.pick(['$ACTION_', 'x', '1_', '$ACTION_REF_'])}${i}`, value: Buffer.from('v') })));
+    else
+      extras.push(
+        ...Array.from({ length: r.int(50, 400) }, (_, i) => ({
+          name: `${r.pick(['$ACTION_', 'x', '1_', '$ACTION_REF_'])}${i}`,
+          value: Buffer.from('v'),
+        })),
+      );
     notes += ` structure#${how} drop=${drop} ctype=${contentType} close=${close} ref=${show(ref)} bound=${show(boundText ?? bound)} key=${show(key, 20)}`;
   }
 
@@ -372,7 +514,11 @@ function formCase(r: Rng, n: number, family: Family, t: Target): Case {
     label: `form post #${n} [${family}] to /posts/${post.slug}: ${notes}`,
     method: 'POST',
     path: `/posts/${post.slug}`,
-    headers: { 'content-type': contentType ?? `multipart/form-data; boundary=${boundary}`, origin: t.base, accept: 'text/html' },
+    headers: {
+      'content-type': contentType ?? `multipart/form-data; boundary=${boundary}`,
+      origin: t.base,
+      accept: 'text/html',
+    },
     body: multipart(parts, boundary, close),
   };
 }
@@ -399,7 +545,28 @@ function actionCase(r: Rng, n: number, family: Family, t: Target): Case {
 
   if (family === 'structure') {
     const how = r.int(0, 9);
-    const shapes = ['', 'not json', '[]', '{}', '"x"', 'null', '[{"status":"idle"}]', '[1,2,3]', `[${post.id},{"status":"idle"},"$K1"]`, `[${post.id},{"status":"idle"},"$@7"]`, `[${post.id},{"status":"idle"},"$Q1"]`, `[${post.id},{"status":"idle"},{"name":"a","email":"a@b.example","body":"hello there"}]`, `["$B1"]`, `["$W1"]`, `["$R1"]`, `["$r1"]`, `["$X1"]`, `["$l1"]`, `["$E(function(){})"]`, '["$$", "$@", "$"]'];
+    const shapes = [
+      '',
+      'not json',
+      '[]',
+      '{}',
+      '"x"',
+      'null',
+      '[{"status":"idle"}]',
+      '[1,2,3]',
+      `[${post.id},{"status":"idle"},"$K1"]`,
+      `[${post.id},{"status":"idle"},"$@7"]`,
+      `[${post.id},{"status":"idle"},"$Q1"]`,
+      `[${post.id},{"status":"idle"},{"name":"a","email":"a@b.example","body":"hello there"}]`,
+      `["$B1"]`,
+      `["$W1"]`,
+      `["$R1"]`,
+      `["$r1"]`,
+      `["$X1"]`,
+      `["$l1"]`,
+      `["$E(function(){})"]`,
+      '["$$", "$@", "$"]',
+    ];
     if (how <= 3) {
       contentType = r.pick(['text/plain;charset=UTF-8', 'application/json', 'text/plain']);
       body = Buffer.from(r.pick(shapes));
@@ -408,34 +575,89 @@ function actionCase(r: Rng, n: number, family: Family, t: Target): Case {
       const depth = r.pick([1000, 10_000, 100_000]);
       body = Buffer.from(`${'['.repeat(depth)}${']'.repeat(depth)}`);
     } else if (how === 5) {
-      body = asClient(`[${post.id},{"status":"idle"},"$K1"]`, { name: [`F${n}`], email: [fuzzEmail(r, n)], body: ['Structured'] }, [{ name: r.pick(['1', '2', '0']), value: Buffer.from(r.pick(shapes)) }]);
+      body = asClient(
+        `[${post.id},{"status":"idle"},"$K1"]`,
+        { name: [`F${n}`], email: [fuzzEmail(r, n)], body: ['Structured'] },
+        [{ name: r.pick(['1', '2', '0']), value: Buffer.from(r.pick(shapes)) }],
+      );
     } else if (how === 6) {
-      contentType = r.pick(['multipart/form-data', `multipart/form-data; boundary=x${boundary}`, 'application/octet-stream', 'image/png', '']);
-      body = asClient([post.id, { status: 'idle' }, '$K1'], { name: ['F'], email: [fuzzEmail(r, n)], body: ['Wrong type'] });
+      contentType = r.pick([
+        'multipart/form-data',
+        `multipart/form-data; boundary=x${boundary}`,
+        'application/octet-stream',
+        'image/png',
+        '',
+      ]);
+      body = asClient([post.id, { status: 'idle' }, '$K1'], {
+        name: ['F'],
+        email: [fuzzEmail(r, n)],
+        body: ['Wrong type'],
+      });
     } else if (how === 7) {
       body = Buffer.alloc(0);
       contentType = r.pick(['text/plain;charset=UTF-8', `multipart/form-data; boundary=${boundary}`]);
     } else if (how === 8) {
-      headers['next-router-state-tree'] = r.pick(['%7B', 'garbage', encodeURIComponent('["",{"children":["__PAGE__",{}]},null,null,true]'), '%5B%5D']);
-      body = asClient([post.id, { status: 'idle' }, '$K1'], { name: [`F${n}`], email: [fuzzEmail(r, n)], body: ['With a router tree'] });
+      headers['next-router-state-tree'] = r.pick([
+        '%7B',
+        'garbage',
+        encodeURIComponent('["",{"children":["__PAGE__",{}]},null,null,true]'),
+        '%5B%5D',
+      ]);
+      body = asClient([post.id, { status: 'idle' }, '$K1'], {
+        name: [`F${n}`],
+        email: [fuzzEmail(r, n)],
+        body: ['With a router tree'],
+      });
     } else {
       headers.origin = r.pick(['null', 'http://evil.example', 'not a url at all', `${t.base}.evil.example`]);
-      body = asClient([post.id, { status: 'idle' }, '$K1'], { name: [`F${n}`], email: [fuzzEmail(r, n)], body: ['Cross origin'] });
+      body = asClient([post.id, { status: 'idle' }, '$K1'], {
+        name: [`F${n}`],
+        email: [fuzzEmail(r, n)],
+        body: ['Cross origin'],
+      });
     }
     notes = `structure#${how} ctype=${show(contentType)} origin=${show(headers.origin)} body=${show(body.toString('latin1'), 100)}`;
   } else if (family === 'ids-types') {
     const how = r.int(0, 3);
-    if (how === 0) actionId = r.pick([r.hex(42), '', '0', 'x'.repeat(5000), '../../', t.actionId.slice(0, 20), `${t.actionId}\u00ff`, '$@1']);
-    const args = how === 1 ? [badPostId(r, t), { status: 'idle' }, '$K1'] : how === 2 ? [post.id, r.pick(STATES), '$K1'] : r.pick<unknown>([['$K1'], [post.id, '$K1'], ['$K1', post.id, { status: 'idle' }], [post.id, { status: 'idle' }, '$K1', '$K1']]);
+    if (how === 0)
+      actionId = r.pick([
+        r.hex(42),
+        '',
+        '0',
+        'x'.repeat(5000),
+        '../../',
+        t.actionId.slice(0, 20),
+        `${t.actionId}\u00ff`,
+        '$@1',
+      ]);
+    const args =
+      how === 1
+        ? [badPostId(r, t), { status: 'idle' }, '$K1']
+        : how === 2
+          ? [post.id, r.pick(STATES), '$K1']
+          : r.pick<unknown>([
+              ['$K1'],
+              [post.id, '$K1'],
+              ['$K1', post.id, { status: 'idle' }],
+              [post.id, { status: 'idle' }, '$K1', '$K1'],
+            ]);
     body = asClient(args, { name: [`F${n}`], email: [fuzzEmail(r, n)], body: [`Forged ${n}`] });
     notes = `action=${show(actionId, 50)} args=${show(args)}`;
   } else if (family === 'huge' && r.chance(0.5)) {
     contentType = 'text/plain;charset=UTF-8';
-    body = Buffer.from(JSON.stringify([post.id, { status: 'idle' }, 'x'.repeat(r.pick([100_000, 1_000_000, 1_100_000]))]));
+    body = Buffer.from(
+      JSON.stringify([post.id, { status: 'idle' }, 'x'.repeat(r.pick([100_000, 1_000_000, 1_100_000]))]),
+    );
     notes = `a ${body.length}-byte JSON body`;
   } else if (family === 'invalid-utf8' && r.chance(0.4)) {
     contentType = r.pick(['text/plain;charset=UTF-8', 'text/plain']);
-    body = Buffer.concat([Buffer.from(`[${post.id},{"status":"`), r.pick(RAW_BYTES), Buffer.from('"},"'), r.pick(RAW_BYTES), Buffer.from('"]')]);
+    body = Buffer.concat([
+      Buffer.from(`[${post.id},{"status":"`),
+      r.pick(RAW_BYTES),
+      Buffer.from('"},"'),
+      r.pick(RAW_BYTES),
+      Buffer.from('"]'),
+    ]);
     notes = `raw body ${show(body)}`;
   } else {
     const { fields, note } = commentFields(r, family, n);
@@ -444,7 +666,16 @@ function actionCase(r: Rng, n: number, family: Family, t: Target): Case {
   }
   headers['content-type'] = contentType;
   headers['next-action'] = actionId;
-  return { n, target: 'action', family, label: `forged action call #${n} [${family}] to /posts/${post.slug}: ${notes}`, method: 'POST', path: `/posts/${post.slug}`, headers, body };
+  return {
+    n,
+    target: 'action',
+    family,
+    label: `forged action call #${n} [${family}] to /posts/${post.slug}: ${notes}`,
+    method: 'POST',
+    path: `/posts/${post.slug}`,
+    headers,
+    body,
+  };
 }
 
 function hostileJsonValue(r: Rng, family: Family): { raw: string | Buffer; shown: string } {
@@ -454,7 +685,27 @@ function hostileJsonValue(r: Rng, family: Family): { raw: string | Buffer; shown
     'invalid-utf8': () => Buffer.concat([Buffer.from('"a'), r.pick(RAW_BYTES), Buffer.from('b"')]),
     'percent-escape': () => JSON.stringify(r.pick(PERCENT)),
     huge: () => JSON.stringify('h'.repeat(r.pick([201, 200_001, 1_000_000]))),
-    'ids-types': () => r.pick(['NaN', 'Infinity', '-1', '0', '1e309', '-1e309', '1.5', '2147483648', '99999999999999999999', '"1"', 'null', 'true', '[]', '{}', '"\\ud800"', '-0', '8.64e15', '-8.64e15']),
+    'ids-types': () =>
+      r.pick([
+        'NaN',
+        'Infinity',
+        '-1',
+        '0',
+        '1e309',
+        '-1e309',
+        '1.5',
+        '2147483648',
+        '99999999999999999999',
+        '"1"',
+        'null',
+        'true',
+        '[]',
+        '{}',
+        '"\\ud800"',
+        '-0',
+        '8.64e15',
+        '-8.64e15',
+      ]),
     structure: () => `${'['.repeat(r.pick([10, 1000, 50_000]))}${']'.repeat(r.pick([10, 1000, 50_000]))}`,
   };
   const raw = values[family]();
@@ -462,23 +713,62 @@ function hostileJsonValue(r: Rng, family: Family): { raw: string | Buffer; shown
 }
 
 function adminCase(r: Rng, n: number, family: Family, t: Target): Case {
-  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${SITE_ADMIN_TOKEN}` };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    authorization: `Bearer ${SITE_ADMIN_TOKEN}`,
+  };
   if (r.chance(0.06)) {
-    const auth = r.pick([undefined, 'Bearer', `Bearer ${SITE_ADMIN_TOKEN.slice(0, -1)}x`, `bearer  ${SITE_ADMIN_TOKEN}`, `Basic ${SITE_ADMIN_TOKEN}`, `Bearer ${'t'.repeat(8000)}`, `Bearer ${SITE_ADMIN_TOKEN}\u00ff`]);
+    const auth = r.pick([
+      undefined,
+      'Bearer',
+      `Bearer ${SITE_ADMIN_TOKEN.slice(0, -1)}x`,
+      `bearer  ${SITE_ADMIN_TOKEN}`,
+      `Basic ${SITE_ADMIN_TOKEN}`,
+      `Bearer ${'t'.repeat(8000)}`,
+      `Bearer ${SITE_ADMIN_TOKEN}\u00ff`,
+    ]);
     if (auth === undefined) delete headers.authorization;
     else headers.authorization = auth;
   }
-  const endpoint = r.pick(['POST comments', 'PATCH comments', 'DELETE comments', 'POST posts', 'PATCH posts', 'PATCH posts'] as const);
+  const endpoint = r.pick([
+    'POST comments',
+    'PATCH comments',
+    'DELETE comments',
+    'POST posts',
+    'PATCH posts',
+    'PATCH posts',
+  ] as const);
   const post = r.pick(t.commentPosts);
   const ownPost = r.pick(t.adminPosts);
   const draft = r.pick(t.drafts);
-  const id = (): string => (family === 'ids-types' || r.chance(0.2) ? r.pick(['0', '-1', '2147483648', '1e3', 'NaN', '01', '1.0', '%00', String(2 ** 40), '1%20', 'x', '99999999999999999999']) : '');
+  const id = (): string =>
+    family === 'ids-types' || r.chance(0.2)
+      ? r.pick([
+          '0',
+          '-1',
+          '2147483648',
+          '1e3',
+          'NaN',
+          '01',
+          '1.0',
+          '%00',
+          String(2 ** 40),
+          '1%20',
+          'x',
+          '99999999999999999999',
+        ])
+      : '';
   let path: string;
   let object: Record<string, string>;
   switch (endpoint) {
     case 'POST comments':
       path = '/api/admin/comments';
-      object = { postId: String(post.id), authorName: JSON.stringify(`Admin fuzz ${n}`), authorEmail: JSON.stringify(fuzzEmail(r, n)), body: JSON.stringify(`Admin fuzz comment ${n}`) };
+      object = {
+        postId: String(post.id),
+        authorName: JSON.stringify(`Admin fuzz ${n}`),
+        authorEmail: JSON.stringify(fuzzEmail(r, n)),
+        body: JSON.stringify(`Admin fuzz comment ${n}`),
+      };
       break;
     case 'PATCH comments':
       path = `/api/admin/comments/${id() || r.pick(['1', '2', String(2 ** 31 - 1), '123456789'])}`;
@@ -500,19 +790,55 @@ function adminCase(r: Rng, n: number, family: Family, t: Target): Case {
       break;
     default:
       path = `/api/admin/posts/${id() || String(r.pick([ownPost.id, draft.id, 999999]))}`;
-      object = r.pick<Record<string, string>>([{ title: JSON.stringify(`Renamed ${n} ${r.pick(INJECTION)}`) }, { body: JSON.stringify(`Body ${n}`) }, { tags: '["fuzz"]' }, {}]);
+      object = r.pick<Record<string, string>>([
+        { title: JSON.stringify(`Renamed ${n} ${r.pick(INJECTION)}`) },
+        { body: JSON.stringify(`Body ${n}`) },
+        { tags: '["fuzz"]' },
+        {},
+      ]);
       break;
   }
-  const keys = ['postId', 'authorName', 'authorEmail', 'body', 'status', 'slug', 'title', 'publishedAt', 'tags', 'id', '__proto__', 'constructor'];
+  const keys = [
+    'postId',
+    'authorName',
+    'authorEmail',
+    'body',
+    'status',
+    'slug',
+    'title',
+    'publishedAt',
+    'tags',
+    'id',
+    '__proto__',
+    'constructor',
+  ];
   const mutated: Record<string, string | Buffer> = { ...object };
   let body: Buffer | undefined;
   let note = '';
   if (family === 'structure' && r.chance(0.5)) {
-    body = Buffer.from(r.pick(['', 'null', '[]', '"x"', '{', '{"a":1,}', `{"__proto__":{"isAdmin":true},"status":"spam"}`, 'x'.repeat(1000), `{"title":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`]));
+    body = Buffer.from(
+      r.pick([
+        '',
+        'null',
+        '[]',
+        '"x"',
+        '{',
+        '{"a":1,}',
+        `{"__proto__":{"isAdmin":true},"status":"spam"}`,
+        'x'.repeat(1000),
+        `{"title":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`,
+      ]),
+    );
     note = `body=${show(body.toString('latin1'))}`;
-    if (r.chance(0.3)) headers['content-type'] = r.pick(['text/plain', 'multipart/form-data', 'application/x-www-form-urlencoded']);
+    if (r.chance(0.3))
+      headers['content-type'] = r.pick(['text/plain', 'multipart/form-data', 'application/x-www-form-urlencoded']);
   } else if (family === 'huge' && r.chance(0.3)) {
-    body = Buffer.from(JSON.stringify({ ...Object.fromEntries(Object.entries(object).map(([k, v]) => [k, JSON.parse(v) as unknown])), padding: 'p'.repeat(1_000_000) }));
+    body = Buffer.from(
+      JSON.stringify({
+        ...Object.fromEntries(Object.entries(object).map(([k, v]) => [k, JSON.parse(v) as unknown])),
+        padding: 'p'.repeat(1_000_000),
+      }),
+    );
     note = `a ${body.length}-byte body with an extra field`;
   } else {
     if (family !== 'ids-types' || r.chance(0.5)) {
@@ -526,7 +852,12 @@ function adminCase(r: Rng, n: number, family: Family, t: Target): Case {
         note = `${key}=${value.shown}`;
       }
     }
-    if (endpoint !== 'DELETE comments') body = bytes(['{', ...Object.entries(mutated).flatMap(([k, v], i) => [i > 0 ? ',' : '', `${JSON.stringify(k)}:`, v]), '}']);
+    if (endpoint !== 'DELETE comments')
+      body = bytes([
+        '{',
+        ...Object.entries(mutated).flatMap(([k, v], i) => [i > 0 ? ',' : '', `${JSON.stringify(k)}:`, v]),
+        '}',
+      ]);
   }
   return {
     n,
@@ -554,12 +885,32 @@ function adminEdges(t: Target, next: () => number): Case[] {
     ['PATCH', `/api/admin/posts/${draft.id}`, '{"status":"published","publishedAt":null}'],
     ['PATCH', `/api/admin/posts/${draft.id}`, '{"title":"a\\u0000b"}'],
     ['PATCH', `/api/admin/posts/${other.id}`, `{"slug":${JSON.stringify(draft.slug)}}`],
-    ['PATCH', `/api/admin/posts/${other.id}`, `{"tags":${JSON.stringify(Array.from({ length: 12 }, (_, i) => `t${i}`))}}`],
-    ['POST', '/api/admin/posts', '{"slug":"fuzz-edge-a","title":"Edge","body":"x","status":"published","publishedAt":-8.64e15}'],
-    ['POST', '/api/admin/posts', '{"slug":"fuzz-edge-b","title":"Edge","body":"x","status":"published","publishedAt":null}'],
+    [
+      'PATCH',
+      `/api/admin/posts/${other.id}`,
+      `{"tags":${JSON.stringify(Array.from({ length: 12 }, (_, i) => `t${i}`))}}`,
+    ],
+    [
+      'POST',
+      '/api/admin/posts',
+      '{"slug":"fuzz-edge-a","title":"Edge","body":"x","status":"published","publishedAt":-8.64e15}',
+    ],
+    [
+      'POST',
+      '/api/admin/posts',
+      '{"slug":"fuzz-edge-b","title":"Edge","body":"x","status":"published","publishedAt":null}',
+    ],
     ['POST', '/api/admin/posts', '{"slug":"fuzz-edge-c","title":"Edge","body":"a\\u0000b","status":"draft"}'],
-    ['POST', '/api/admin/comments', `{"postId":${draft.id},"authorName":"A","authorEmail":"edge@fuzz-mail.example","body":"On a draft."}`],
-    ['POST', '/api/admin/comments', `{"postId":2147483647,"authorName":"A","authorEmail":"edge2@fuzz-mail.example","body":"On nothing."}`],
+    [
+      'POST',
+      '/api/admin/comments',
+      `{"postId":${draft.id},"authorName":"A","authorEmail":"edge@fuzz-mail.example","body":"On a draft."}`,
+    ],
+    [
+      'POST',
+      '/api/admin/comments',
+      `{"postId":2147483647,"authorName":"A","authorEmail":"edge2@fuzz-mail.example","body":"On nothing."}`,
+    ],
   ];
   return edges.map(([method, path, body]) => {
     const n = next();
@@ -579,17 +930,90 @@ function adminEdges(t: Target, next: () => number): Case[] {
 function routeValue(r: Rng, family: Family, t: Target): string | Buffer {
   switch (family) {
     case 'injection':
-      return r.pick([`<script>${PWN}</script>`, `"><svg onload=${PWN}>`, `javascript:${PWN}`, '$@1', '{"__proto__":1}', '%3Cscript%3E']);
+      return r.pick([
+        `<script>${PWN}</script>`,
+        `"><svg onload=${PWN}>`,
+        `javascript:${PWN}`,
+        '$@1',
+        '{"__proto__":1}',
+        '%3Cscript%3E',
+      ]);
     case 'control-bidi':
-      return r.pick(['%00', 'a%00b', '%1B%5B31m', '%E2%80%AE', 'x%07', '%08', '%7F', '%0A', '%0D%0A', `${r.pick(t.tags)}%E2%80%AE`, 'caching%00', '\u202Ecaching']);
+      return r.pick([
+        '%00',
+        'a%00b',
+        '%1B%5B31m',
+        '%E2%80%AE',
+        'x%07',
+        '%08',
+        '%7F',
+        '%0A',
+        '%0D%0A',
+        `${r.pick(t.tags)}%E2%80%AE`,
+        'caching%00',
+        '\u202Ecaching',
+      ]);
     case 'invalid-utf8':
-      return r.pick([Buffer.from([0xff]), Buffer.from([0xc0, 0xaf]), Buffer.from('caching\u00ff', 'latin1'), '%FF', '%C0%AF', '%ED%A0%80', '%F4%90%80%80', '%E2%82', '\uD800']);
+      return r.pick([
+        Buffer.from([0xff]),
+        Buffer.from([0xc0, 0xaf]),
+        Buffer.from('caching\u00ff', 'latin1'),
+        '%FF',
+        '%C0%AF',
+        '%ED%A0%80',
+        '%F4%90%80%80',
+        '%E2%82',
+        '\uD800',
+      ]);
     case 'percent-escape':
-      return r.pick(PERCENT.concat(['%E0%A4%A', 'caching%', '%2e%2e', '..', '.', '%2e', '..%2F..%2Fetc%2Fpasswd', '%252e%252e', 'caching%2Fpage']));
+      return r.pick(
+        PERCENT.concat([
+          '%E0%A4%A',
+          'caching%',
+          '%2e%2e',
+          '..',
+          '.',
+          '%2e',
+          '..%2F..%2Fetc%2Fpasswd',
+          '%252e%252e',
+          'caching%2Fpage',
+        ]),
+      );
     case 'huge':
-      return r.pick(['x'.repeat(5000), 'a-'.repeat(60) + 'b', '9'.repeat(400), 'x'.repeat(101), '1'.repeat(10), '%41'.repeat(2000), 'é'.repeat(1000)]);
+      return r.pick([
+        'x'.repeat(5000),
+        'a-'.repeat(60) + 'b',
+        '9'.repeat(400),
+        'x'.repeat(101),
+        '1'.repeat(10),
+        '%41'.repeat(2000),
+        'é'.repeat(1000),
+      ]);
     case 'ids-types':
-      return r.pick(['-1', '0', '00', '01', '1e3', '0x10', '2147483648', '2147483647', '99999999999999999999', '1.5', 'NaN', 'Infinity', '+1', ' 1', '1 ', String(r.pick(t.drafts).id), r.pick(t.drafts).slug, 'null', 'undefined', '[]', '{}', 'true']);
+      return r.pick([
+        '-1',
+        '0',
+        '00',
+        '01',
+        '1e3',
+        '0x10',
+        '2147483648',
+        '2147483647',
+        '99999999999999999999',
+        '1.5',
+        'NaN',
+        'Infinity',
+        '+1',
+        ' 1',
+        '1 ',
+        String(r.pick(t.drafts).id),
+        r.pick(t.drafts).slug,
+        'null',
+        'undefined',
+        '[]',
+        '{}',
+        'true',
+      ]);
     default:
       return r.pick(['', '/', '//', 'caching/', 'a/b/c', '?x=1', '#x', ';x', 'caching;jsessionid=1']);
   }
@@ -624,7 +1048,16 @@ function routeCase(r: Rng, n: number, family: Family, t: Target): Case {
     headers.rsc = '1';
     headers['next-router-state-tree'] = r.pick(['%7B', 'garbage', '%5B%5D']);
   }
-  return { n, target: 'route', family, label: `route #${n} [${family}] ${method} ${path.slice(0, 200)}${headers.rsc ? ' (RSC request)' : ''}`, method, path, headers, body };
+  return {
+    n,
+    target: 'route',
+    family,
+    label: `route #${n} [${family}] ${method} ${path.slice(0, 200)}${headers.rsc ? ' (RSC request)' : ''}`,
+    method,
+    path,
+    headers,
+    body,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -644,7 +1077,8 @@ function acceptedIds(c: Case, reply: Reply): number[] {
   return [];
 }
 
-const htmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#x27;');
+const htmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#x27;');
 
 /** Private strings in an answer that its own request did not carry. */
 function leaksIn(o: Outcome, emailsByDomain: Map<string, string[]>, drafts: string[], checkDrafts: boolean): string[] {
@@ -659,14 +1093,16 @@ function leaksIn(o: Outcome, emailsByDomain: Map<string, string[]>, drafts: stri
       for (const local of locals) {
         // Found as sent, or as HTML writes it; the request's own address may come back to it.
         const forms = [local, htmlEscape(local)];
-        if (forms.some((form) => lower.startsWith(form, at - form.length)) && !asked.includes(`${local}@${domain}`)) found.add(`e-mail ${local}@${domain}`);
+        if (forms.some((form) => lower.startsWith(form, at - form.length)) && !asked.includes(`${local}@${domain}`))
+          found.add(`e-mail ${local}@${domain}`);
       }
     }
   }
   if (checkDrafts) {
     for (const secret of drafts) {
       const forms = [secret, htmlEscape(secret), JSON.stringify(secret).slice(1, -1)];
-      if (forms.some((form) => answer.includes(form)) && !asked.includes(secret.toLowerCase())) found.add(`draft ${show(secret)}`);
+      if (forms.some((form) => answer.includes(form)) && !asked.includes(secret.toLowerCase()))
+        found.add(`draft ${show(secret)}`);
     }
   }
   return [...found];
@@ -683,7 +1119,12 @@ test.describe('fuzz', () => {
 
   test.beforeAll(async () => {
     await site.open('fuzz');
-    server = await site.start({ COMMENT_RATE_LIMIT: 'off', COMMENT_MIN_FILL_SECONDS: '0', COMMENT_MAX_LINKS: '1000', COMMENT_MODERATION: 'off' });
+    server = await site.start({
+      COMMENT_RATE_LIMIT: 'off',
+      COMMENT_MIN_FILL_SECONDS: '0',
+      COMMENT_MAX_LINKS: '1000',
+      COMMENT_MODERATION: 'off',
+    });
   });
 
   test.afterAll(async () => {
@@ -693,16 +1134,21 @@ test.describe('fuzz', () => {
     await site.close();
   });
 
-  test(`hostile input never causes a 5xx, a leak, a half-written record or a running script (seed 0x${SEED.toString(16)})`, async ({ page }) => {
+  test(`hostile input never causes a 5xx, a leak, a half-written record or a running script (seed 0x${SEED.toString(16)})`, async ({
+    page,
+  }) => {
     test.setTimeout(240_000);
     const started = Date.now();
     const r = new Rng(SEED);
     console.log(`[fuzz] seed 0x${SEED.toString(16)} (set FUZZ_SEED to try another)`);
 
     const published = await site.publishedNewestFirst();
-    const drafts0 = await site.sql<{ id: number; slug: string; title: string }[]>`select id, slug, title from posts where status <> 'published' order by id`;
+    const drafts0 = await site.sql<
+      { id: number; slug: string; title: string }[]
+    >`select id, slug, title from posts where status <> 'published' order by id`;
     const tagRows = await site.sql<{ name: string }[]>`select name from tags order by name`;
-    const maxCommentId = (await site.sql<{ max: number }[]>`select coalesce(max(id), 0)::int as max from comments`)[0]!.max;
+    const maxCommentId = (await site.sql<{ max: number }[]>`select coalesce(max(id), 0)::int as max from comments`)[0]!
+      .max;
     expect(drafts0.length, 'the seeded site has drafts to keep secret').toBeGreaterThan(0);
     const commentPosts = published.slice(20, 25);
     const formPage = await (await fetch(`${server.base}/posts/${commentPosts[0]!.slug}`)).text();
@@ -753,7 +1199,9 @@ test.describe('fuzz', () => {
     await test.step('admin API', async () => {
       await run([...generate(140, adminCase), ...adminEdges(target, () => ++n)]);
     });
-    const drafts = await site.sql<{ id: number; slug: string; title: string }[]>`select id, slug, title from posts where status <> 'published' order by id`;
+    const drafts = await site.sql<
+      { id: number; slug: string; title: string }[]
+    >`select id, slug, title from posts where status <> 'published' order by id`;
     target.drafts = drafts.length > 0 ? drafts : drafts0;
     const adminCount = outcomes.length;
 
@@ -771,7 +1219,8 @@ test.describe('fuzz', () => {
     const failures: string[] = [];
     for (const o of outcomes) {
       if (o.error) failures.push(`${o.c.label}\n    → ${o.error}`);
-      else if (o.reply!.status >= 500) failures.push(`${o.c.label}\n    → ${o.reply!.status}: ${o.reply!.text.slice(0, 200)}`);
+      else if (o.reply!.status >= 500)
+        failures.push(`${o.c.label}\n    → ${o.reply!.status}: ${o.reply!.text.slice(0, 200)}`);
     }
 
     // --- no leaks
@@ -786,18 +1235,25 @@ test.describe('fuzz', () => {
     }
     // A draft the admin fuzz titled with one of the payloads is no secret: every request carries those.
     const generic = new Set([...INJECTION, ...PERCENT, ...CONTROL, ...UNICODE].map((s) => s.trim()));
-    const draftSecrets = target.drafts.flatMap((d) => [d.slug, d.title]).filter((s) => s.length >= 8 && !generic.has(s.trim()));
+    const draftSecrets = target.drafts
+      .flatMap((d) => [d.slug, d.title])
+      .filter((s) => s.length >= 8 && !generic.has(s.trim()));
     const leaks: string[] = [];
     outcomes.forEach((o, i) => {
       // The admin sees drafts by design (with the right token); everyone else may not.
-      const asAdmin = o.c.path.startsWith('/api/admin/') && o.c.headers.authorization === `Bearer ${SITE_ADMIN_TOKEN}` && o.reply?.status !== 401;
+      const asAdmin =
+        o.c.path.startsWith('/api/admin/') &&
+        o.c.headers.authorization === `Bearer ${SITE_ADMIN_TOKEN}` &&
+        o.reply?.status !== 401;
       const found = leaksIn(o, emailsByDomain, draftSecrets, i >= adminCount && !asAdmin);
       if (found.length > 0) leaks.push(`${o.c.label}\n    → ${found.join(', ')}`);
     });
 
     // --- every stored comment accepted, every accepted one stored, each one the form would take
     const accepted = new Set(outcomes.flatMap((o) => o.accepted));
-    const stored = await site.sql<{ id: number; post_id: number; author_name: string; author_email: string; body: string }[]>`
+    const stored = await site.sql<
+      { id: number; post_id: number; author_name: string; author_email: string; body: string }[]
+    >`
       select id, post_id, author_name, author_email, body from comments where id > ${maxCommentId} order by id`;
     const storedIds = new Set(stored.map((c) => c.id));
     const lost = [...accepted].filter((id) => !storedIds.has(id));
@@ -814,26 +1270,37 @@ test.describe('fuzz', () => {
         accepted.add(c.id);
         continue;
       }
-      unannounced.push(`comment ${c.id} from ${sender ? `${sender.c.label}\n    → ${sender.reply?.status ?? sender.error}: ${sender.reply?.text.slice(0, 300)}` : 'an unknown request'}`);
+      unannounced.push(
+        `comment ${c.id} from ${sender ? `${sender.c.label}\n    → ${sender.reply?.status ?? sender.error}: ${sender.reply?.text.slice(0, 300)}` : 'an unknown request'}`,
+      );
     }
     const invalidStored: string[] = [];
     for (const c of stored) {
       const values = { name: c.author_name, email: c.author_email, body: c.body };
       const parsed = CommentInput.safeParse(values);
-      if (!parsed.success) invalidStored.push(`comment ${c.id} ${show(values)}: ${parsed.error.issues.map((i) => i.message).join(' ')}`);
-      else if (JSON.stringify(parsed.data) !== JSON.stringify(values)) invalidStored.push(`comment ${c.id} is not stored as the form leaves it: ${show(values)}`);
-      if (FORBIDDEN_STORED.test(c.author_name + c.author_email + c.body)) invalidStored.push(`comment ${c.id} keeps a control or bidi character: ${show(values)}`);
+      if (!parsed.success)
+        invalidStored.push(`comment ${c.id} ${show(values)}: ${parsed.error.issues.map((i) => i.message).join(' ')}`);
+      else if (JSON.stringify(parsed.data) !== JSON.stringify(values))
+        invalidStored.push(`comment ${c.id} is not stored as the form leaves it: ${show(values)}`);
+      if (FORBIDDEN_STORED.test(c.author_name + c.author_email + c.body))
+        invalidStored.push(`comment ${c.id} keeps a control or bidi character: ${show(values)}`);
     }
     await expect
-      .poll(async () => (await site.sql<{ n: number }[]>`select count(*)::int as n from invalidations where applied_at is null`)[0]!.n, {
-        message: 'every invalidation in the outbox is applied',
-        timeout: 15_000,
-      })
+      .poll(
+        async () =>
+          (await site.sql<{ n: number }[]>`select count(*)::int as n from invalidations where applied_at is null`)[0]!
+            .n,
+        {
+          message: 'every invalidation in the outbox is applied',
+          timeout: 15_000,
+        },
+      )
       .toBe(0);
 
     // --- figures
     const byTargetFamily = new Map<string, number>();
-    for (const o of outcomes) byTargetFamily.set(`${o.c.target}/${o.c.family}`, (byTargetFamily.get(`${o.c.target}/${o.c.family}`) ?? 0) + 1);
+    for (const o of outcomes)
+      byTargetFamily.set(`${o.c.target}/${o.c.family}`, (byTargetFamily.get(`${o.c.target}/${o.c.family}`) ?? 0) + 1);
     const statuses = new Map<number, number>();
     for (const o of outcomes) statuses.set(o.reply?.status ?? 0, (statuses.get(o.reply?.status ?? 0) ?? 0) + 1);
     const fiveXx = outcomes.filter((o) => (o.reply?.status ?? 0) >= 500).length;
@@ -841,8 +1308,14 @@ test.describe('fuzz', () => {
       `[fuzz] seed 0x${SEED.toString(16)}: ${outcomes.length} inputs tried in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       `[fuzz] per target: ${['form', 'action', 'admin', 'route'].map((t) => `${t} ${outcomes.filter((o) => o.c.target === t).length}`).join(', ')}`,
       `[fuzz] per family: ${FAMILIES.map((f) => `${f} ${outcomes.filter((o) => o.c.family === f).length}`).join(', ')}`,
-      `[fuzz] per target/family: ${[...byTargetFamily].sort().map(([k, v]) => `${k} ${v}`).join(', ')}`,
-      `[fuzz] statuses: ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, c]) => `${s || 'no answer'}×${c}`).join(', ')}`,
+      `[fuzz] per target/family: ${[...byTargetFamily]
+        .sort()
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+      `[fuzz] statuses: ${[...statuses]
+        .sort((a, b) => a[0] - b[0])
+        .map(([s, c]) => `${s || 'no answer'}×${c}`)
+        .join(', ')}`,
       `[fuzz] 5xx: ${fiveXx}; unanswered: ${outcomes.filter((o) => !o.reply).length}; comments accepted: ${accepted.size} (${listedOnly} shown in the list only, their $ACTION_KEY forged), stored: ${stored.length}, lost: ${lost.length}, stored unannounced: ${unannounced.length}, stored invalid: ${invalidStored.length}; leaks: ${leaks.length}`,
     ];
     console.log(summary.join('\n'));
@@ -863,8 +1336,14 @@ test.describe('fuzz', () => {
       });
       const postsWithComments = await site.sql<{ slug: string }[]>`
         select distinct p.slug from comments c join posts p on p.id = c.post_id where c.id > ${maxCommentId} and c.status = 'published' and p.status = 'published'`;
-      const changedPosts = await site.sql<{ slug: string }[]>`select slug from posts where status = 'published' and (slug like 'fuzz-%' or id = any(${target.adminPosts.map((p) => p.id)}))`;
-      const paths = ['/', '/tags/fuzz', ...new Set([...postsWithComments, ...changedPosts].map((p) => `/posts/${p.slug}`))];
+      const changedPosts = await site.sql<
+        { slug: string }[]
+      >`select slug from posts where status = 'published' and (slug like 'fuzz-%' or id = any(${target.adminPosts.map((p) => p.id)}))`;
+      const paths = [
+        '/',
+        '/tags/fuzz',
+        ...new Set([...postsWithComments, ...changedPosts].map((p) => `/posts/${p.slug}`)),
+      ];
       const pwned: string[] = [];
       for (const path of paths) {
         const response = await page.goto(`${server.base}${path}`, { waitUntil: 'load' });
@@ -874,7 +1353,11 @@ test.describe('fuzz', () => {
         const state = await page.evaluate(() => ({
           pwned: (window as unknown as { __fuzzPwned?: unknown }).__fuzzPwned,
           polluted: ({} as { polluted?: unknown }).polluted,
-          scriptLinks: [...document.querySelectorAll('a[href]')].filter((a) => /^\s*(javascript|data|vbscript):/i.test(a.getAttribute('href') ?? '') || (a as HTMLAnchorElement).protocol === 'javascript:').length,
+          scriptLinks: [...document.querySelectorAll('a[href]')].filter(
+            (a) =>
+              /^\s*(javascript|data|vbscript):/i.test(a.getAttribute('href') ?? '') ||
+              (a as HTMLAnchorElement).protocol === 'javascript:',
+          ).length,
           iframes: document.querySelectorAll('iframe, object, embed').length,
         }));
         if (state.pwned !== undefined) pwned.push(`${path}: window.__fuzzPwned was set`);
@@ -882,7 +1365,9 @@ test.describe('fuzz', () => {
         if (state.scriptLinks > 0) pwned.push(`${path}: ${state.scriptLinks} link(s) to a script URL`);
         if (state.iframes > 0) pwned.push(`${path}: ${state.iframes} embedded frame(s)`);
       }
-      console.log(`[fuzz] opened ${paths.length} pages in Chromium; scripts run: ${pwned.length}, dialogs: ${dialogs.length}`);
+      console.log(
+        `[fuzz] opened ${paths.length} pages in Chromium; scripts run: ${pwned.length}, dialogs: ${dialogs.length}`,
+      );
       expect.soft(pwned, 'payloads that took effect in the browser').toEqual([]);
       expect.soft(dialogs, 'dialogs opened by payloads').toEqual([]);
     });

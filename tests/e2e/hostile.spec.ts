@@ -52,14 +52,23 @@ test('forged ids through the admin API are refused with a 4xx', async ({ request
     data: { postId: 2147483648, authorName: 'A', authorEmail: 'a@example.com', body: 'Forged.' },
   });
   expect(comment.status()).toBe(422);
-  expect((await request.patch('/api/admin/comments/2147483648', { headers, data: { status: 'spam' } })).status()).toBe(404);
+  expect((await request.patch('/api/admin/comments/2147483648', { headers, data: { status: 'spam' } })).status()).toBe(
+    404,
+  );
   expect((await request.patch('/api/admin/posts/99999999999', { headers, data: { title: 'x' } })).status()).toBe(404);
 });
 
-test('a slug already in use is a 409 with a sentence, on create and on edit, and changes nothing', async ({ request, blog, adminToken }) => {
+test('a slug already in use is a 409 with a sentence, on create and on edit, and changes nothing', async ({
+  request,
+  blog,
+  adminToken,
+}) => {
   const headers = { authorization: `Bearer ${adminToken}` };
   const [taken, other] = await blog.publishedNewestFirst();
-  const created = await request.post('/api/admin/posts', { headers, data: { slug: taken!.slug, title: 'Same slug', body: 'Refused.' } });
+  const created = await request.post('/api/admin/posts', {
+    headers,
+    data: { slug: taken!.slug, title: 'Same slug', body: 'Refused.' },
+  });
   expect(created.status()).toBe(409);
   expect(created.headers()['cache-control']).toBe('no-store');
   expect(await created.json()).toEqual({ error: 'Another post already uses that slug.' });
@@ -68,7 +77,10 @@ test('a slug already in use is a 409 with a sentence, on create and on edit, and
   expect((await request.get(`/posts/${other!.slug}`)).status()).toBe(200);
 });
 
-test('a comment with a NUL character gets a message beside the field, keeps the text, and stores nothing', async ({ page, blog }) => {
+test('a comment with a NUL character gets a message beside the field, keeps the text, and stores nothing', async ({
+  page,
+  blog,
+}) => {
   const [post] = await blog.publishedNewestFirst();
   await page.goto(`/posts/${post!.slug}`);
   const form = new CommentForm(page);
@@ -106,14 +118,25 @@ test('made-up posts, tags and page numbers store nothing: no Redis keys, no file
     const shared = await site.start();
     const localDist = await site.copyOfBuild('junk-local');
     const local = await site.start({ PAGE_CACHE: 'local', FRESHPRESS_DIST_DIR: localDist });
-    const scan = (i: number) => [`/posts/no-such-post-${i}`, `/tags/no-such-tag-${i}`, `/page/${1000 + i}`, `/tags/caching/page/${1000 + i}`, `/tags/no-such-tag-${i}/page/2`];
+    const scan = (i: number) => [
+      `/posts/no-such-post-${i}`,
+      `/tags/no-such-tag-${i}`,
+      `/page/${1000 + i}`,
+      `/tags/caching/page/${1000 + i}`,
+      `/tags/no-such-tag-${i}/page/2`,
+    ];
     const sharedKeys = async () => (await redis.keys(`${site.prefix}:cache:b:*`)).length;
-    const localFiles = () => Promise.all(['cache', path.join('server', 'app')].map((dir) => filesUnder(path.join(process.cwd(), localDist, dir))));
+    const localFiles = () =>
+      Promise.all(
+        ['cache', path.join('server', 'app')].map((dir) => filesUnder(path.join(process.cwd(), localDist, dir))),
+      );
     // One round first: the counts a list page past its end is measured against are cached once.
-    for (const server of [shared, local]) for (const address of scan(0)) expect((await get(server.base, address)).status, address).toBe(404);
+    for (const server of [shared, local])
+      for (const address of scan(0)) expect((await get(server.base, address)).status, address).toBe(404);
     const [keysBefore, filesBefore] = [await sharedKeys(), await localFiles()];
     for (let i = 1; i <= 60; i++) {
-      for (const server of [shared, local]) for (const address of scan(i)) expect((await get(server.base, address)).status, address).toBe(404);
+      for (const server of [shared, local])
+        for (const address of scan(i)) expect((await get(server.base, address)).status, address).toBe(404);
     }
     expect(await sharedKeys(), '300 made-up addresses through the shared cache').toBe(keysBefore);
     expect(await localFiles(), '300 made-up addresses through the file cache').toEqual(filesBefore);

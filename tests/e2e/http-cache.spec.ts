@@ -54,11 +54,19 @@ test('no page or feed lets a shared cache keep it; cached pages keep their ETag 
     expect(sharedCacheMayKeep(headers['cache-control']), `${what}: ${headers['cache-control']}`).toBe(false);
     expect(headers['cache-control'], what).not.toContain('s-maxage');
     // With EDGE unset no tier is told anything: no keys, no lifetime of its own.
-    for (const name of ['xkey', 'surrogate-key', 'cache-tag', 'surrogate-control', 'cloudflare-cdn-cache-control', 'x-freshpress-edge-keys']) {
+    for (const name of [
+      'xkey',
+      'surrogate-key',
+      'cache-tag',
+      'surrogate-control',
+      'cloudflare-cdn-cache-control',
+      'x-freshpress-edge-keys',
+    ]) {
       expect(headers[name], `${what}: ${name}`).toBeUndefined();
     }
   }
-  for (const what of ['home', 'post', 'tag', 'page 2', 'feed', 'sitemap']) expect(responses[what]!.headers()['cache-control'], what).toBe(REVALIDATE_EVERY_TIME);
+  for (const what of ['home', 'post', 'tag', 'page 2', 'feed', 'sitemap'])
+    expect(responses[what]!.headers()['cache-control'], what).toBe(REVALIDATE_EVERY_TIME);
   // Next gives route handlers' answers (feed, sitemap) no ETag: a cache in front refetches them whole.
   for (const what of ['home', 'post', 'tag', 'page 2']) {
     const headers = responses[what]!.headers();
@@ -82,14 +90,21 @@ test('static assets stay immutable; dynamic answers stay unstored', async ({ req
   expect((await request.get('/stats')).headers()['cache-control']).toContain('private');
 });
 
-test(`a reader navigating client-side sees a new comment within ${ROUTER_CACHE_SECONDS} s of the router cache`, async ({ page, request, adminToken, blog }) => {
+test(`a reader navigating client-side sees a new comment within ${ROUTER_CACHE_SECONDS} s of the router cache`, async ({
+  page,
+  request,
+  adminToken,
+  blog,
+}) => {
   const [post] = await blog.publishedNewestFirst();
   const postPath = `/posts/${post!.slug}`;
   // Up to 60 navigations if the bound were Next's default 5 minutes.
   test.setTimeout(180_000);
   // The router dates its cache entries with Date.now(): a fake clock moves them on without waiting.
   await page.clock.install();
-  const prefetched = page.waitForResponse((response) => response.url().includes(postPath) && response.request().resourceType() !== 'document');
+  const prefetched = page.waitForResponse(
+    (response) => response.url().includes(postPath) && response.request().resourceType() !== 'document',
+  );
   await page.goto('/');
   const link = page.locator('main article').first().getByRole('link', { name: post!.title });
   await expect(link).toBeVisible();

@@ -42,7 +42,13 @@ test('two server processes on one port share the cache: health names both, and a
     const pids = await pidsAnswering(server.base);
     expect(pids.size).toBe(2);
     const { body } = await health(server.base);
-    expect(body).toMatchObject({ status: 'ok', database: { ok: true }, redis: { used: true, ok: true }, cache: { mode: 'shared' }, processes: { count: 2 } });
+    expect(body).toMatchObject({
+      status: 'ok',
+      database: { ok: true },
+      redis: { used: true, ok: true },
+      cache: { mode: 'shared' },
+      processes: { count: 2 },
+    });
     expect(body.cache.buildId).toBeTruthy();
     expect(body.invalidationBacklog).toBe(0);
 
@@ -66,10 +72,18 @@ test('without Redis, one server process runs on Next’s own file cache, and say
     FRESHPRESS_DIST_DIR: await site.copyOfBuild('no-redis'),
   });
   try {
-    const lines = server.output().split('\n').filter((line) => /unreachable/.test(line) && /file cache/.test(line));
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((line) => /unreachable/.test(line) && /file cache/.test(line));
     expect(lines).toEqual([expect.stringContaining("one server process on Next's own file cache, not 2")]);
     const { body } = await health(server.base);
-    expect(body).toMatchObject({ status: 'ok', redis: { used: false }, cache: { mode: 'local' }, processes: { count: 1 } });
+    expect(body).toMatchObject({
+      status: 'ok',
+      redis: { used: false },
+      cache: { mode: 'local' },
+      processes: { count: 1 },
+    });
     expect((await get(server.base, '/')).status).toBe(200);
   } finally {
     await server.stop();
@@ -104,12 +118,17 @@ test('killing one server process loses no request that was not in flight, and a 
     // Only a request already handed to the killed process can fail (or get no answer): at most one per loop.
     expect(failures.length).toBeLessThanOrEqual(LOOPS);
 
-    await expect.poll(() => server.output(), { message: 'the restart is logged' }).toMatch(new RegExp(`server process ${victim} \\(#\\d\\) exited \\(SIGKILL\\); starting another`));
     await expect
-      .poll(async () => {
-        const pids = await pidsAnswering(server.base, 6);
-        return pids.size === 2 && !pids.has(victim!);
-      }, { message: 'two processes answer again, the killed one replaced' })
+      .poll(() => server.output(), { message: 'the restart is logged' })
+      .toMatch(new RegExp(`server process ${victim} \\(#\\d\\) exited \\(SIGKILL\\); starting another`));
+    await expect
+      .poll(
+        async () => {
+          const pids = await pidsAnswering(server.base, 6);
+          return pids.size === 2 && !pids.has(victim!);
+        },
+        { message: 'two processes answer again, the killed one replaced' },
+      )
       .toBe(true);
   } finally {
     await server.stop();
@@ -133,7 +152,9 @@ test('health answers 503 naming the database when PostgreSQL is unreachable, qui
       expect(down.ms).toBeLessThan(2500);
 
       await postgres.start();
-      await expect.poll(async () => (await health(server.base)).status, { message: 'healthy again once PostgreSQL is back' }).toBe(200);
+      await expect
+        .poll(async () => (await health(server.base)).status, { message: 'healthy again once PostgreSQL is back' })
+        .toBe(200);
     } finally {
       await server.stop();
     }

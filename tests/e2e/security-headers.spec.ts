@@ -13,7 +13,10 @@ const EVERY_RESPONSE = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
-test('every kind of response carries the security headers; HTML carries a policy of hashes, cached or not', async ({ request, blog }) => {
+test('every kind of response carries the security headers; HTML carries a policy of hashes, cached or not', async ({
+  request,
+  blog,
+}) => {
   const [post] = await blog.publishedNewestFirst();
   const home = await request.get('/');
   const script = (await home.text()).match(/<script src="(\/_next\/static\/[^"]+\.js)"/)?.[1];
@@ -31,7 +34,8 @@ test('every kind of response carries the security headers; HTML carries a policy
     'bad escape': await request.get('/tags/%E0%A4%A'),
   };
   for (const [what, response] of Object.entries(responses)) {
-    for (const [name, value] of Object.entries(EVERY_RESPONSE)) expect(response.headers()[name], `${what}: ${name}`).toBe(value);
+    for (const [name, value] of Object.entries(EVERY_RESPONSE))
+      expect(response.headers()[name], `${what}: ${name}`).toBe(value);
   }
   for (const what of ['cached homepage', 'post page', 'not found', 'statistics'] as const) {
     const response = responses[what];
@@ -39,10 +43,14 @@ test('every kind of response carries the security headers; HTML carries a policy
     const scriptSrc = policy.split(';').find((directive) => directive.trim().startsWith('script-src')) ?? '';
     const inlineScripts = (await response.text()).match(/<script(?![^>]*\ssrc=)[^>]*>/g) ?? [];
     expect(inlineScripts.length, `${what}: the page has inline scripts to allow`).toBeGreaterThan(0);
-    expect(scriptSrc.match(/'sha256-[A-Za-z0-9+/=]+'/g)?.length ?? 0, `${what}: one hash per distinct inline script`).toBeGreaterThan(0);
+    expect(
+      scriptSrc.match(/'sha256-[A-Za-z0-9+/=]+'/g)?.length ?? 0,
+      `${what}: one hash per distinct inline script`,
+    ).toBeGreaterThan(0);
     expect(scriptSrc, what).not.toContain('unsafe-inline');
     expect(scriptSrc, what).not.toContain('unsafe-eval');
-    for (const directive of ["frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "form-action 'self'"]) expect(policy, what).toContain(directive);
+    for (const directive of ["frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "form-action 'self'"])
+      expect(policy, what).toContain(directive);
   }
 });
 
@@ -55,10 +63,14 @@ test('compressed pages keep their policy, computed from the page itself', async 
   expect(await gzipped.text()).toBe(await plain.text());
 });
 
-test('browsing runs every script of the site and nothing injected: no policy violation but the attacker’s', async ({ page, blog }) => {
+test('browsing runs every script of the site and nothing injected: no policy violation but the attacker’s', async ({
+  page,
+  blog,
+}) => {
   const violations: string[] = [];
   page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) violations.push(`${page.url()}: ${message.text().slice(0, 160)}`);
+    if (/Content Security Policy/i.test(message.text()))
+      violations.push(`${page.url()}: ${message.text().slice(0, 160)}`);
   });
   const [post] = await blog.publishedNewestFirst();
   for (const address of ['/', `/posts/${post!.slug}`, '/tags/caching', '/page/2', '/stats', '/no-such-page']) {

@@ -88,9 +88,14 @@ test('fifty concurrent requests after an invalidation, spread over two servers, 
     expect(markers.has(before.marker)).toBe(false);
     // The server that waited says so on the dashboard.
     await expect
-      .poll(async () => ((await (await fetch(`${a.base}/api/stats?range=1h`)).json()) as { totals: { avoided: number } }).totals.avoided, {
-        message: 'rebuilds avoided are counted',
-      })
+      .poll(
+        async () =>
+          ((await (await fetch(`${a.base}/api/stats?range=1h`)).json()) as { totals: { avoided: number } }).totals
+            .avoided,
+        {
+          message: 'rebuilds avoided are counted',
+        },
+      )
       .toBeGreaterThan(0);
   } finally {
     await Promise.all([a.stop(), b.stop()]);
@@ -120,11 +125,14 @@ test('a render that began before an invalidation is not stored as fresh', async 
     });
     const slowRender = get(a.base, `/posts/${post.slug}`);
     await expect
-      .poll(async () => {
-        const [row] = await site.sql<{ n: number }[]>`
+      .poll(
+        async () => {
+          const [row] = await site.sql<{ n: number }[]>`
           select count(*)::int as n from pg_stat_activity where datname = ${site.database.name} and wait_event_type = 'Lock'`;
-        return row?.n ?? 0;
-      }, { message: 'the render waits for the comments table' })
+          return row?.n ?? 0;
+        },
+        { message: 'the render waits for the comments table' },
+      )
       .toBeGreaterThan(0);
 
     // Meanwhile, through the other server: the title changes, and its invalidation is recorded.
@@ -186,7 +194,8 @@ test('killed with -9 after an acknowledged write and before any read, a restarte
 for (const mode of ['shared', 'local'] as const) {
   test(`a crash between a write's commit and its invalidation heals when the server starts again (${mode} cache)`, async () => {
     const port = await freePort();
-    const env: Record<string, string> = mode === 'local' ? { PAGE_CACHE: 'local', FRESHPRESS_DIST_DIR: await site.copyOfBuild('local-crash') } : {};
+    const env: Record<string, string> =
+      mode === 'local' ? { PAGE_CACHE: 'local', FRESHPRESS_DIST_DIR: await site.copyOfBuild('local-crash') } : {};
     const posts = await publishedNewestFirst();
     const post = posts[mode === 'local' ? 6 : 5]!;
     let server = await startServer({ ...env, FRESHPRESS_FAULT: 'crash-after-commit' }, port);
@@ -199,7 +208,11 @@ for (const mode of ['shared', 'local'] as const) {
         () => 'connection lost',
       );
       expect(answer).toBe('connection lost');
-      await new Promise<void>((resolve) => (server.child.exitCode !== null || server.child.signalCode !== null ? resolve() : server.child.once('exit', () => resolve())));
+      await new Promise<void>((resolve) =>
+        server.child.exitCode !== null || server.child.signalCode !== null
+          ? resolve()
+          : server.child.once('exit', () => resolve()),
+      );
       const [row] = await site.sql<{ applied: boolean }[]>`
         select applied_at is not null as applied from invalidations order by id desc limit 1`;
       expect(row?.applied, 'the invalidation was recorded with the comment and never applied').toBe(false);
@@ -207,7 +220,9 @@ for (const mode of ['shared', 'local'] as const) {
 
       server = await startServer(env, port);
       expect((await get(server.base, `/posts/${post.slug}`)).html).toContain(body);
-      const [after] = await site.sql<{ applied: boolean }[]>`select applied_at is not null as applied from invalidations order by id desc limit 1`;
+      const [after] = await site.sql<
+        { applied: boolean }[]
+      >`select applied_at is not null as applied from invalidations order by id desc limit 1`;
       expect(after?.applied).toBe(true);
     } finally {
       await server.stop();

@@ -22,10 +22,16 @@ test('the standalone folder, copied alone to another place, migrates a database 
   const folder = await mkdtemp(path.join(tmpdir(), 'freshpress-standalone-'));
   const emptyDatabase = `${site.database.name}_empty`;
   try {
-    await cp(path.join(process.cwd(), '.next', 'standalone'), folder, { recursive: true, verbatimSymlinks: false, dereference: true });
+    await cp(path.join(process.cwd(), '.next', 'standalone'), folder, {
+      recursive: true,
+      verbatimSymlinks: false,
+      dereference: true,
+    });
     // What the README says the folder holds, and nothing from the source tree.
     const entries = (await readdir(folder)).sort();
-    expect(entries).toEqual(expect.arrayContaining(['.freshpress', '.next', 'drizzle', 'node_modules', 'package.json']));
+    expect(entries).toEqual(
+      expect.arrayContaining(['.freshpress', '.next', 'drizzle', 'node_modules', 'package.json']),
+    );
     expect(entries).not.toContain('app');
     expect(entries).not.toContain('next.config.ts');
 
@@ -37,7 +43,11 @@ test('the standalone folder, copied alone to another place, migrates a database 
 
     // Migrations on deploy: the folder's own command brings an empty database up to date.
     const emptyUrl = await createDatabase(emptyDatabase);
-    const migrated = spawnSync(process.execPath, ['.freshpress/migrate.mjs'], { cwd: folder, env: { ...process.env, DATABASE_URL: emptyUrl }, encoding: 'utf8' });
+    const migrated = spawnSync(process.execPath, ['.freshpress/migrate.mjs'], {
+      cwd: folder,
+      env: { ...process.env, DATABASE_URL: emptyUrl },
+      encoding: 'utf8',
+    });
     expect(migrated.status, migrated.stderr).toBe(0);
     expect(migrated.stdout).toContain('Database schema is up to date.');
 

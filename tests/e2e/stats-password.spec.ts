@@ -2,7 +2,11 @@ import { runtimeFiles } from '../../server/runtime-files';
 import { expect, test } from './support/fixtures';
 import { freePort, startProcess, waitForHttp } from './support/server';
 
-test('with STATS_PASSWORD set, the statistics ask for it: a form for people, Basic auth for the API', async ({ page, request, blog }) => {
+test('with STATS_PASSWORD set, the statistics ask for it: a form for people, Basic auth for the API', async ({
+  page,
+  request,
+  blog,
+}) => {
   test.setTimeout(90_000);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -19,14 +23,21 @@ test('with STATS_PASSWORD set, the statistics ask for it: a form for people, Bas
     const refused = await request.get(`${base}/api/stats?range=1h`);
     expect(refused.status()).toBe(401);
     expect(refused.headers()['www-authenticate']).toContain('Basic');
-    const basic = (password: string) => ({ authorization: `Basic ${Buffer.from(`ops:${password}`).toString('base64')}` });
+    const basic = (password: string) => ({
+      authorization: `Basic ${Buffer.from(`ops:${password}`).toString('base64')}`,
+    });
     expect((await request.get(`${base}/api/stats?range=1h`, { headers: basic('wrong') })).status()).toBe(401);
-    expect((await request.get(`${base}/api/stats?range=1h`, { headers: basic('correct horse battery') })).status()).toBe(200);
+    expect(
+      (await request.get(`${base}/api/stats?range=1h`, { headers: basic('correct horse battery') })).status(),
+    ).toBe(200);
 
     // The log's links to posts by id are the operator's too.
     const [post] = await blog.publishedNewestFirst();
     expect((await request.get(`${base}/stats/post/${post!.id}`, { maxRedirects: 0 })).status()).toBe(404);
-    const allowed = await request.get(`${base}/stats/post/${post!.id}`, { maxRedirects: 0, headers: basic('correct horse battery') });
+    const allowed = await request.get(`${base}/stats/post/${post!.id}`, {
+      maxRedirects: 0,
+      headers: basic('correct horse battery'),
+    });
     expect(allowed.headers().location).toBe(`/posts/${post!.slug}`);
 
     await page.goto(`${base}/stats`);

@@ -58,7 +58,11 @@ test('counts stay exact across flushes and a restart of the server', async ({ re
   }
 });
 
-test('with Redis stopped, every page is still served; the dashboard says since when; counts beyond the buffer are dropped and reported; recording resumes', async ({ request, blog, page }) => {
+test('with Redis stopped, every page is still served; the dashboard says since when; counts beyond the buffer are dropped and reported; recording resumes', async ({
+  request,
+  blog,
+  page,
+}) => {
   test.setTimeout(120_000);
   await deleteStatsKeys(prefix, redis.url);
   const port = await freePort();
@@ -82,15 +86,23 @@ test('with Redis stopped, every page is still served; the dashboard says since w
 
     const unavailable = await request.get(`${base}/api/stats?range=1h`);
     expect(unavailable.status()).toBe(503);
-    const body = (await unavailable.json()) as { error: string; store: { reachable: boolean; unreachableSince: string } };
+    const body = (await unavailable.json()) as {
+      error: string;
+      store: { reachable: boolean; unreachableSince: string };
+    };
     expect(body.store.reachable).toBe(false);
     expect(Date.parse(body.store.unreachableSince)).toBeLessThanOrEqual(Date.now());
     await redis.start();
     await expect
-      .poll(async () => {
-        const response = await request.get(`${base}/api/stats?range=1h`);
-        return response.status() === 200 ? ((await response.json()) as { dropped: { allTime: number } }).dropped.allTime : -1;
-      }, { timeout: 20_000, intervals: [250] })
+      .poll(
+        async () => {
+          const response = await request.get(`${base}/api/stats?range=1h`);
+          return response.status() === 200
+            ? ((await response.json()) as { dropped: { allTime: number } }).dropped.allTime
+            : -1;
+        },
+        { timeout: 20_000, intervals: [250] },
+      )
       .toBeGreaterThan(0);
     const afterOutage = await statsReport(request, base);
     // The restarted redis-server kept nothing; what the server buffered arrives now, the rest is counted as dropped.

@@ -2,15 +2,30 @@ import { CommentForm, uniqueComment } from './support/comment-form';
 import { expect, test } from './support/fixtures';
 import { expectRecordedRequests, load, statsReport } from './support/stats';
 
-test('every request to a cached page is counted exactly once as a hit, stale hit or miss', async ({ request, blog, baseURL }) => {
+test('every request to a cached page is counted exactly once as a hit, stale hit or miss', async ({
+  request,
+  blog,
+  baseURL,
+}) => {
   const posts = await blog.publishedNewestFirst();
   const before = (await statsReport(request, baseURL!)).totals.requests;
-  const paths = ['/', '/feed.xml', `/posts/${posts[0]!.slug}`, `/posts/${posts[120]!.slug}`, `/tags/${posts[0]!.tags[0]}`];
+  const paths = [
+    '/',
+    '/feed.xml',
+    `/posts/${posts[0]!.slug}`,
+    `/posts/${posts[120]!.slug}`,
+    `/tags/${posts[0]!.tags[0]}`,
+  ];
   await load(baseURL!, paths, 1500, 24);
   await expectRecordedRequests(request, baseURL!, before + 1500);
 });
 
-test('the dashboard shows the homepage figures and says which comment caused a rebuild', async ({ page, request, blog, baseURL }) => {
+test('the dashboard shows the homepage figures and says which comment caused a rebuild', async ({
+  page,
+  request,
+  blog,
+  baseURL,
+}) => {
   test.setTimeout(90_000);
   const posts = await blog.publishedNewestFirst();
   const target = posts[0]!;
@@ -28,15 +43,21 @@ test('the dashboard shows the homepage figures and says which comment caused a r
 
   const cause = `comment ${comment!.id} published on post ${target.id}`;
   await expect
-    .poll(async () => {
-      // The invalidation is counted by the process that took the comment, the rebuild by the one
-      // that served the homepage: each flushes on its own second, so both are awaited.
-      const report = await statsReport(request, baseURL!);
-      return report.rebuilds.some((r) => r.page === '/' && r.events.some((e) => e.description === cause)) && report.invalidations.some((i) => i.event.description === cause);
-    }, {
-      timeout: 15_000,
-      intervals: [250],
-    })
+    .poll(
+      async () => {
+        // The invalidation is counted by the process that took the comment, the rebuild by the one
+        // that served the homepage: each flushes on its own second, so both are awaited.
+        const report = await statsReport(request, baseURL!);
+        return (
+          report.rebuilds.some((r) => r.page === '/' && r.events.some((e) => e.description === cause)) &&
+          report.invalidations.some((i) => i.event.description === cause)
+        );
+      },
+      {
+        timeout: 15_000,
+        intervals: [250],
+      },
+    )
     .toBe(true);
 
   await page.setViewportSize({ width: 1280, height: 1800 });
@@ -46,7 +67,9 @@ test('the dashboard shows the homepage figures and says which comment caused a r
   const rebuild = page.getByTestId('rebuild-row').filter({ hasText: cause });
   await expect(rebuild.first()).toBeVisible();
   const homeOnly = await (await request.get(`${baseURL}/api/stats?range=1h&page=/`)).json();
-  expect(homeOnly.causes.byPage).toContainEqual(expect.objectContaining({ page: '/', cause: `post:${target.id}:comments` }));
+  expect(homeOnly.causes.byPage).toContainEqual(
+    expect.objectContaining({ page: '/', cause: `post:${target.id}:comments` }),
+  );
   await expect(page.getByTestId('invalidation-row').filter({ hasText: cause })).toBeVisible();
   await expect(page.locator('.recharts-surface').first()).toBeVisible();
   await page.screenshot({ path: 'test-results/stats-dashboard.png', fullPage: true });

@@ -48,11 +48,15 @@ function startCollector(args: string[], options: { prefix: string; flushMs?: num
   delete env.UPSTASH_REDIS_REST_URL;
   delete env.UPSTASH_REDIS_REST_TOKEN;
   delete env.VARNISH_NAME;
-  const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'server/edge-collect.ts', ...args], {
-    cwd: process.cwd(),
-    env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=react-server', '--import', 'tsx', 'server/edge-collect.ts', ...args],
+    {
+      cwd: process.cwd(),
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -66,7 +70,8 @@ function startCollector(args: string[], options: { prefix: string; flushMs?: num
     child,
     exited,
     output: () => ({ stdout, stderr }),
-    stderrMatches: (pattern: RegExp) => new Promise<void>((resolve) => (pattern.test(stderr) ? resolve() : stderrSeen.push({ pattern, resolve }))),
+    stderrMatches: (pattern: RegExp) =>
+      new Promise<void>((resolve) => (pattern.test(stderr) ? resolve() : stderrSeen.push({ pattern, resolve }))),
   };
 }
 
@@ -126,7 +131,9 @@ test('when varnishncsa ends, the collector exits non-zero and says why', async (
   assert.notEqual(await collector.exited, 0);
   assert.match(
     collector.output().stderr,
-    varnishncsaInstalled ? new RegExp(`varnishncsa for ${workdir} exited \\(code \\d+\\)`) : /could not run varnishncsa/,
+    varnishncsaInstalled
+      ? new RegExp(`varnishncsa for ${workdir} exited \\(code \\d+\\)`)
+      : /could not run varnishncsa/,
   );
 });
 
@@ -174,8 +181,10 @@ sub vcl_backend_response { set beresp.ttl = 1h; }
     try {
       await varnish.start();
       collector = startCollector(['--name', workdir], { prefix, flushMs: 100 });
-      const get = (url: string, method = 'GET') => fetch(`http://127.0.0.1:${port}${url}`, { method }).then((r) => r.arrayBuffer());
-      const edgeHitsOf = async (page: string) => (await report(prefix)).pages.find((row) => row.page === page)?.edgeHit ?? 0;
+      const get = (url: string, method = 'GET') =>
+        fetch(`http://127.0.0.1:${port}${url}`, { method }).then((r) => r.arrayBuffer());
+      const edgeHitsOf = async (page: string) =>
+        (await report(prefix)).pages.find((row) => row.page === page)?.edgeHit ?? 0;
 
       // varnishncsa logs from when it has attached: until then a request would go uncounted.
       const deadline = Date.now() + 20_000;
@@ -184,7 +193,18 @@ sub vcl_backend_response { set beresp.ttl = 1h; }
         await get('/ready');
       }
 
-      for (const url of ['/', '/', '/', '/_next/static/a.js', '/_next/static/a.js', '/stats', '/stats', '/nope', '/nope']) await get(url);
+      for (const url of [
+        '/',
+        '/',
+        '/',
+        '/_next/static/a.js',
+        '/_next/static/a.js',
+        '/stats',
+        '/stats',
+        '/nope',
+        '/nope',
+      ])
+        await get(url);
       await get('/', 'HEAD');
       // First requests were misses; then 2 GET and 1 HEAD hits on /, and one on the 404.
       while ((await edgeHitsOf('/')) < 3 || (await edgeHitsOf('(not found)')) < 1) {
@@ -194,7 +214,9 @@ sub vcl_backend_response { set beresp.ttl = 1h; }
       collector.child.kill('SIGTERM');
       assert.equal(await collector.exited, 0, collector.output().stderr);
       const r = await report(prefix);
-      const edgeHits = Object.fromEntries(r.pages.filter((row) => row.page !== '/ready').map((row) => [row.page, row.edgeHit]));
+      const edgeHits = Object.fromEntries(
+        r.pages.filter((row) => row.page !== '/ready').map((row) => [row.page, row.edgeHit]),
+      );
       assert.deepEqual(edgeHits, { '/': 3, '(not found)': 1 });
       assert.equal(r.totals.miss, 0);
     } finally {

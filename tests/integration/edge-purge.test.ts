@@ -56,14 +56,40 @@ beforeEach(() => {
   answerDelayMs = 0;
 });
 
-const NONE = { EDGE_PURGE_URL: undefined, FASTLY_SERVICE_ID: undefined, FASTLY_API_TOKEN: undefined, CLOUDFLARE_ZONE_ID: undefined, CLOUDFLARE_API_TOKEN: undefined };
+const NONE = {
+  EDGE_PURGE_URL: undefined,
+  FASTLY_SERVICE_ID: undefined,
+  FASTLY_API_TOKEN: undefined,
+  CLOUDFLARE_ZONE_ID: undefined,
+  CLOUDFLARE_API_TOKEN: undefined,
+};
 const varnish = () => purgeTierOf({ ...NONE, EDGE: 'varnish', EDGE_PURGE_URL: `${base}/` })!;
-const fastly = () => purgeTierOf({ ...NONE, EDGE: 'fastly', EDGE_PURGE_URL: base, FASTLY_SERVICE_ID: 'SU1Z0isxPaozGVKXdv0eY', FASTLY_API_TOKEN: 'fastly-token' })!;
-const cloudflare = () => purgeTierOf({ ...NONE, EDGE: 'cloudflare', EDGE_PURGE_URL: base, CLOUDFLARE_ZONE_ID: '023e105f4ecef8ad9ca31a8372d0c353', CLOUDFLARE_API_TOKEN: 'cf-token' })!;
+const fastly = () =>
+  purgeTierOf({
+    ...NONE,
+    EDGE: 'fastly',
+    EDGE_PURGE_URL: base,
+    FASTLY_SERVICE_ID: 'SU1Z0isxPaozGVKXdv0eY',
+    FASTLY_API_TOKEN: 'fastly-token',
+  })!;
+const cloudflare = () =>
+  purgeTierOf({
+    ...NONE,
+    EDGE: 'cloudflare',
+    EDGE_PURGE_URL: base,
+    CLOUDFLARE_ZONE_ID: '023e105f4ecef8ad9ca31a8372d0c353',
+    CLOUDFLARE_API_TOKEN: 'cf-token',
+  })!;
 
 function purger(tier: PurgeTier, options: Partial<ConstructorParameters<typeof EdgePurger>[1]> = {}) {
   const attempts: { ok: boolean; keys: number; ms: number }[] = [];
-  const instance = new EdgePurger(tier, { maxAgeMs: 60_000, queueLimit: 10_000, repurgeMs: 0, record: (attempt) => attempts.push(attempt), ...options });
+  const instance = new EdgePurger(tier, {
+    maxAgeMs: 60_000,
+    queueLimit: 10_000,
+    repurgeMs: 0,
+    record: (attempt) => attempts.push(attempt),
+    ...options,
+  });
   return { instance, attempts };
 }
 
@@ -91,13 +117,19 @@ describe('the tiers’ purge requests', () => {
     });
     assert.deepEqual(keys.sort(), tagsNumbered(1000).sort());
     assert.ok(attempts.every((a) => a.ok));
-    assert.equal(attempts.reduce((n, a) => n + a.keys, 0), 1000);
+    assert.equal(
+      attempts.reduce((n, a) => n + a.keys, 0),
+      1000,
+    );
   });
 
   test('Fastly: POST /service/<id>/purge with Fastly-Key and at most 256 surrogate keys', async () => {
     const { instance } = purger(fastly());
     await instance.purge([...tagsNumbered(600), 'tag:web performance'], { waitMs: 10_000 });
-    assert.deepEqual(received.map((r) => JSON.parse(r.body).surrogate_keys.length), [256, 256, 89]);
+    assert.deepEqual(
+      received.map((r) => JSON.parse(r.body).surrogate_keys.length),
+      [256, 256, 89],
+    );
     for (const r of received) {
       assert.equal(r.method, 'POST');
       assert.equal(r.url, '/service/SU1Z0isxPaozGVKXdv0eY/purge');
@@ -110,7 +142,10 @@ describe('the tiers’ purge requests', () => {
   test('Cloudflare: POST /client/v4/zones/<id>/purge_cache with a bearer token and at most 100 tags; success: false is a failure', async () => {
     const { instance, attempts } = purger(cloudflare());
     await instance.purge(tagsNumbered(250), { waitMs: 10_000 });
-    assert.deepEqual(received.map((r) => JSON.parse(r.body).tags.length), [100, 100, 50]);
+    assert.deepEqual(
+      received.map((r) => JSON.parse(r.body).tags.length),
+      [100, 100, 50],
+    );
     for (const r of received) {
       assert.equal(r.url, '/client/v4/zones/023e105f4ecef8ad9ca31a8372d0c353/purge_cache');
       assert.equal(r.headers.authorization, 'Bearer cf-token');
@@ -119,7 +154,10 @@ describe('the tiers’ purge requests', () => {
     cloudflareSuccess = false;
     attempts.length = 0;
     await instance.purge(['post:1'], { waitMs: 10_000 });
-    assert.deepEqual(attempts.map((a) => a.ok), [false]);
+    assert.deepEqual(
+      attempts.map((a) => a.ok),
+      [false],
+    );
     assert.equal(instance.queued, 1, 'kept for the retry');
     cloudflareSuccess = true;
     await receivedAtLeast(2);
@@ -137,7 +175,10 @@ describe('the purge queue', () => {
     assert.ok(performance.now() - started < 1000, 'the writer is not held back by a failing edge');
     await receivedAtLeast(4);
     await instance.close();
-    assert.deepEqual(attempts.map((a) => a.ok), [false, false, false, true]);
+    assert.deepEqual(
+      attempts.map((a) => a.ok),
+      [false, false, false, true],
+    );
     const gaps = received.slice(1).map((r, i) => r.at - received[i]!.at);
     // 250, 500, 1000 ms (timers fire a little late, never early).
     assert.ok(gaps[0]! >= 240 && gaps[1]! >= 490 && gaps[2]! >= 990, gaps.join(', '));

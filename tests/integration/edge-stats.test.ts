@@ -25,8 +25,17 @@ for (const transport of ['tcp', 'http'] as const) {
     const setUp = () => {
       const prefix = `fptest_edge_${transport}_${randomUUID().slice(0, 8)}`;
       const connection = transports[transport]();
-      cleanups.push(() => connection.close(), () => deleteStatsKeys(prefix));
-      const recorder = new StatsRecorder({ redis: connection.redis, transport, prefix, flushMs: 60_000, bufferLimit: 100_000 });
+      cleanups.push(
+        () => connection.close(),
+        () => deleteStatsKeys(prefix),
+      );
+      const recorder = new StatsRecorder({
+        redis: connection.redis,
+        transport,
+        prefix,
+        flushMs: 60_000,
+        bufferLimit: 100_000,
+      });
       return { prefix, recorder, redis: connection.redis };
     };
 
@@ -41,7 +50,8 @@ for (const transport of ['tcp', 'http'] as const) {
       record('/', 'edge-hit', 5);
       record('/', 'miss', 2);
       record('/posts/a', 'edge-hit', 3);
-      for (let i = 0; i < 2; i++) recorder.recordRebuild({ page: '/', cause: 'cold', tags: [], events: [], wasted: false, at: now });
+      for (let i = 0; i < 2; i++)
+        recorder.recordRebuild({ page: '/', cause: 'cold', tags: [], events: [], wasted: false, at: now });
       await recorder.close();
 
       const report = await readStats(redis, prefix, '1h', now);
@@ -96,7 +106,11 @@ for (const transport of ['tcp', 'http'] as const) {
       };
       assert.deepEqual((await readStats(redis, prefix, '1h', now)).purges, expected);
       assert.deepEqual((await readStats(redis, prefix, '90d', now)).purges, expected, 'day buckets hold the same');
-      assert.deepEqual((await readStats(redis, prefix, '24h', now, '/')).purges, expected, 'purges are not narrowed to a page');
+      assert.deepEqual(
+        (await readStats(redis, prefix, '24h', now, '/')).purges,
+        expected,
+        'purges are not narrowed to a page',
+      );
     });
 
     test('a purge with a nonsensical key count or latency is counted without holding back the counts after it', async () => {
@@ -123,7 +137,14 @@ test('with Redis stopped, purges buffer up to the bound and the rest are dropped
   const prefix = `fptest_edge_outage_${randomUUID().slice(0, 8)}`;
   const connection = createUpstashRedis({ redisUrl: redisServer.url });
   // One purge holds 15 counters (5 fields in 3 bucket sizes); each new latency bucket adds 3.
-  const recorder = new StatsRecorder({ redis: connection.redis, transport: 'tcp', prefix, flushMs: 60_000, bufferLimit: 24, closeRedis: connection.close });
+  const recorder = new StatsRecorder({
+    redis: connection.redis,
+    transport: 'tcp',
+    prefix,
+    flushMs: 60_000,
+    bufferLimit: 24,
+    closeRedis: connection.close,
+  });
   try {
     await connection.redis.ping();
     await redisServer.stop();
@@ -142,8 +163,16 @@ test('with Redis stopped, purges buffer up to the bound and the rest are dropped
     }
     assert.equal(recorder.status().reachable, true, 'recording resumed');
     const report = await readStats(connection.redis, prefix, '1h', Date.now());
-    assert.equal(report.purges.sent, 4, 'the purges that fit: 15 counters, then 3 more for each of three new latency buckets');
-    assert.equal(report.purges.sent + report.dropped.allTime, latencies.length, 'every purge is stored or counted as dropped');
+    assert.equal(
+      report.purges.sent,
+      4,
+      'the purges that fit: 15 counters, then 3 more for each of three new latency buckets',
+    );
+    assert.equal(
+      report.purges.sent + report.dropped.allTime,
+      latencies.length,
+      'every purge is stored or counted as dropped',
+    );
   } finally {
     await recorder.close().catch(() => {});
     await redisServer.stop();

@@ -56,7 +56,9 @@ test('concurrent transactions commit or roll back whole', async () => {
       ),
     );
     assert.equal(outcomes.filter((o) => o.status === 'rejected').length, 10);
-    const rows = await sql<{ writer: number; n: number }[]>`select writer, count(*)::int as n from tx_probe group by writer order by writer`;
+    const rows = await sql<
+      { writer: number; n: number }[]
+    >`select writer, count(*)::int as n from tx_probe group by writer order by writer`;
     assert.equal(rows.length, 30);
     assert.ok(rows.every((row) => row.n === 2 && row.writer % 4 !== 0));
   } finally {
@@ -64,41 +66,45 @@ test('concurrent transactions commit or roll back whole', async () => {
   }
 });
 
-test('a second start on the same directory waits until the first has closed the database', { timeout: 60_000 }, async () => {
-  // PGlite locks nothing itself; two instances on one directory corrupt its WAL.
-  const dir = await mkdtemp(path.join(tmpdir(), 'freshpress-pglite-lock-'));
-  const first = await startEmbeddedPostgres(dir);
-  const events: string[] = [];
-  let waiting!: () => void;
-  const announced = new Promise<void>((resolve) => (waiting = resolve));
-  const log = console.log;
-  console.log = (...args: unknown[]) => {
-    if (String(args[0]).includes('Waiting for another process to close the embedded database')) waiting();
-    else log(...args);
-  };
-  try {
-    const second = startEmbeddedPostgres(dir).then((db) => {
-      events.push('second opened');
-      return db;
-    });
-    await announced;
-    const sql = postgres(first.url, { max: 1, onnotice: () => {} });
-    await sql`create table lock_check (n int)`;
-    await sql`insert into lock_check values (1)`;
-    await sql.end();
-    events.push('first closing');
-    await first.stop();
-    const opened = await second;
+test(
+  'a second start on the same directory waits until the first has closed the database',
+  { timeout: 60_000 },
+  async () => {
+    // PGlite locks nothing itself; two instances on one directory corrupt its WAL.
+    const dir = await mkdtemp(path.join(tmpdir(), 'freshpress-pglite-lock-'));
+    const first = await startEmbeddedPostgres(dir);
+    const events: string[] = [];
+    let waiting!: () => void;
+    const announced = new Promise<void>((resolve) => (waiting = resolve));
+    const log = console.log;
+    console.log = (...args: unknown[]) => {
+      if (String(args[0]).includes('Waiting for another process to close the embedded database')) waiting();
+      else log(...args);
+    };
     try {
-      assert.deepEqual(events, ['first closing', 'second opened']);
-      const reader = postgres(opened.url, { max: 1, onnotice: () => {} });
-      assert.deepEqual([...(await reader`select n from lock_check`)], [{ n: 1 }]);
-      await reader.end();
+      const second = startEmbeddedPostgres(dir).then((db) => {
+        events.push('second opened');
+        return db;
+      });
+      await announced;
+      const sql = postgres(first.url, { max: 1, onnotice: () => {} });
+      await sql`create table lock_check (n int)`;
+      await sql`insert into lock_check values (1)`;
+      await sql.end();
+      events.push('first closing');
+      await first.stop();
+      const opened = await second;
+      try {
+        assert.deepEqual(events, ['first closing', 'second opened']);
+        const reader = postgres(opened.url, { max: 1, onnotice: () => {} });
+        assert.deepEqual([...(await reader`select n from lock_check`)], [{ n: 1 }]);
+        await reader.end();
+      } finally {
+        await opened.stop();
+      }
     } finally {
-      await opened.stop();
+      console.log = log;
+      await rm(dir, { recursive: true, force: true });
     }
-  } finally {
-    console.log = log;
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

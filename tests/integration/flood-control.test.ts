@@ -52,9 +52,15 @@ describe('comment rate limit over both transports', () => {
     const overHttp = createCommentLimiter(http.redis, rules, prefix, (cause) => warnings.push(cause));
     const answers = [];
     for (let i = 0; i < 8; i++) answers.push(await (i % 2 ? overHttp : overTcp).admit('198.51.100.1'));
-    assert.deepEqual(answers.map((a) => a.admitted), [true, true, true, true, true, false, false, false]);
+    assert.deepEqual(
+      answers.map((a) => a.admitted),
+      [true, true, true, true, true, false, false, false],
+    );
     const refused = answers[5]!;
-    assert.ok(!refused.admitted && refused.retryAfterSeconds >= 1 && refused.retryAfterSeconds <= 60, JSON.stringify(refused));
+    assert.ok(
+      !refused.admitted && refused.retryAfterSeconds >= 1 && refused.retryAfterSeconds <= 60,
+      JSON.stringify(refused),
+    );
     // Another client is counted apart.
     assert.deepEqual(await overHttp.admit('198.51.100.2'), { admitted: true });
     assert.deepEqual(warnings, []);
@@ -70,11 +76,18 @@ describe('comment rate limit over both transports', () => {
 
   test('with Redis unreachable, comments are admitted and the cause is reported', async () => {
     const dead = createUpstashRedis({ redisUrl: 'redis://127.0.0.1:1', commandTimeoutMs: 300 });
-    const deadHttp = createUpstashRedis({ redisUrl: config.REDIS_URL, restUrl: 'http://127.0.0.1:1', restToken: token, commandTimeoutMs: 300 });
+    const deadHttp = createUpstashRedis({
+      redisUrl: config.REDIS_URL,
+      restUrl: 'http://127.0.0.1:1',
+      restToken: token,
+      commandTimeoutMs: 300,
+    });
     try {
       for (const store of [dead, deadHttp]) {
         const warnings: string[] = [];
-        const limiter = createCommentLimiter(store.redis, parseRateRules('1/1m'), `${keyPrefix}:dead`, (cause) => warnings.push(cause));
+        const limiter = createCommentLimiter(store.redis, parseRateRules('1/1m'), `${keyPrefix}:dead`, (cause) =>
+          warnings.push(cause),
+        );
         const started = performance.now();
         for (let i = 0; i < 3; i++) assert.deepEqual(await limiter.admit('198.51.100.4'), { admitted: true });
         assert.equal(warnings.length, 3, store.transport);

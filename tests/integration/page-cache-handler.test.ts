@@ -26,7 +26,13 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-const recorder = new StatsRecorder({ redis: null, transport: 'tcp', prefix: 'unused', flushMs: 60_000, bufferLimit: 1000 });
+const recorder = new StatsRecorder({
+  redis: null,
+  transport: 'tcp',
+  prefix: 'unused',
+  flushMs: 60_000,
+  bufferLimit: 1000,
+});
 
 const pageValue = (html: string, tags: string[], status = 200) => ({
   kind: 'APP_PAGE' as const,
@@ -38,7 +44,11 @@ const pageValue = (html: string, tags: string[], status = 200) => ({
   segmentData: undefined,
 });
 const getPage = { kind: 'APP_PAGE', isRoutePPREnabled: false, isFallback: false } as never;
-const setPage = { cacheControl: { revalidate: 3600, expire: 7200 }, isRoutePPREnabled: false, isFallback: false } as never;
+const setPage = {
+  cacheControl: { revalidate: 3600, expire: 7200 },
+  isRoutePPREnabled: false,
+  isFallback: false,
+} as never;
 const key = (page: string) => `/route-cache/APP_PAGE/0123/$${page}`;
 
 /** Stands for the build's prerendered files: shared mode reads only those through Next's file cache. */
@@ -49,19 +59,44 @@ const noBuildFiles: NextCacheHandler = {
   resetRequestCache: () => {},
 };
 
-function handlerFor(runtime: PageCacheRuntime, fileCache: () => NextCacheHandler = () => noBuildFiles): PageCacheHandlerClass {
-  return createPageCacheHandler({ runtime: () => runtime, memoryBytes: 8 * 1024 * 1024, lockWaitMs: 2000, recorder: () => recorder, databaseUnreachable: () => false, fileCache });
+function handlerFor(
+  runtime: PageCacheRuntime,
+  fileCache: () => NextCacheHandler = () => noBuildFiles,
+): PageCacheHandlerClass {
+  return createPageCacheHandler({
+    runtime: () => runtime,
+    memoryBytes: 8 * 1024 * 1024,
+    lockWaitMs: 2000,
+    recorder: () => recorder,
+    databaseUnreachable: () => false,
+    fileCache,
+  });
 }
 
 async function sharedRuntime(prefix: string): Promise<PageCacheRuntime> {
   const store = new SharedStore({ url: testRedisUrl, prefix, buildId: 'build-test', commandTimeoutMs: 1000 });
   await store.connected();
   cleanups.push(() => store.close());
-  return { mode: 'shared', distDir: '', buildId: 'build-test', store, tagsManifest: new Map(), resyncing: false, appliedAhead: new Map(), resync: async () => {} };
+  return {
+    mode: 'shared',
+    distDir: '',
+    buildId: 'build-test',
+    store,
+    tagsManifest: new Map(),
+    resyncing: false,
+    appliedAhead: new Map(),
+    resync: async () => {},
+  };
 }
 
 /** A render as Next runs one: the read that misses (noting the render's start), then the write. */
-async function render(Handler: PageCacheHandlerClass, page: string, html: string, tags: string[], status = 200): Promise<void> {
+async function render(
+  Handler: PageCacheHandlerClass,
+  page: string,
+  html: string,
+  tags: string[],
+  status = 200,
+): Promise<void> {
   const handler = new Handler({} as never);
   assert.equal(await handler.get(key(page), getPage), null);
   await handler.set(key(page), pageValue(html, tags, status) as never, setPage);
@@ -75,7 +110,13 @@ const htmlOf = async (Handler: PageCacheHandlerClass, page: string) => {
 describe('the memory tier', () => {
   test('is bounded by bytes, evicts the least recently used first, and keeps no entry over a quarter of it', () => {
     const tier = new MemoryTier(1000);
-    const entry = (size: number) => ({ data: { lastModified: 0, value: null, cacheControl: undefined }, tags: [], size, generation: 'g', epoch: null });
+    const entry = (size: number) => ({
+      data: { lastModified: 0, value: null, cacheControl: undefined },
+      tags: [],
+      size,
+      generation: 'g',
+      epoch: null,
+    });
     tier.set('a', entry(200));
     tier.set('b', entry(200));
     tier.set('c', entry(200));
@@ -181,8 +222,25 @@ describe("the handler in local mode (Next's file cache)", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'freshpress-local-handler-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     // Next's file cache consults its own manifest: the runtime's is that one in production.
-    const runtime: PageCacheRuntime = { mode: 'local', distDir: dir, buildId: 'b', store: null, tagsManifest, resyncing: false, appliedAhead: new Map(), resync: async () => {} };
-    const files = () => new FileSystemCache({ fs: nextFs, serverDistDir: path.join(dir, 'server'), flushToDisk: true, maxMemoryCacheSize: 0, revalidatedTags: [], _requestHeaders: {} } as never);
+    const runtime: PageCacheRuntime = {
+      mode: 'local',
+      distDir: dir,
+      buildId: 'b',
+      store: null,
+      tagsManifest,
+      resyncing: false,
+      appliedAhead: new Map(),
+      resync: async () => {},
+    };
+    const files = () =>
+      new FileSystemCache({
+        fs: nextFs,
+        serverDistDir: path.join(dir, 'server'),
+        flushToDisk: true,
+        maxMemoryCacheSize: 0,
+        revalidatedTags: [],
+        _requestHeaders: {},
+      } as never);
     const Handler = handlerFor(runtime, files);
     const tag = `fp-local-${randomUUID().slice(0, 8)}`;
     cleanups.push(async () => void tagsManifest.delete(tag));

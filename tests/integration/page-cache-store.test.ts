@@ -21,12 +21,22 @@ after(async () => {
 function openStore(options: { prefix?: string; buildId?: string; url?: string } = {}): SharedStore {
   const prefix = options.prefix ?? `fptest_store_${randomUUID().slice(0, 8)}`;
   if (!prefixes.includes(prefix)) prefixes.push(prefix);
-  const store = new SharedStore({ url: options.url ?? testRedisUrl, prefix, buildId: options.buildId ?? 'build-a', commandTimeoutMs: 1000 });
+  const store = new SharedStore({
+    url: options.url ?? testRedisUrl,
+    prefix,
+    buildId: options.buildId ?? 'build-a',
+    commandTimeoutMs: 1000,
+  });
   stores.push(store);
   return store;
 }
 
-const page = (marker: string) => ({ startedAt: 0, tags: ['post:1', 'posts:list'], body: serializeValue({ marker }), ttlSeconds: 60 });
+const page = (marker: string) => ({
+  startedAt: 0,
+  tags: ['post:1', 'posts:list'],
+  body: serializeValue({ marker }),
+  ttlSeconds: 60,
+});
 
 describe('the shared page cache store', () => {
   test('Buffers and Maps of Buffers survive serialisation byte for byte', () => {
@@ -52,26 +62,39 @@ describe('the shared page cache store', () => {
     await other.put('/elsewhere', { ...page('x'), startedAt: now }, null);
     const listed = await store.listEntries(1000);
     assert.equal(listed.length, 30);
-    assert.deepEqual(listed.find((entry) => entry.key === '/page/7'), { key: '/page/7', tags: ['post:1', 'posts:list'] });
-    assert.equal(listed.some((entry) => entry.key === '/elsewhere'), false);
+    assert.deepEqual(
+      listed.find((entry) => entry.key === '/page/7'),
+      { key: '/page/7', tags: ['post:1', 'posts:list'] },
+    );
+    assert.equal(
+      listed.some((entry) => entry.key === '/elsewhere'),
+      false,
+    );
     assert.equal((await store.listEntries(5)).length, 5);
   });
 
   test('an entry stays fresh until one of its tags is invalidated, whatever the number of entries', async () => {
     const store = openStore();
     const { now } = await store.check([], null);
-    for (let i = 0; i < 200; i++) assert.equal(await store.put(`/page/${i}`, { ...page(`p${i}`), startedAt: now }, null), 'stored');
+    for (let i = 0; i < 200; i++)
+      assert.equal(await store.put(`/page/${i}`, { ...page(`p${i}`), startedAt: now }, null), 'stored');
     const stored = await store.read('/page/7');
     assert.ok(stored);
     const before = await store.check(stored.tags, null);
     assert.deepEqual(before.times, [0, 0]);
 
-    const at = await store.invalidate(['posts:list'], { kind: 'post-published', description: 'post 1 published', postId: 1 });
+    const at = await store.invalidate(['posts:list'], {
+      kind: 'post-published',
+      description: 'post 1 published',
+      postId: 1,
+    });
     const afterInvalidation = await store.check(stored.tags, before.epoch);
     assert.notEqual(afterInvalidation.epoch, before.epoch);
     assert.deepEqual(afterInvalidation.times, [0, at]);
     assert.ok(at >= stored.lastModified, 'the invalidation is later than the entry: stale');
-    assert.deepEqual(await store.eventsOf(['posts:list']), [{ kind: 'post-published', description: 'post 1 published', postId: 1 }]);
+    assert.deepEqual(await store.eventsOf(['posts:list']), [
+      { kind: 'post-published', description: 'post 1 published', postId: 1 },
+    ]);
   });
 
   test('an unchanged epoch answers a hit without reading a single tag', async () => {
@@ -100,7 +123,7 @@ describe('the shared page cache store', () => {
     assert.deepEqual(deserializeValue((await store.read('/posts/a'))!.body), { marker: 'fresh' });
   });
 
-  test("entries are scoped to their build; invalidations reach every build", async () => {
+  test('entries are scoped to their build; invalidations reach every build', async () => {
     const prefix = `fptest_store_${randomUUID().slice(0, 8)}`;
     const a = openStore({ prefix, buildId: 'build-a' });
     const b = openStore({ prefix, buildId: 'build-b' });
@@ -127,7 +150,13 @@ describe('the shared page cache store', () => {
   test('a Redis that restarted empty shows a new generation', async () => {
     const redis = await startPrivateRedis();
     let ready: () => void = () => {};
-    const store = new SharedStore({ url: redis.url, prefix: 'fptest_gen', buildId: 'b', commandTimeoutMs: 1000, onReady: () => ready() });
+    const store = new SharedStore({
+      url: redis.url,
+      prefix: 'fptest_gen',
+      buildId: 'b',
+      commandTimeoutMs: 1000,
+      onReady: () => ready(),
+    });
     stores.push(store);
     try {
       const before = await store.check([], null);

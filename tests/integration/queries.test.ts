@@ -33,14 +33,20 @@ describe('published post lists', () => {
     assert.equal(all.length, total);
     const summaries = await getPostSummaries(all, db);
     const dates = summaries.map((s) => s.publishedAt.getTime());
-    assert.deepEqual(dates, [...dates].sort((a, b) => b - a));
+    assert.deepEqual(
+      dates,
+      [...dates].sort((a, b) => b - a),
+    );
   });
 
   test('summaries come back in the order asked, with tags and published comment counts', async () => {
     const { db } = database;
     const ids = (await listPublishedPostIds(5, 0, db)).reverse();
     const summaries = await getPostSummaries(ids, db);
-    assert.deepEqual(summaries.map((s) => s.id), ids);
+    assert.deepEqual(
+      summaries.map((s) => s.id),
+      ids,
+    );
     for (const summary of summaries) {
       const comments = await listPublishedComments(summary.id, db);
       assert.equal(summary.commentCount, comments.length);
@@ -55,7 +61,10 @@ describe('published post lists', () => {
     const [published] = await listPublishedPostIds(1, 0, db);
     const draft = await insertPost({ slug: 'draft-for-summaries', title: 'Draft', body: 'x', status: 'draft' }, db);
     const summaries = await getPostSummaries([published!, draft.id, 999_999], db);
-    assert.deepEqual(summaries.map((s) => s.id), [published]);
+    assert.deepEqual(
+      summaries.map((s) => s.id),
+      [published],
+    );
   });
 
   test('tag lists hold exactly the published posts carrying the tag', async () => {
@@ -76,7 +85,10 @@ describe('published post lists', () => {
     const entries = await listSitemapEntries(db);
     assert.equal(entries.length, await countPublishedPosts(db));
     const newest = await listNewestPublishedSlugs(20, db);
-    assert.deepEqual(newest, entries.slice(0, 20).map((e) => e.slug));
+    assert.deepEqual(
+      newest,
+      entries.slice(0, 20).map((e) => e.slug),
+    );
   });
 });
 
@@ -114,12 +126,24 @@ describe('a single post', () => {
     const { db } = database;
     const [, id] = await listPublishedPostIds(2, 0, db);
     const before = await listPublishedComments(id!, db);
-    const pending = await insertCommentOnPublishedPost({ postId: id!, authorName: 'P', authorEmail: 'p@example.net', body: 'pending', status: 'pending' }, db);
-    const spam = await insertCommentOnPublishedPost({ postId: id!, authorName: 'S', authorEmail: 's@example.net', body: 'spam', status: 'spam' }, db);
+    const pending = await insertCommentOnPublishedPost(
+      { postId: id!, authorName: 'P', authorEmail: 'p@example.net', body: 'pending', status: 'pending' },
+      db,
+    );
+    const spam = await insertCommentOnPublishedPost(
+      { postId: id!, authorName: 'S', authorEmail: 's@example.net', body: 'spam', status: 'spam' },
+      db,
+    );
     const after = await listPublishedComments(id!, db);
-    assert.deepEqual(after.map((c) => c.id), before.map((c) => c.id));
+    assert.deepEqual(
+      after.map((c) => c.id),
+      before.map((c) => c.id),
+    );
     const times = after.map((c) => c.createdAt.getTime());
-    assert.deepEqual(times, [...times].sort((a, b) => a - b));
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+    );
     assert.deepEqual(await setCommentStatus(pending!.id, 'published', db), { postId: id, previous: 'pending' });
     assert.equal((await listPublishedComments(id!, db)).at(-1)?.id, pending!.id);
     assert.deepEqual(await deleteComment(spam!.id, db), { postId: id, previous: 'spam' });
@@ -130,7 +154,10 @@ describe('a single post', () => {
     const { db } = database;
     const draft = await insertPost({ slug: 'draft-no-comments', title: 'Draft', body: 'x', status: 'draft' }, db);
     for (const postId of [draft.id, 987_654]) {
-      const inserted = await insertCommentOnPublishedPost({ postId, authorName: 'A', authorEmail: 'a@example.net', body: 'hi', status: 'published' }, db);
+      const inserted = await insertCommentOnPublishedPost(
+        { postId, authorName: 'A', authorEmail: 'a@example.net', body: 'hi', status: 'published' },
+        db,
+      );
       assert.equal(inserted, null);
     }
     assert.deepEqual(await listPublishedComments(draft.id, db), []);
@@ -141,7 +168,13 @@ describe('post writes', () => {
   test('report the state before and after, including tags gained and lost', async () => {
     const { db } = database;
     const created = await insertPost(
-      { slug: 'write-test', title: 'Write test', body: 'Body', status: 'published', tags: ['caching', 'brand-new-tag'] },
+      {
+        slug: 'write-test',
+        title: 'Write test',
+        body: 'Body',
+        status: 'published',
+        tags: ['caching', 'brand-new-tag'],
+      },
       db,
     );
     assert.equal(created.status, 'published');

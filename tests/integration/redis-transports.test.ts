@@ -25,7 +25,11 @@ const bridgeToken = `test-token-${randomUUID()}`;
 const runPrefix = `fp-test:transports:${Date.now().toString(36)}:${process.pid}`;
 
 /** Calls `work` with a key maker under a fresh prefix, then deletes every key it made. */
-async function withKeys(redis: Redis, prefix: string, work: (key: (name: string) => string) => Promise<void>): Promise<void> {
+async function withKeys(
+  redis: Redis,
+  prefix: string,
+  work: (key: (name: string) => string) => Promise<void>,
+): Promise<void> {
   const base = `${prefix}:${randomUUID()}:`;
   const made = new Set<string>();
   const key = (name: string) => {
@@ -156,9 +160,19 @@ for (const transport of ['tcp', 'http'] as const) {
         await redis().zincrby(minute2, 3, '/');
         await redis().zincrby(minute2, 0.25, '/tags/🎉');
         assert.deepEqual(raw(await redis().zunion(2, [minute1, minute2], { withScores: true })), [
-          '/tags/🎉', '0.25', '/posts/café', '1.5', '/', '5',
+          '/tags/🎉',
+          '0.25',
+          '/posts/café',
+          '1.5',
+          '/',
+          '5',
         ]);
-        assert.deepEqual(raw(await redis().exec(['ZREVRANGE', minute1, 0, -1, 'WITHSCORES'])), ['/', '2', '/posts/café', '1.5']);
+        assert.deepEqual(raw(await redis().exec(['ZREVRANGE', minute1, 0, -1, 'WITHSCORES'])), [
+          '/',
+          '2',
+          '/posts/café',
+          '1.5',
+        ]);
         assert.deepEqual(raw(await redis().zrange(minute2, 0, 0, { rev: true, withScores: true })), ['/', '3']);
       }));
 
@@ -166,7 +180,11 @@ for (const transport of ['tcp', 'http'] as const) {
       withKeys(redis(), prefix, async (key) => {
         const log = key('log');
         const lines = Array.from({ length: 6 }, (_, i) =>
-          JSON.stringify({ at: `2025-01-0${i + 1}T00:00:00.000Z`, page: '/posts/crème-brûlée', note: `comment ${i} 🎉 “quoted” \\ \n` }),
+          JSON.stringify({
+            at: `2025-01-0${i + 1}T00:00:00.000Z`,
+            page: '/posts/crème-brûlée',
+            note: `comment ${i} 🎉 “quoted” \\ \n`,
+          }),
         );
         for (const line of lines) await redis().lpush(log, line);
         assert.equal(await redis().ltrim(log, 0, 2), 'OK');
@@ -177,7 +195,18 @@ for (const transport of ['tcp', 'http'] as const) {
 
     test('SET and GET keep strings that look like numbers, JSON or base64 exactly as written', () =>
       withKeys(redis(), prefix, async (key) => {
-        for (const value of ['007', '12345678901234567890', '1.50', '1e3', 'true', 'null', '"quoted"', 'OK', 'T0s=', '']) {
+        for (const value of [
+          '007',
+          '12345678901234567890',
+          '1.50',
+          '1e3',
+          'true',
+          'null',
+          '"quoted"',
+          'OK',
+          'T0s=',
+          '',
+        ]) {
           assert.equal(await redis().set(key('value'), value), 'OK');
           assert.equal(raw(await redis().get(key('value'))), value);
         }
@@ -219,7 +248,10 @@ for (const transport of ['tcp', 'http'] as const) {
 
         // DEL without a key is refused while queueing, so Redis discards the whole transaction;
         // a pipeline would have run the INCR.
-        await assert.rejects(redis().multi().incr(key('n')).del().exec(), isUpstashError(/EXECABORT|wrong number of arguments/i));
+        await assert.rejects(
+          redis().multi().incr(key('n')).del().exec(),
+          isUpstashError(/EXECABORT|wrong number of arguments/i),
+        );
         assert.equal(raw(await redis().get(key('n'))), '1');
       }));
 
@@ -228,15 +260,27 @@ for (const transport of ['tcp', 'http'] as const) {
         await redis().set(key('text'), 'not a hash');
         await assert.rejects(redis().hincrby(key('text'), 'hit', 1), isUpstashError(/^WRONGTYPE/));
 
-        const replies = await redis().pipeline().incr(key('n')).hincrby(key('text'), 'hit', 1).get(key('text')).exec({ keepErrors: true });
+        const replies = await redis()
+          .pipeline()
+          .incr(key('n'))
+          .hincrby(key('text'), 'hit', 1)
+          .get(key('text'))
+          .exec({ keepErrors: true });
         assert.deepEqual(
           replies.map((reply) => reply.error ?? reply.result),
           [1, 'WRONGTYPE Operation against a key holding the wrong kind of value', 'not a hash'],
         );
-        await assert.rejects(redis().pipeline().hincrby(key('text'), 'hit', 1).exec(), isUpstashError(/Command 1 \[ hincrby \] failed: WRONGTYPE/));
+        await assert.rejects(
+          redis().pipeline().hincrby(key('text'), 'hit', 1).exec(),
+          isUpstashError(/Command 1 \[ hincrby \] failed: WRONGTYPE/),
+        );
 
         // Unlike a refused command, a failure at run time leaves the rest of the transaction applied.
-        const inTransaction = await redis().multi().incr(key('n')).hincrby(key('text'), 'hit', 1).exec({ keepErrors: true });
+        const inTransaction = await redis()
+          .multi()
+          .incr(key('n'))
+          .hincrby(key('text'), 'hit', 1)
+          .exec({ keepErrors: true });
         assert.equal(inTransaction[0]?.result, 2);
         assert.match(inTransaction[1]?.error ?? '', /^WRONGTYPE/);
       }));
@@ -258,60 +302,87 @@ for (const transport of ['tcp', 'http'] as const) {
       // Resources are released in t.after, which also runs when a test times out: a hung request
       // then fails its test instead of keeping the run alive.
 
-      test('pointed where nothing listens, requests fail fast with an error and the process carries on', { timeout: 10_000 }, async (t) => {
-        const warn = t.mock.method(console, 'warn', () => {});
-        const dead = createUpstashRedis({ redisUrl: `redis://127.0.0.1:${await freePort()}` });
-        t.after(() => dead.close());
-        for (let attempt = 0; attempt < 3; attempt++) {
+      test(
+        'pointed where nothing listens, requests fail fast with an error and the process carries on',
+        { timeout: 10_000 },
+        async (t) => {
+          const warn = t.mock.method(console, 'warn', () => {});
+          const dead = createUpstashRedis({ redisUrl: `redis://127.0.0.1:${await freePort()}` });
+          t.after(() => dead.close());
+          for (let attempt = 0; attempt < 3; attempt++) {
+            const started = Date.now();
+            await assert.rejects(dead.redis.get('anything'), /not connected/i);
+            // Only the first request waits, for the first connection attempt; the rest fail at once.
+            assert.ok(
+              Date.now() - started < (attempt === 0 ? 3000 : 500),
+              `attempt ${attempt} took ${Date.now() - started} ms`,
+            );
+            // Let reconnect attempts fail in the background between requests.
+            await new Promise((resolve) => setTimeout(resolve, 300));
+          }
+          await assert.rejects(dead.redis.pipeline().incr('a').incr('b').exec(), /not connected/i);
+          // One warning for the outage, not one per reconnect attempt.
+          assert.equal(warn.mock.callCount(), 1);
+        },
+      );
+
+      test(
+        'a server that accepts the connection but never answers fails the request after the command timeout',
+        { timeout: 10_000 },
+        async (t) => {
+          const sockets = new Set<Socket>();
+          const silent: Server = createServer((socket) => {
+            sockets.add(socket);
+            socket.on('error', () => {});
+          });
+          await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+          const tcp = createTcpRequester(`redis://127.0.0.1:${(silent.address() as { port: number }).port}`, {
+            commandTimeoutMs: 300,
+          });
+          t.after(async () => {
+            await tcp.close();
+            for (const socket of sockets) socket.destroy();
+            await new Promise<void>((resolve) => silent.close(() => resolve()));
+          });
           const started = Date.now();
-          await assert.rejects(dead.redis.get('anything'), /not connected/i);
-          // Only the first request waits, for the first connection attempt; the rest fail at once.
-          assert.ok(Date.now() - started < (attempt === 0 ? 3000 : 500), `attempt ${attempt} took ${Date.now() - started} ms`);
-          // Let reconnect attempts fail in the background between requests.
-          await new Promise((resolve) => setTimeout(resolve, 300));
-        }
-        await assert.rejects(dead.redis.pipeline().incr('a').incr('b').exec(), /not connected/i);
-        // One warning for the outage, not one per reconnect attempt.
-        assert.equal(warn.mock.callCount(), 1);
-      });
+          await assert.rejects(
+            tcp.requester.request({ body: ['GET', 'anything'] }),
+            /no answer from Redis .* within 300 ms/,
+          );
+          assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+        },
+      );
 
-      test('a server that accepts the connection but never answers fails the request after the command timeout', { timeout: 10_000 }, async (t) => {
-        const sockets = new Set<Socket>();
-        const silent: Server = createServer((socket) => {
-          sockets.add(socket);
-          socket.on('error', () => {});
-        });
-        await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-        const tcp = createTcpRequester(`redis://127.0.0.1:${(silent.address() as { port: number }).port}`, { commandTimeoutMs: 300 });
-        t.after(async () => {
-          await tcp.close();
-          for (const socket of sockets) socket.destroy();
-          await new Promise<void>((resolve) => silent.close(() => resolve()));
-        });
-        const started = Date.now();
-        await assert.rejects(tcp.requester.request({ body: ['GET', 'anything'] }), /no answer from Redis .* within 300 ms/);
-        assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
-      });
-
-      test('after an outage it reconnects by itself, and requests that failed meanwhile are never replayed', { timeout: 20_000 }, async (t) => {
-        t.mock.method(console, 'warn', () => {});
-        const port = await freePort();
-        const comeback = createUpstashRedis({ redisUrl: `redis://127.0.0.1:${port}` });
-        t.after(() => comeback.close());
-        await assert.rejects(comeback.redis.set('written-while-down', 'x'));
-        await assert.rejects(comeback.redis.pipeline().set('piped-while-down', 'x').exec());
-        await assert.rejects(comeback.redis.multi().set('queued-while-down', 'x').exec());
-        // A throwaway Redis of its own, started only now, on the port the client keeps dialling.
-        const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-        t.after(async () => {
-          if (server.exitCode !== null || server.signalCode !== null) return;
-          const exited = once(server, 'exit');
-          server.kill();
-          await exited;
-        });
-        assert.equal(await eventually(() => comeback.redis.ping(), 10_000), 'PONG');
-        assert.deepEqual(raw(await comeback.redis.mget('written-while-down', 'piped-while-down', 'queued-while-down')), [null, null, null]);
-      });
+      test(
+        'after an outage it reconnects by itself, and requests that failed meanwhile are never replayed',
+        { timeout: 20_000 },
+        async (t) => {
+          t.mock.method(console, 'warn', () => {});
+          const port = await freePort();
+          const comeback = createUpstashRedis({ redisUrl: `redis://127.0.0.1:${port}` });
+          t.after(() => comeback.close());
+          await assert.rejects(comeback.redis.set('written-while-down', 'x'));
+          await assert.rejects(comeback.redis.pipeline().set('piped-while-down', 'x').exec());
+          await assert.rejects(comeback.redis.multi().set('queued-while-down', 'x').exec());
+          // A throwaway Redis of its own, started only now, on the port the client keeps dialling.
+          const server = spawn(
+            'redis-server',
+            ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+            { stdio: 'ignore' },
+          );
+          t.after(async () => {
+            if (server.exitCode !== null || server.signalCode !== null) return;
+            const exited = once(server, 'exit');
+            server.kill();
+            await exited;
+          });
+          assert.equal(await eventually(() => comeback.redis.ping(), 10_000), 'PONG');
+          assert.deepEqual(
+            raw(await comeback.redis.mget('written-while-down', 'piped-while-down', 'queued-while-down')),
+            [null, null, null],
+          );
+        },
+      );
 
       test('a pipeline reaches Redis in one write, not one per command', { timeout: 10_000 }, async (t) => {
         // A pass-through proxy counts the chunks the client sends; a command-by-command pipeline
@@ -374,7 +445,10 @@ for (const transport of ['tcp', 'http'] as const) {
           const post = async (path: string, body: unknown, encoding: boolean) => {
             const response = await fetch(url + path, {
               method: 'POST',
-              headers: { authorization: `Bearer ${bridgeToken}`, ...(encoding ? { 'Upstash-Encoding': 'base64' } : {}) },
+              headers: {
+                authorization: `Bearer ${bridgeToken}`,
+                ...(encoding ? { 'Upstash-Encoding': 'base64' } : {}),
+              },
               body: JSON.stringify(body),
             });
             return { status: response.status, body: (await response.json()) as unknown };
@@ -391,7 +465,17 @@ for (const transport of ['tcp', 'http'] as const) {
             body: { error: 'WRONGTYPE Operation against a key holding the wrong kind of value' },
           });
           assert.deepEqual(
-            await post('/pipeline', [['HSCAN', hash, 0], ['HGETALL', hash], ['GET', key('missing')], ['HGET', text, 'hit'], ['TTL', text]], true),
+            await post(
+              '/pipeline',
+              [
+                ['HSCAN', hash, 0],
+                ['HGETALL', hash],
+                ['GET', key('missing')],
+                ['HGET', text, 'hit'],
+                ['TTL', text],
+              ],
+              true,
+            ),
             {
               status: 200,
               body: [
@@ -403,10 +487,20 @@ for (const transport of ['tcp', 'http'] as const) {
               ],
             },
           );
-          assert.deepEqual(await post('/multi-exec', [['INCR', key('n')], ['GET', key('n')]], true), {
-            status: 200,
-            body: [{ result: 1 }, { result: b64('1') }],
-          });
+          assert.deepEqual(
+            await post(
+              '/multi-exec',
+              [
+                ['INCR', key('n')],
+                ['GET', key('n')],
+              ],
+              true,
+            ),
+            {
+              status: 200,
+              body: [{ result: 1 }, { result: b64('1') }],
+            },
+          );
         }));
     }
   });

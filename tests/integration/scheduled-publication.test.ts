@@ -10,7 +10,10 @@ const database = seededDatabaseForFile('scheduled');
 test('a post published with a future time is on no list and has no public address until its time', async () => {
   const { db } = database;
   const at = new Date(Date.now() + 3600_000);
-  const post = await insertPost({ slug: 'scheduled-later', title: 'Later', body: 'x', status: 'published', publishedAt: at }, db);
+  const post = await insertPost(
+    { slug: 'scheduled-later', title: 'Later', body: 'x', status: 'published', publishedAt: at },
+    db,
+  );
   assert.equal(await findPublishedPostIdBySlug('scheduled-later', db), null);
   assert.ok(!(await listPublishedPostIds(1000, 0, db)).includes(post.id));
   assert.equal((await nextPublicationDue(db))?.getTime(), at.getTime());
@@ -25,7 +28,17 @@ test('a post public at once is not announced again by the timer', async () => {
 
 test('two servers claiming a due publication at once: exactly one gets it, and only once', async () => {
   const { db } = database;
-  const post = await insertPost({ slug: 'scheduled-soon', title: 'Soon', body: 'x', status: 'published', publishedAt: new Date(Date.now() + 300), tags: ['soon'] }, db);
+  const post = await insertPost(
+    {
+      slug: 'scheduled-soon',
+      title: 'Soon',
+      body: 'x',
+      status: 'published',
+      publishedAt: new Date(Date.now() + 300),
+      tags: ['soon'],
+    },
+    db,
+  );
   await new Promise((resolve) => setTimeout(resolve, 400));
   const claims = await Promise.all([1, 2].map(() => db.transaction((tx) => claimDuePublications(tx))));
   const winners = claims.flat().filter((due) => due.id === post.id);
@@ -38,5 +51,8 @@ test('two servers claiming a due publication at once: exactly one gets it, and o
   await updatePost(post.id, { publishedAt: new Date(Date.now() + 300) }, db);
   assert.deepEqual(await db.transaction((tx) => claimDuePublications(tx)), []);
   await new Promise((resolve) => setTimeout(resolve, 400));
-  assert.deepEqual((await db.transaction((tx) => claimDuePublications(tx))).map((due) => due.id), [post.id]);
+  assert.deepEqual(
+    (await db.transaction((tx) => claimDuePublications(tx))).map((due) => due.id),
+    [post.id],
+  );
 });

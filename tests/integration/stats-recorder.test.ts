@@ -31,7 +31,11 @@ function asRecord(reply: unknown): Record<string, string> {
   return out;
 }
 
-function makeRecorder(transport: keyof typeof transports, prefix: string, options: { now?: () => number; bufferLimit?: number } = {}) {
+function makeRecorder(
+  transport: keyof typeof transports,
+  prefix: string,
+  options: { now?: () => number; bufferLimit?: number } = {},
+) {
   const connection = transports[transport]();
   openConnections.push(connection);
   const recorder = new StatsRecorder({
@@ -102,12 +106,14 @@ for (const transport of ['tcp', 'http'] as const) {
       const minuteA = bucketStart('minute', clock - 2000);
       const minuteB = bucketStart('minute', clock);
       assert.notEqual(minuteA, minuteB);
-      const [a, b, hour] = ((await redis
-        .pipeline()
-        .hgetall(keys.totals('minute', minuteA))
-        .hgetall(keys.totals('minute', minuteB))
-        .hgetall(keys.totals('hour', bucketStart('hour', clock)))
-        .exec()) as unknown[]).map(asRecord);
+      const [a, b, hour] = (
+        (await redis
+          .pipeline()
+          .hgetall(keys.totals('minute', minuteA))
+          .hgetall(keys.totals('minute', minuteB))
+          .hgetall(keys.totals('hour', bucketStart('hour', clock)))
+          .exec()) as unknown[]
+      ).map(asRecord);
       assert.deepEqual([Number(a?.hit), Number(a?.miss)], [1, 1]);
       assert.deepEqual([Number(b?.hit), b?.miss ?? null], [1, null]);
       assert.deepEqual([Number(hour?.hit), Number(hour?.miss)], [2, 1]);
@@ -127,7 +133,8 @@ for (const transport of ['tcp', 'http'] as const) {
       const { recorder } = makeRecorder(transport, prefix);
       recorder.recordRequest('/', 'hit');
       recorder.recordRebuild({ page: '/', cause: 'cold', tags: [], events: [], wasted: false });
-      for (let i = 0; i < 1005; i++) recorder.recordInvalidation([`post:${i}:comments`], { kind: 'comment-published', description: `comment ${i}` });
+      for (let i = 0; i < 1005; i++)
+        recorder.recordInvalidation([`post:${i}:comments`], { kind: 'comment-published', description: `comment ${i}` });
       await recorder.close();
       const client = createClient({ url: testRedisUrl, RESP: 2 });
       await client.connect();
@@ -135,7 +142,11 @@ for (const transport of ['tcp', 'http'] as const) {
         const now = Date.now();
         const keys = statsKeys(prefix);
         for (const g of ['minute', 'hour', 'day'] as const) {
-          for (const key of [keys.totals(g, bucketStart(g, now)), keys.pages(g, bucketStart(g, now), 'hit'), keys.causes(g, bucketStart(g, now))]) {
+          for (const key of [
+            keys.totals(g, bucketStart(g, now)),
+            keys.pages(g, bucketStart(g, now), 'hit'),
+            keys.causes(g, bucketStart(g, now)),
+          ]) {
             const ttl = await client.ttl(key);
             assert.ok(ttl > RETENTION_SECONDS[g] - 60 && ttl <= RETENTION_SECONDS[g], `${key} ttl ${ttl}`);
           }
@@ -151,12 +162,21 @@ for (const transport of ['tcp', 'http'] as const) {
       const prefix = newPrefix();
       const { recorder, redis } = makeRecorder(transport, prefix);
       const made = Date.now() - 1000;
-      recorder.recordInvalidation(['post:7:comments'], { kind: 'comment-published', description: 'comment 812 published on post 7', postId: 7, commentId: 812 });
+      recorder.recordInvalidation(['post:7:comments'], {
+        kind: 'comment-published',
+        description: 'comment 812 published on post 7',
+        postId: 7,
+        commentId: 812,
+      });
       recorder.noteTagsExpired(['post:7:comments']);
       const why = recorder.explainInvalidation(['posts:list', 'post:7', 'post:7:comments'], made);
       assert.deepEqual(why.tags, ['post:7:comments']);
       assert.equal(why.events[0]?.description, 'comment 812 published on post 7');
-      assert.deepEqual(recorder.explainInvalidation(['post:7:comments'], Date.now() + 1000).tags, [], 'entries made after it are not explained by it');
+      assert.deepEqual(
+        recorder.explainInvalidation(['post:7:comments'], Date.now() + 1000).tags,
+        [],
+        'entries made after it are not explained by it',
+      );
       recorder.recordRebuild({ page: '/', cause: 'invalidated', ...why, wasted: true });
       await recorder.close();
       const report = await readStats(redis, prefix, '24h', Date.now());
@@ -249,7 +269,11 @@ test('with Redis stopped mid-run, counts buffer, then overflow is dropped and co
     // The first hit was written before the restart wiped this throwaway server's memory.
     const report = await readStats(connection.redis, prefix, '1h', Date.now());
     assert.ok(report.dropped.allTime > 0, 'drops are counted');
-    assert.equal(report.totals.requests + report.dropped.allTime, recorded - 1, 'every count is stored or counted as dropped');
+    assert.equal(
+      report.totals.requests + report.dropped.allTime,
+      recorded - 1,
+      'every count is stored or counted as dropped',
+    );
   } finally {
     await recorder.close().catch(() => {});
     await redisServer.stop();

@@ -13,7 +13,12 @@ export interface Daemon {
   readonly child: ChildProcess | null;
 }
 
-export function daemon(name: string, command: () => [string, string[]], readyLine: string, stopSignal: NodeJS.Signals): Daemon {
+export function daemon(
+  name: string,
+  command: () => [string, string[]],
+  readyLine: string,
+  stopSignal: NodeJS.Signals,
+): Daemon {
   let child: ChildProcess | null = null;
   return {
     get child() {

@@ -25,7 +25,6 @@ export async function deleteStatsKeys(prefix: string, url = testRedisUrl): Promi
   }
 }
 
-
 export interface PrivateRedis {
   url: string;
   port: number;
@@ -44,7 +43,10 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'freshpress-redis-'));
   const server = daemon(
     'redis-server',
-    () => ['redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]],
+    () => [
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    ],
     'Ready to accept connections',
     'SIGKILL',
   );

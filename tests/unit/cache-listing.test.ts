@@ -19,7 +19,10 @@ test("local mode lists each cached page of Next's file cache with its tags, and 
     const meta = (status: number, tags: string) => JSON.stringify({ status, headers: { 'x-next-cache-tags': tags } });
     await writeFile(path.join(app, 'index.meta'), meta(200, 'posts:list,post:3:comments,_N_T_/layout'));
     await writeFile(path.join(app, 'index.html'), '<html></html>');
-    await writeFile(path.join(app, 'posts', 'back-pressure.meta'), meta(200, 'slug:back-pressure,post:3,post:3:comments'));
+    await writeFile(
+      path.join(app, 'posts', 'back-pressure.meta'),
+      meta(200, 'slug:back-pressure,post:3,post:3:comments'),
+    );
     await writeFile(path.join(app, 'posts', 'gone.meta'), meta(404, 'slug:gone'));
     await writeFile(path.join(app, 'feed.xml.meta'), meta(200, 'posts:list'));
     const runtime = { mode: 'local', store: null, distDir } as unknown as PageCacheRuntime;

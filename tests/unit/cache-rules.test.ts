@@ -22,7 +22,10 @@ describe('tags for post changes', () => {
 
   test('publishing invalidates the list, the slug and every tag of the post', () => {
     const change = describePostChange({ ...published, status: 'draft', publishedAt: null }, published);
-    assert.deepEqual(new Set(change?.tags), new Set([tags.post(7), tags.slug('on-caching'), tags.postList, tags.tag('caching'), tags.tag('performance')]));
+    assert.deepEqual(
+      new Set(change?.tags),
+      new Set([tags.post(7), tags.slug('on-caching'), tags.postList, tags.tag('caching'), tags.tag('performance')]),
+    );
     assert.equal(change?.event.kind, 'post-published');
   });
 
@@ -48,13 +51,19 @@ describe('tags for post changes', () => {
 
   test('changing tags invalidates the tags gained and lost, not the ones kept, and the tags in use', () => {
     const change = describePostChange(published, { ...published, tags: ['caching', 'redis'] });
-    assert.deepEqual(new Set(change?.tags), new Set([tags.post(7), tags.tag('performance'), tags.tag('redis'), tags.tagsInUse]));
+    assert.deepEqual(
+      new Set(change?.tags),
+      new Set([tags.post(7), tags.tag('performance'), tags.tag('redis'), tags.tagsInUse]),
+    );
     assert.equal(change?.event.kind, 'post-retagged');
   });
 
   test('renaming a slug frees the old one and claims the new one', () => {
     const change = describePostChange(published, { ...published, slug: 'caching-whole-pages' });
-    assert.deepEqual(new Set(change?.tags), new Set([tags.post(7), tags.slug('on-caching'), tags.slug('caching-whole-pages')]));
+    assert.deepEqual(
+      new Set(change?.tags),
+      new Set([tags.post(7), tags.slug('on-caching'), tags.slug('caching-whole-pages')]),
+    );
   });
 
   test('a draft that stays a draft invalidates nothing', () => {

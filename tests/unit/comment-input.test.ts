@@ -31,7 +31,11 @@ test('a NUL is refused with a message beside its field; bidi overrides and contr
   const nul = CommentInput.safeParse({ ...valid, body: 'before\u0000after' });
   assert.equal(nul.success, false);
   assert.match(nul.error?.issues.find((i) => i.path[0] === 'body')?.message ?? '', /NUL character/);
-  const disguised = CommentInput.parse({ ...valid, name: '\u202Eada\u202C\u0007', body: 'line one\nline\u001B two\b\t!' });
+  const disguised = CommentInput.parse({
+    ...valid,
+    name: '\u202Eada\u202C\u0007',
+    body: 'line one\nline\u001B two\b\t!',
+  });
   assert.equal(disguised.name, 'ada');
   assert.equal(disguised.body, 'line one\nline two\t!');
   // A name of nothing but disguises is no name.
@@ -40,7 +44,14 @@ test('a NUL is refused with a message beside its field; bidi overrides and contr
 
 test('the feed escapes titles and excerpts', () => {
   const xml = renderRss({ title: 'A & B', description: '<d>', siteUrl: 'https://blog.test' }, [
-    { id: 1, slug: 's', title: '<script>x</script>', excerpt: 'a & b', publishedAt: '2026-01-01T00:00:00.000Z', tags: ['t'] },
+    {
+      id: 1,
+      slug: 's',
+      title: '<script>x</script>',
+      excerpt: 'a & b',
+      publishedAt: '2026-01-01T00:00:00.000Z',
+      tags: ['t'],
+    },
   ]);
   assert.match(xml, /<title>&lt;script&gt;x&lt;\/script&gt;<\/title>/);
   assert.match(xml, /<title>A &amp; B<\/title>/);
@@ -57,6 +68,12 @@ test('the public form allows a few links, counted as readers will see them', asy
   assert.equal(refused.success, false);
   assert.match(refused.error?.issues[0]?.message ?? '', /at most 3 web addresses/);
   // Not links to a reader, so not counted: no scheme, or a scheme that is never linked.
-  assert.equal(form.safeParse({ ...valid, body: 'example.com www.example.org javascript:alert(1) ftp://x.example' }).success, true);
-  assert.match(publicCommentInput(0).safeParse({ ...valid, body: links(1) }).error?.issues[0]?.message ?? '', /cannot contain web addresses/);
+  assert.equal(
+    form.safeParse({ ...valid, body: 'example.com www.example.org javascript:alert(1) ftp://x.example' }).success,
+    true,
+  );
+  assert.match(
+    publicCommentInput(0).safeParse({ ...valid, body: links(1) }).error?.issues[0]?.message ?? '',
+    /cannot contain web addresses/,
+  );
 });

@@ -30,7 +30,10 @@ test("approving a pending comment invalidates its post's comments: the pages sho
   assert.deepEqual(plan.tags, ['post:3:comments']);
   assert.deepEqual(plan.rebuilt, ['/', '/posts/back-pressure']);
   assert.deepEqual(plan.stayCached, ['/tags/queues', '/tags/systems']);
-  assert.equal(plan.summary, "Approving rebuilds / and /posts/back-pressure — they show this post's comments; 2 pages of this post stay cached.");
+  assert.equal(
+    plan.summary,
+    "Approving rebuilds / and /posts/back-pressure — they show this post's comments; 2 pages of this post stay cached.",
+  );
 });
 
 test('marking a pending comment spam or deleting it invalidates nothing and says so', () => {
@@ -51,9 +54,16 @@ test('removing a published comment rebuilds the same pages approving it did', ()
 });
 
 test('a tag no cached page carries is named, with no page', () => {
-  const plan = planCommentAction('approve', pending, pages.filter((page) => !page.tags.includes('post:3:comments')));
+  const plan = planCommentAction(
+    'approve',
+    pending,
+    pages.filter((page) => !page.tags.includes('post:3:comments')),
+  );
   assert.deepEqual(plan.rebuilt, []);
-  assert.equal(plan.summary, 'Approving invalidates post:3:comments, which no cached page carries now; 2 pages of this post stay cached.');
+  assert.equal(
+    plan.summary,
+    'Approving invalidates post:3:comments, which no cached page carries now; 2 pages of this post stay cached.',
+  );
 });
 
 test('one page rebuilt is spoken of in the singular', () => {
@@ -61,14 +71,24 @@ test('one page rebuilt is spoken of in the singular', () => {
   assert.equal(plan.summary, "Approving rebuilds /posts/back-pressure — it shows this post's comments.");
 });
 
-const post = { id: 3, slug: 'back-pressure', title: 'Back pressure', status: 'published' as const, publishedAt: new Date('2026-01-01T00:00:00Z'), tags: ['queues', 'systems'] };
+const post = {
+  id: 3,
+  slug: 'back-pressure',
+  title: 'Back pressure',
+  status: 'published' as const,
+  publishedAt: new Date('2026-01-01T00:00:00Z'),
+  tags: ['queues', 'systems'],
+};
 
 test("a published post's title edit rebuilds the pages showing it; a list page without it stays cached", () => {
   const plan = planPostSave(post, { title: 'Back pressure, again' }, pages);
   assert.deepEqual(plan.tags, ['post:3']);
   assert.deepEqual(plan.rebuilt, ['/', '/posts/back-pressure', '/tags/queues', '/tags/systems']);
   assert.deepEqual(plan.stayCached, ['/page/2']);
-  assert.equal(plan.summary, 'Saving rebuilds /, /posts/back-pressure, /tags/queues and /tags/systems — they show this post; 1 page of the post lists stays cached.');
+  assert.equal(
+    plan.summary,
+    'Saving rebuilds /, /posts/back-pressure, /tags/queues and /tags/systems — they show this post; 1 page of the post lists stays cached.',
+  );
 });
 
 test('a retag rebuilds the gained and the lost tag pages, before anything is saved', () => {
@@ -79,7 +99,10 @@ test('a retag rebuilds the gained and the lost tag pages, before anything is sav
 
 test('saving a draft rebuilds nothing; publishing it rebuilds the lists', () => {
   const draft = { ...post, status: 'draft' as const, publishedAt: null };
-  assert.match(planPostSave(draft, { title: 'Still a draft' }, pages).summary, /^Saving rebuilds nothing — no page shows this post/);
+  assert.match(
+    planPostSave(draft, { title: 'Still a draft' }, pages).summary,
+    /^Saving rebuilds nothing — no page shows this post/,
+  );
   const now = new Date('2026-02-01T00:00:00Z');
   const published = planPostSave(draft, { status: 'published' }, pages, now);
   assert.ok(published.tags.includes('posts:list'));
@@ -91,6 +114,9 @@ test('the core counts as staying only the pages that carry a related tag, and sp
   const plan = planOnPages(['post:4:comments'], ['tag:other'], pages, words);
   assert.deepEqual(plan.rebuilt, ['/', '/posts/other']);
   assert.deepEqual(plan.stayCached, ['/tags/other']);
-  assert.equal(plan.summary, 'Doing it rebuilds / and /posts/other — they show this thing; 1 page nearby stays cached.');
+  assert.equal(
+    plan.summary,
+    'Doing it rebuilds / and /posts/other — they show this thing; 1 page nearby stays cached.',
+  );
   assert.equal(planOnPages([], [], pages, words).summary, 'Doing it rebuilds nothing — no page shows this thing.');
 });

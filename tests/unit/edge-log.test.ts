@@ -4,11 +4,19 @@ import { parseEdgeLine, VARNISHNCSA_FORMAT } from '@/lib/stats/edge-log';
 
 test('a Varnish hit on a cached page counts for the page, whatever representation was asked for', () => {
   assert.deepEqual(parseEdgeLine('hit GET 200 HIT /'), { kind: 'edge-hit', page: '/' });
-  assert.deepEqual(parseEdgeLine('hit GET 200 MISS /posts/a'), { kind: 'edge-hit', page: '/posts/a' }, 'the header as Next sent it when Varnish fetched the page');
+  assert.deepEqual(
+    parseEdgeLine('hit GET 200 MISS /posts/a'),
+    { kind: 'edge-hit', page: '/posts/a' },
+    'the header as Next sent it when Varnish fetched the page',
+  );
   assert.deepEqual(parseEdgeLine('hit GET 200 HIT /posts/a.rsc'), { kind: 'edge-hit', page: '/posts/a' });
   assert.deepEqual(parseEdgeLine('hit GET 304 STALE /posts/a/'), { kind: 'edge-hit', page: '/posts/a' });
   assert.deepEqual(parseEdgeLine('hit HEAD 200 HIT /tags/caf%C3%A9'), { kind: 'edge-hit', page: '/tags/café' });
-  assert.deepEqual(parseEdgeLine('hit GET 200 HIT /feed.xml\r'), { kind: 'edge-hit', page: '/feed.xml' }, 'a CRLF line ending');
+  assert.deepEqual(
+    parseEdgeLine('hit GET 200 HIT /feed.xml\r'),
+    { kind: 'edge-hit', page: '/feed.xml' },
+    'a CRLF line ending',
+  );
 });
 
 test('every cached 404 counts as the one page "(not found)", as on the server', () => {
@@ -32,8 +40,14 @@ test('hits on anything but a page from Next’s page cache, and other methods, a
 });
 
 test('a line in another format is reported as malformed, not silently skipped', () => {
-  assert.deepEqual(parseEdgeLine('127.0.0.1 - - [27/Nov/2026:14:05:00 +0000] "GET / HTTP/1.1" 200 5120 "-" "curl/8"'), { kind: 'malformed' });
-  assert.deepEqual(parseEdgeLine('hit GET 200 /'), { kind: 'malformed' }, 'the old four-field format, without the x-nextjs-cache header');
+  assert.deepEqual(parseEdgeLine('127.0.0.1 - - [27/Nov/2026:14:05:00 +0000] "GET / HTTP/1.1" 200 5120 "-" "curl/8"'), {
+    kind: 'malformed',
+  });
+  assert.deepEqual(
+    parseEdgeLine('hit GET 200 /'),
+    { kind: 'malformed' },
+    'the old four-field format, without the x-nextjs-cache header',
+  );
   assert.deepEqual(parseEdgeLine('HIT GET 200 HIT /'), { kind: 'malformed' }, 'an unknown handling');
 });
 

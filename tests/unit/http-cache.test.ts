@@ -16,7 +16,12 @@ describe('Cache-Control for caches in front of the server, no purging tier', () 
   });
 
   test('immutable static files, private and absent values pass unchanged', () => {
-    for (const value of ['public, max-age=31536000, immutable', 'private, no-cache, no-store, max-age=0, must-revalidate', 'no-store', 'public, max-age=0']) {
+    for (const value of [
+      'public, max-age=31536000, immutable',
+      'private, no-cache, no-store, max-age=0, must-revalidate',
+      'no-store',
+      'public, max-age=0',
+    ]) {
       assert.equal(cacheControlOf(value), value);
     }
     assert.equal(cacheControlOf(undefined), undefined);
@@ -34,7 +39,7 @@ describe('Cache-Control for caches in front of the server, no purging tier', () 
 describe('headers for a purging tier', () => {
   const keys = 'post:7 post:7:comments slug:a-post all';
 
-  test("each tier gets its keys header, with its separator, and a lifetime only it reads, capped by EDGE_MAX_AGE", () => {
+  test('each tier gets its keys header, with its separator, and a lifetime only it reads, capped by EDGE_MAX_AGE', () => {
     assert.deepEqual(edgeHeaders(ISR, keys, { edge: 'varnish', maxAge: 3600 }), {
       cacheControl: REVALIDATE_EVERY_TIME,
       tier: [
@@ -53,11 +58,17 @@ describe('headers for a purging tier', () => {
   });
 
   test("Next's own lifetime wins when it is shorter", () => {
-    assert.deepEqual(edgeHeaders('s-maxage=30, stale-while-revalidate=60', keys, { edge: 'varnish', maxAge: 3600 }).tier[1], ['surrogate-control', 'max-age=30']);
+    assert.deepEqual(
+      edgeHeaders('s-maxage=30, stale-while-revalidate=60', keys, { edge: 'varnish', maxAge: 3600 }).tier[1],
+      ['surrogate-control', 'max-age=30'],
+    );
   });
 
   test('a page without keys, or with keys past the limits, is not kept at the edge', () => {
-    assert.deepEqual(edgeHeaders(ISR, undefined, { edge: 'varnish', maxAge: 3600 }), { cacheControl: REVALIDATE_EVERY_TIME, tier: [] });
+    assert.deepEqual(edgeHeaders(ISR, undefined, { edge: 'varnish', maxAge: 3600 }), {
+      cacheControl: REVALIDATE_EVERY_TIME,
+      tier: [],
+    });
     const many = Array.from({ length: 700 }, (_, i) => `post:${100_000 + i}:comments`).join(' ');
     assert.ok(many.length > 8000 && many.length < 16_384);
     assert.deepEqual(edgeHeaders(ISR, many, { edge: 'varnish', maxAge: 3600 }).tier, []);
@@ -66,7 +77,10 @@ describe('headers for a purging tier', () => {
   });
 
   test('dynamic and static answers get no tier headers even with keys', () => {
-    assert.deepEqual(edgeHeaders('private, no-store', keys, { edge: 'varnish', maxAge: 3600 }), { cacheControl: 'private, no-store', tier: [] });
+    assert.deepEqual(edgeHeaders('private, no-store', keys, { edge: 'varnish', maxAge: 3600 }), {
+      cacheControl: 'private, no-store',
+      tier: [],
+    });
   });
 });
 
@@ -80,7 +94,15 @@ describe('edge keys', () => {
   });
 
   test("a page value carries its content tags as keys, never Next's per-path ones, and loses them when not current", () => {
-    const value = { kind: 'APP_PAGE', html: '', rscData: undefined, status: 200, postponed: undefined, segmentData: undefined, headers: { 'x-next-cache-tags': 'x' } } as never as Parameters<typeof setEdgeKeys>[0] & { headers: Record<string, string> };
+    const value = {
+      kind: 'APP_PAGE',
+      html: '',
+      rscData: undefined,
+      status: 200,
+      postponed: undefined,
+      segmentData: undefined,
+      headers: { 'x-next-cache-tags': 'x' },
+    } as never as Parameters<typeof setEdgeKeys>[0] & { headers: Record<string, string> };
     setEdgeKeys(value, ['_N_T_/layout', '_N_T_/posts/a', 'post:1', 'tag:a b']);
     assert.equal(value.headers[EDGE_KEYS_HEADER], 'post:1 tag:a%20b');
     setEdgeKeys(value, null);

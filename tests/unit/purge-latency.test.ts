@@ -75,6 +75,10 @@ test('the buckets of a range add up, and the slowest attempt stays a maximum', (
   assert.equal(tally.buckets[PURGE_LATENCY_BOUNDS_MS.indexOf(25)], 5);
   assert.equal(tally.maxMs, 22);
   assert.equal(addPurgeField(tally, 'hit', 1), false, 'other totals fields are left to the caller');
-  assert.equal(addPurgeField(tally, 'purge:le:7', 1), true, 'a bound this version does not know is skipped, not counted as a page metric');
+  assert.equal(
+    addPurgeField(tally, 'purge:le:7', 1),
+    true,
+    'a bound this version does not know is skipped, not counted as a page metric',
+  );
   assert.equal(purgeStats(tally).p50Ms, 22);
 });

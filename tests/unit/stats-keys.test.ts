@@ -28,7 +28,14 @@ test('each range reads whole buckets, oldest first, ending with the current one'
   assert.equal(hour.starts.at(-1), Date.UTC(2026, 10, 27, 14, 37));
   assert.equal(hour.starts[1]! - hour.starts[0]!, GRANULARITY_MS.minute);
   assert.deepEqual(
-    (['24h', '7d', '90d'] as const).map((range) => [rangeBuckets(range, at).granularity, rangeBuckets(range, at).starts.length]),
-    [['hour', 24], ['hour', 168], ['day', 90]],
+    (['24h', '7d', '90d'] as const).map((range) => [
+      rangeBuckets(range, at).granularity,
+      rangeBuckets(range, at).starts.length,
+    ]),
+    [
+      ['hour', 24],
+      ['hour', 168],
+      ['day', 90],
+    ],
   );
 });

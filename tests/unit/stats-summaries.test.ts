@@ -16,7 +16,11 @@ function reportWith(counts: Counts): StatsReport {
     store: { reachable: true, unreachableSince: null, lastFlushAt: null, transport: 'tcp', buffered: 0 },
     totals: { ...counts, requests, hitRatio },
     dropped: { inRange: 0, allTime: 0 },
-    homepage: { ...counts, requests, hitsPerRebuild: counts.rebuilds === 0 ? null : (requests - counts.miss) / counts.rebuilds },
+    homepage: {
+      ...counts,
+      requests,
+      hitsPerRebuild: counts.rebuilds === 0 ? null : (requests - counts.miss) / counts.rebuilds,
+    },
     series: [{ bucket, ...counts, hitRatio }],
     pageSeries: [],
     pages: [{ page: '/', ...counts, hitRatio }],
@@ -43,7 +47,10 @@ test('the sentences name edge hits where there were some, and leave them out whe
     'Over the last hour: 100 requests (20 fresh hits, 2 stale hits, 70 edge hits, 8 misses; 92.0 % served from cache) and 4 rebuilds. ' +
       'The busiest minute began 27 Nov 14:05 UTC, with 100 requests and 4 rebuilds.',
   );
-  assert.equal(totalsSummary(edge), 'Over the last hour: 100 requests, 92.0 % served from cache (70 by the edge cache), 4 rebuilds.');
+  assert.equal(
+    totalsSummary(edge),
+    'Over the last hour: 100 requests, 92.0 % served from cache (70 by the edge cache), 4 rebuilds.',
+  );
 
   const plain = reportWith(serverOnly);
   assert.equal(showsEdgeHits(plain), false);

@@ -28,7 +28,13 @@ describe('comment text', () => {
     const body = '<script>alert(1)</script> javascript:alert(1) <a href="https://x.test">x</a>';
     const segments = parseCommentText(body).flat(2);
     assert.ok(segments.every((s) => s.kind === 'text' || s.href.startsWith('https://x.test')));
-    assert.equal(segments.map((s) => (s.kind === 'text' ? s.text : s.href)).join('').includes('<script>'), true);
+    assert.equal(
+      segments
+        .map((s) => (s.kind === 'text' ? s.text : s.href))
+        .join('')
+        .includes('<script>'),
+      true,
+    );
   });
 
   test('long URLs are shortened for display but link to the whole address', () => {
@@ -42,7 +48,8 @@ describe('comment text', () => {
 
 describe('excerpts', () => {
   test('skip headings and code, keep the opening prose without Markdown syntax', () => {
-    const md = '## Why\n\nCaching **whole pages** is [simple](https://x.test) and `fast`.\n\n```ts\nconst x = 1;\n```\n\n> Quoted';
+    const md =
+      '## Why\n\nCaching **whole pages** is [simple](https://x.test) and `fast`.\n\n```ts\nconst x = 1;\n```\n\n> Quoted';
     assert.equal(excerptFromMarkdown(md), 'Caching whole pages is simple and fast. Quoted');
   });
 
@@ -56,7 +63,9 @@ describe('excerpts', () => {
 
 describe('Markdown rendering', () => {
   test('renders Markdown and removes scripts and event handlers', () => {
-    const html = renderMarkdown('# Title\n\nHello <script>alert(1)</script><img src="x.png" onerror="alert(1)">\n\n[x](javascript:alert(1))');
+    const html = renderMarkdown(
+      '# Title\n\nHello <script>alert(1)</script><img src="x.png" onerror="alert(1)">\n\n[x](javascript:alert(1))',
+    );
     assert.match(html, /<h2>Title<\/h2>/);
     assert.doesNotMatch(html, /<script|onerror|javascript:/i);
     assert.match(html, /<img src="x.png" loading="lazy" \/>/);
@@ -73,7 +82,8 @@ describe('page numbers', () => {
   test('accept plain positive integers only', () => {
     assert.equal(parsePageNumber('2'), 2);
     assert.equal(parsePageNumber('120'), 120);
-    for (const bad of ['0', '02', '-1', '1e3', 'abc', '', '2.5', '9999999']) assert.equal(parsePageNumber(bad), null, bad);
+    for (const bad of ['0', '02', '-1', '1e3', 'abc', '', '2.5', '9999999'])
+      assert.equal(parsePageNumber(bad), null, bad);
   });
 });
 
@@ -81,8 +91,10 @@ test('route parameters that cannot name content are refused before any query', (
   assert.equal(parseId('2147483647'), 2147483647);
   for (const bad of ['2147483648', '0', '-1', '01', '1e3', '', '9'.repeat(20)]) assert.equal(parseId(bad), null, bad);
   assert.equal(parseSlug('back-pressure-in-practice'), 'back-pressure-in-practice');
-  for (const bad of ['%00', 'a\u0000b', 'A', 'a--b', '-a', 'a'.repeat(101), '../etc', 'caf%C3%A9']) assert.equal(parseSlug(bad), null, bad);
+  for (const bad of ['%00', 'a\u0000b', 'A', 'a--b', '-a', 'a'.repeat(101), '../etc', 'caf%C3%A9'])
+    assert.equal(parseSlug(bad), null, bad);
   assert.equal(parseTag('caching'), 'caching');
   assert.equal(parseTag('ca%63hing'), 'caching');
-  for (const bad of ['%25', '%E0%A4%A', '%00', 'a%2Fb', 'x'.repeat(5000), 'Caching']) assert.equal(parseTag(bad), null, bad);
+  for (const bad of ['%25', '%E0%A4%A', '%00', 'a%2Fb', 'x'.repeat(5000), 'Caching'])
+    assert.equal(parseTag(bad), null, bad);
 });

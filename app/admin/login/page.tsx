@@ -8,8 +8,8 @@ export default async function AdminLoginPage() {
       <section aria-labelledby="admin-off-heading">
         <h1 id="admin-off-heading">The admin is off</h1>
         <p>
-          To turn it on, set <code>ADMIN_PASSWORD</code> (12 characters or more) in the server&rsquo;s environment and restart
-          it.
+          To turn it on, set <code>ADMIN_PASSWORD</code> (12 characters or more) in the server&rsquo;s environment and
+          restart it.
         </p>
       </section>
     );

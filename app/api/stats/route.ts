@@ -22,7 +22,8 @@ export async function GET(request: Request) {
   try {
     return Response.json(await getStatsReport(range, page), { headers });
   } catch (error) {
-    if (error instanceof StatsUnavailableError) return Response.json({ error: error.message, store: error.store }, { status: 503, headers });
+    if (error instanceof StatsUnavailableError)
+      return Response.json({ error: error.message, store: error.store }, { status: 503, headers });
     throw error;
   }
 }

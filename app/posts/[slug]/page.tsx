@@ -37,9 +37,7 @@ export default async function PostPage({ params }: Props) {
     <>
       <Article post={post} />
       <section id="comments" className="comments" aria-labelledby="comments-heading">
-        <h2 id="comments-heading">
-          {comments.length === 1 ? '1 comment' : `${comments.length} comments`}
-        </h2>
+        <h2 id="comments-heading">{comments.length === 1 ? '1 comment' : `${comments.length} comments`}</h2>
         <CommentList comments={comments} />
         <CommentForm
           action={postComment.bind(null, post.id)}

@@ -11,7 +11,11 @@ export interface Snapshot {
 
 /** The render marker of an HTML page (a meta tag) or of the feed (an XML comment). */
 export function generatedAtOf(body: string): string | null {
-  return body.match(/<meta name="x-generated-at" content="([^"]+)"/)?.[1] ?? body.match(/<!-- x-generated-at: (\S+) -->/)?.[1] ?? null;
+  return (
+    body.match(/<meta name="x-generated-at" content="([^"]+)"/)?.[1] ??
+    body.match(/<!-- x-generated-at: (\S+) -->/)?.[1] ??
+    null
+  );
 }
 
 export async function snapshot(request: APIRequestContext, path: string): Promise<Snapshot> {
@@ -19,7 +23,12 @@ export async function snapshot(request: APIRequestContext, path: string): Promis
   const html = await response.text();
   // Next renders a 404 from its not-found shell, whose head is not the layout's.
   if (response.status() === 200) expect(generatedAtOf(html), `${path} carries a render marker`).not.toBeNull();
-  return { status: response.status(), html, generatedAt: generatedAtOf(html), cache: response.headers()['x-nextjs-cache'] ?? null };
+  return {
+    status: response.status(),
+    html,
+    generatedAt: generatedAtOf(html),
+    cache: response.headers()['x-nextjs-cache'] ?? null,
+  };
 }
 
 /** Requests a page until it is in the page cache, so later requests can show whether it was rebuilt. */
@@ -27,7 +36,9 @@ export async function warm(request: APIRequestContext, path: string): Promise<Sn
   const first = await snapshot(request, path);
   const second = await snapshot(request, path);
   expect(second.cache, `${path} should be served from the page cache once rendered`).toBe('HIT');
-  expect(second.generatedAt, `${path} cached copy keeps its render time`).toBe(first.cache === 'HIT' ? first.generatedAt : second.generatedAt);
+  expect(second.generatedAt, `${path} cached copy keeps its render time`).toBe(
+    first.cache === 'HIT' ? first.generatedAt : second.generatedAt,
+  );
   return second;
 }
 
@@ -63,7 +74,11 @@ export async function expectUntouched(request: APIRequestContext, before: Map<st
 }
 
 /** The page was rendered again since `before`: a new render marker. */
-export async function expectRebuilt(request: APIRequestContext, before: Map<string, Snapshot>, path: string): Promise<Snapshot> {
+export async function expectRebuilt(
+  request: APIRequestContext,
+  before: Map<string, Snapshot>,
+  path: string,
+): Promise<Snapshot> {
   const now = await snapshot(request, path);
   expect(now.status).toBe(200);
   expect(now.generatedAt, `${path} was rebuilt`).not.toBe(before.get(path)?.generatedAt);
@@ -86,7 +101,9 @@ export class Blog {
   }
 
   async firstDraft(): Promise<{ id: number; slug: string } | undefined> {
-    const [row] = await this.sql<{ id: number; slug: string }[]>`select id, slug from posts where status = 'draft' order by id limit 1`;
+    const [row] = await this.sql<
+      { id: number; slug: string }[]
+    >`select id, slug from posts where status = 'draft' order by id limit 1`;
     return row;
   }
 
@@ -101,7 +118,9 @@ export class Blog {
   }
 
   async publishedCommentCount(postId: number): Promise<number> {
-    const [row] = await this.sql<{ n: number }[]>`select count(*)::int as n from comments where post_id = ${postId} and status = 'published'`;
+    const [row] = await this.sql<
+      { n: number }[]
+    >`select count(*)::int as n from comments where post_id = ${postId} and status = 'published'`;
     return row?.n ?? 0;
   }
 }

@@ -16,7 +16,12 @@ export interface FormAnswer {
 }
 
 const decode = (text: string) =>
-  text.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  text
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** The hidden fields of every form of a page, in the page's order. */
 export function formsOf(page: string): Map<string, string>[] {
@@ -43,7 +48,9 @@ export function readAnswer(status: number, html: string): FormAnswer {
     html,
     message: decode(statusLine.replace(/<[^>]+>/g, '')),
     bodyField: decode(textarea),
-    fieldErrors: [...form.matchAll(/class="field-error"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => decode(m[1]!.replace(/<[^>]+>/g, ''))),
+    fieldErrors: [...form.matchAll(/class="field-error"[^>]*>([\s\S]*?)<\/p>/g)].map((m) =>
+      decode(m[1]!.replace(/<[^>]+>/g, '')),
+    ),
   };
 }
 
@@ -56,7 +63,12 @@ export interface FormPost {
   headers?: Record<string, string>;
 }
 
-export async function postThroughForm(base: string, slug: string, fields: Map<string, string>, post: FormPost): Promise<FormAnswer> {
+export async function postThroughForm(
+  base: string,
+  slug: string,
+  fields: Map<string, string>,
+  post: FormPost,
+): Promise<FormAnswer> {
   const data = new FormData();
   for (const [name, value] of fields) data.append(name, post.override?.[name] ?? value);
   data.append('name', post.name ?? 'Reader');

@@ -50,11 +50,16 @@ export default async function globalSetup(_config: FullConfig) {
   await rm(path.join(root, manualDist), { recursive: true, force: true });
   await cp(path.join(root, '.next'), path.join(root, manualDist), {
     recursive: true,
-    filter: (source) => !source.includes(`${path.sep}cache${path.sep}turbopack`) && !source.endsWith(`${path.sep}standalone`),
+    filter: (source) =>
+      !source.includes(`${path.sep}cache${path.sep}turbopack`) && !source.endsWith(`${path.sep}standalone`),
   });
 
   const [port, manualPort] = [await freePort(), await freePort()];
-  const main = startProcess(process.execPath, [runtimeFiles.server], { ...env, PORT: String(port), COMMENT_MODERATION: 'off' });
+  const main = startProcess(process.execPath, [runtimeFiles.server], {
+    ...env,
+    PORT: String(port),
+    COMMENT_MODERATION: 'off',
+  });
   const manual = startProcess(process.execPath, [runtimeFiles.server], {
     ...env,
     PORT: String(manualPort),
@@ -77,7 +82,10 @@ export default async function globalSetup(_config: FullConfig) {
 
   return async () => {
     await Promise.all([main.stop(), manual.stop()]);
-    await writeFile(path.join(results, 'server-output.txt'), `${main.output()}\n--- manual moderation ---\n${manual.output()}`);
+    await writeFile(
+      path.join(results, 'server-output.txt'),
+      `${main.output()}\n--- manual moderation ---\n${manual.output()}`,
+    );
     await rm(path.join(root, manualDist), { recursive: true, force: true });
     await deleteStatsKeys(statsPrefix);
     await dropDatabase(database.name);

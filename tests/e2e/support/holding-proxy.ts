@@ -15,20 +15,23 @@ export async function startHoldingProxy(initialTarget: number) {
   let targetPort = initialTarget;
   const holds = new Map<string, { arrived: () => void; released: Promise<void> }>();
   const server = createServer((req, res) => {
-    const upstream = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      const chunks: Buffer[] = [];
-      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-      answer.on('end', async () => {
-        const hold = req.method === 'GET' ? holds.get(req.url ?? '') : undefined;
-        if (hold) {
-          holds.delete(req.url ?? '');
-          hold.arrived();
-          await hold.released;
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.headers as IncomingHttpHeaders);
-        res.end(Buffer.concat(chunks));
-      });
-    });
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', async () => {
+          const hold = req.method === 'GET' ? holds.get(req.url ?? '') : undefined;
+          if (hold) {
+            holds.delete(req.url ?? '');
+            hold.arrived();
+            await hold.released;
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.headers as IncomingHttpHeaders);
+          res.end(Buffer.concat(chunks));
+        });
+      },
+    );
     upstream.on('error', () => {
       res.writeHead(502);
       res.end();

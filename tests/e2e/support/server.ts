@@ -5,9 +5,13 @@ import { freePort } from '@/lib/core/free-port';
 
 export { freePort };
 
-
 /** Resolves once `url` answers, or rejects with the process's output when it exits or time runs out. */
-export async function waitForHttp(url: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  child: ChildProcess,
+  log: () => string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   child.once('exit', () => (exited = true));
@@ -31,8 +35,18 @@ export interface RunningProcess {
   stop: (signal?: 'SIGTERM' | 'SIGKILL') => Promise<void>;
 }
 
-export function startProcess(command: string, args: string[], env: Record<string, string | undefined>, cwd = process.cwd()): RunningProcess {
-  const child = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export function startProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  cwd = process.cwd(),
+): RunningProcess {
+  const child = spawn(command, args, {
+    cwd,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

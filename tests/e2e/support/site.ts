@@ -80,7 +80,8 @@ export class OwnSite {
     await rm(path.join(process.cwd(), dir), { recursive: true, force: true });
     await cp(path.join(process.cwd(), '.next'), path.join(process.cwd(), dir), {
       recursive: true,
-      filter: (source) => !source.includes(`${path.sep}cache${path.sep}turbopack`) && !source.endsWith(`${path.sep}standalone`),
+      filter: (source) =>
+        !source.includes(`${path.sep}cache${path.sep}turbopack`) && !source.endsWith(`${path.sep}standalone`),
     });
     if (buildId) await writeFile(path.join(process.cwd(), dir, 'BUILD_ID'), buildId);
     return dir;
@@ -91,7 +92,9 @@ export class OwnSite {
   }
 
   async publishedComments(postId: number): Promise<number> {
-    const [row] = await this.sql<{ n: number }[]>`select count(*)::int as n from comments where post_id = ${postId} and status = 'published'`;
+    const [row] = await this.sql<
+      { n: number }[]
+    >`select count(*)::int as n from comments where post_id = ${postId} and status = 'published'`;
     return row?.n ?? 0;
   }
 }
@@ -101,7 +104,11 @@ export class OwnSite {
  * given up after 10 s (a connection handed to a process that then died gets no answer at all).
  */
 export async function get(base: string, pagePath: string): Promise<Page> {
-  const response = await fetch(`${base}${pagePath}`, { redirect: 'manual', headers: { connection: 'close' }, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${base}${pagePath}`, {
+    redirect: 'manual',
+    headers: { connection: 'close' },
+    signal: AbortSignal.timeout(10_000),
+  });
   const html = await response.text();
   return { status: response.status, html, marker: generatedAtOf(html), cache: response.headers.get('x-nextjs-cache') };
 }

@@ -9,7 +9,11 @@ export async function statsReport(request: APIRequestContext, baseURL: string, r
 }
 
 /** Waits until the flushed counts reach `total` (flushes run every second), then checks they stop there. */
-export async function expectRecordedRequests(request: APIRequestContext, baseURL: string, total: number): Promise<void> {
+export async function expectRecordedRequests(
+  request: APIRequestContext,
+  baseURL: string,
+  total: number,
+): Promise<void> {
   await expect
     .poll(async () => (await statsReport(request, baseURL)).totals.requests, { timeout: 15_000, intervals: [250] })
     .toBeGreaterThanOrEqual(total);

@@ -31,8 +31,12 @@ export default async function AdminPostsPage() {
               <td>{post.title}</td>
               <td>{stateOf(post, now)}</td>
               <td>
-                <Link href={`/admin/posts/${post.id}/edit`} aria-label={`Edit “${post.title}”`}>Edit</Link>{' '}
-                <Link href={`/admin/posts/${post.id}/preview`} aria-label={`Preview “${post.title}”`}>Preview</Link>
+                <Link href={`/admin/posts/${post.id}/edit`} aria-label={`Edit “${post.title}”`}>
+                  Edit
+                </Link>{' '}
+                <Link href={`/admin/posts/${post.id}/preview`} aria-label={`Preview “${post.title}”`}>
+                  Preview
+                </Link>
               </td>
             </tr>
           ))}

@@ -7,7 +7,11 @@ export default async function NewPostPage() {
   return (
     <section aria-labelledby="new-post-heading">
       <h1 id="new-post-heading">New post</h1>
-      <PostEditor action={savePost.bind(null, null)} initial={{ title: '', slug: '', body: '', tags: '', status: 'draft', publishedAt: '' }} submitLabel="Save" />
+      <PostEditor
+        action={savePost.bind(null, null)}
+        initial={{ title: '', slug: '', body: '', tags: '', status: 'draft', publishedAt: '' }}
+        submitLabel="Save"
+      />
     </section>
   );
 }

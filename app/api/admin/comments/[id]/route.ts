@@ -10,7 +10,10 @@ export const PATCH = adminRoute(
   },
 );
 
-export const DELETE = adminRoute({ action: 'Removing the comment', missing: 'No such comment.', byId: true }, async ({ id }) => {
-  const result = await removeComment(id, 'route-handler');
-  return result && json({ id, ...result });
-});
+export const DELETE = adminRoute(
+  { action: 'Removing the comment', missing: 'No such comment.', byId: true },
+  async ({ id }) => {
+    const result = await removeComment(id, 'route-handler');
+    return result && json({ id, ...result });
+  },
+);

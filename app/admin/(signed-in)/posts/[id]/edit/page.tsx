@@ -20,7 +20,9 @@ export default async function EditPostPage({ params, searchParams }: Props) {
     <section aria-labelledby="edit-post-heading">
       <h1 id="edit-post-heading">Edit “{post.title}”</h1>
       {saved !== undefined && (
-        <p role="status">Saved. {invalidated.length > 0 ? `Invalidated ${invalidated.join(', ')}.` : 'Nothing was invalidated.'}</p>
+        <p role="status">
+          Saved. {invalidated.length > 0 ? `Invalidated ${invalidated.join(', ')}.` : 'Nothing was invalidated.'}
+        </p>
       )}
       <p>
         <Link href={`/admin/posts/${post.id}/preview`}>Preview</Link>
