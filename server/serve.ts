@@ -11,7 +11,10 @@ import { closeSharedUpstashRedis } from '@/lib/core/upstash-redis';
 import { edgePurger, purgeEdgeForNewBuild } from '@/lib/edge/edge-purge';
 import { applyEdgeCacheControl } from '@/lib/edge/headers';
 import { startInvalidationSweep } from '@/lib/invalidation/sweep';
+import { FreshnessChecks } from '@/lib/page-cache/freshness';
 import { adoptRecordedNextConfig, NEXT_HEADERS } from '@/lib/page-cache/next-internals';
+import { pageCacheRuntime } from '@/lib/page-cache/runtime';
+import { fastPathReport } from '@/lib/page-cache/served-entry';
 import { startPageCache, type PageCacheSetting } from '@/lib/page-cache/setup';
 import { startPublicationTimer } from '@/lib/posts/scheduled-publication';
 import { applyScriptPolicy, setSecurityHeaders } from '@/server/security-headers';
@@ -19,6 +22,7 @@ import { pagePathOf } from '@/lib/stats/keys';
 import { getRecorder, recordingEnabled } from '@/lib/stats/runtime';
 import type { RequestOutcome } from '@/lib/stats/types';
 import { planProcesses, runPrimary } from './cluster';
+import { FastPath } from './fast-path';
 import { refuseBeforeNext, rewriteFailures } from './guards';
 
 /*
@@ -54,16 +58,25 @@ export async function startServer(options: {
   const counting = recordingEnabled();
   const recorder = counting ? getRecorder() : null;
 
+  // Cached 404s are one page for the statistics: a scan of made-up URLs must not add thousands of rows.
+  const count = (req: IncomingMessage, status: number, outcome: RequestOutcome) =>
+    recorder?.recordRequest(status === 404 ? '(not found)' : pagePathOf(req.url ?? '/'), outcome);
   const countWhenDone = (req: IncomingMessage, res: ServerResponse) => {
     res.once('finish', () => {
       const header = res.getHeader(NEXT_HEADERS.cacheState);
       const outcome = typeof header === 'string' ? OUTCOMES[header] : undefined;
-      if (!outcome) return;
-      // Cached 404s are one page for the statistics: a scan of made-up URLs must not add thousands of rows.
-      const page = res.statusCode === 404 ? '(not found)' : pagePathOf(req.url ?? '/');
-      recorder?.recordRequest(page, outcome);
+      if (outcome) count(req, res.statusCode, outcome);
     });
   };
+  const fastPath =
+    config.FAST_PATH === 'on'
+      ? new FastPath({
+          memoryBytes: config.FAST_PATH_MEMORY_MB * 1024 * 1024,
+          freshness: new FreshnessChecks(pageCacheRuntime),
+          count: (req, status) => count(req, status, 'hit'),
+        })
+      : null;
+  if (fastPath) fastPathReport.set(() => fastPath.report());
 
   // Next's own compression is off (next.config.ts): it would compress before the security headers
   // could see the page. Applied here first, so the page passes through them on its way in.
@@ -76,13 +89,18 @@ export async function startServer(options: {
       req.headers['x-forwarded-for'],
       config.TRUST_PROXY,
     );
-    rewriteFailures(req, res);
-    applyEdgeCacheControl(res, edge);
-    if (recorder && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
-    compress(req as Parameters<typeof compress>[0], res as Parameters<typeof compress>[1], () => {
-      applyScriptPolicy(res);
-      void handle(req, res);
-    });
+    const toNext = (capture: () => void) => {
+      rewriteFailures(req, res);
+      applyEdgeCacheControl(res, edge);
+      if (recorder && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
+      compress(req as Parameters<typeof compress>[0], res as Parameters<typeof compress>[1], () => {
+        applyScriptPolicy(res);
+        capture();
+        void handle(req, res);
+      });
+    };
+    if (fastPath) fastPath.handle(req, res, toNext);
+    else toNext(() => undefined);
   });
   server.keepAliveTimeout = 65_000;
 
@@ -102,6 +120,7 @@ export async function startServer(options: {
       publications.stop();
       await recorder?.close();
       await closeSharedUpstashRedis();
+      fastPathReport.set(null);
       await app.close();
       sweep.stop();
       await pageCache.close();

@@ -111,6 +111,13 @@ const EnvSchema = z
       .optional(),
     /** Pages and data kept in each process's memory in front of Redis, in megabytes. */
     PAGE_CACHE_MEMORY_MB: z.coerce.number().int().min(0).max(16_384).default(64),
+    /**
+     * on: a hit whose entry this process holds is answered from memory, precompressed, in front of
+     * Next (server/fast-path.ts); off: every request goes through Next (to compare the two).
+     */
+    FAST_PATH: z.enum(['on', 'off']).default('on'),
+    /** Answers (each with its brotli and gzip bytes) the fast path keeps per process, in megabytes. */
+    FAST_PATH_MEMORY_MB: z.coerce.number().int().min(1).max(16_384).default(32),
     /** Longest wait for one page cache call to Redis before the page is rendered from the database. */
     PAGE_CACHE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
     /** How long a server waits for another server's rebuild of the same page before rendering it itself. */

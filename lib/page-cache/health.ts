@@ -4,6 +4,7 @@ import { getDb } from '@/db/client';
 import { countUnapplied } from '@/db/outbox';
 import { config } from '@/lib/core/config';
 import { pageCacheRuntime } from './runtime';
+import { fastPathReport, type FastPathReport } from './served-entry';
 
 /*
  * What /api/health reports. Every probe has its own deadline and they run side by side, so the
@@ -29,6 +30,8 @@ export interface Health {
   memory: { rssMb: number; heapUsedMb: number };
   /** Invalidations committed but not yet applied to the cache (null when the database cannot say). */
   invalidationBacklog: number | null;
+  /** The server's fast path for hits (null: off, or not the production server). */
+  fastPath: FastPathReport | null;
 }
 
 async function probe<T>(work: () => Promise<T>): Promise<Probe & { value?: T }> {
@@ -78,5 +81,6 @@ export async function describeHealth(): Promise<Health> {
       process.memoryUsage(),
     ),
     invalidationBacklog: backlog.ok ? (backlog.value ?? null) : null,
+    fastPath: fastPathReport.get()?.() ?? null,
   };
 }

@@ -11,6 +11,7 @@ import {
 } from './next-internals';
 import type { RebuildObserver } from './rebuilds';
 import type { RenderStarts } from './render-starts';
+import { noteServedEntry } from './served-entry';
 
 /*
  * Local mode: one process on Next's own file cache, whose in-process tag manifest the server
@@ -33,8 +34,17 @@ export class LocalMode {
     if (!PAGE_KINDS.has(ctx.kind)) return data;
     // Next's file cache returns nothing whose tags were invalidated since it was written.
     setEdgeKeys(data?.value, entryTags(data?.value));
-    if (data?.value) observer.served(key, data.value, data.lastModified, data.cacheControl?.revalidate);
-    else observer.missed(key);
+    if (data?.value) {
+      observer.served(key, data.value, data.lastModified, data.cacheControl?.revalidate);
+      const revalidate = data.cacheControl?.revalidate;
+      noteServedEntry({
+        tags: entryTags(data.value),
+        lastModified: data.lastModified,
+        revalidate: typeof revalidate === 'number' ? revalidate : null,
+        generation: null,
+        epoch: null,
+      });
+    } else observer.missed(key);
     return data;
   }
 

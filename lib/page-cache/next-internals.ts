@@ -3,6 +3,7 @@ import path from 'node:path';
 import routerHeaders from 'next/dist/client/components/app-router-headers.js';
 import nextConstants from 'next/dist/lib/constants.js';
 import type { CacheHandler, CacheHandlerContext, CacheHandlerValue } from 'next/dist/server/lib/incremental-cache';
+import freshModule from 'next/dist/compiled/fresh/index.js';
 import FileSystemCacheModule from 'next/dist/server/lib/incremental-cache/file-system-cache.js';
 import tagsManifestModule, {
   type TagManifestEntry,
@@ -56,6 +57,22 @@ export const FileSystemCache = commonJs<new (ctx: CacheHandlerContext) => NextCa
 export const tagsManifest: Map<string, TagManifestEntry> = commonJs<{ tagsManifest: Map<string, TagManifestEntry> }>(
   tagsManifestModule,
 ).tagsManifest;
+
+const manifestChecks = commonJs<{
+  areTagsExpired: (tags: readonly string[], timestamp: number) => boolean;
+  areTagsStale: (tags: readonly string[], timestamp: number) => boolean;
+}>(tagsManifestModule);
+
+/**
+ * Whether Next's own IncrementalCache would refuse an entry made at `lastModified` with these tags,
+ * judging by the in-process tag manifest (its areTagsExpired / areTagsStale).
+ */
+export function manifestRefuses(tags: readonly string[], lastModified: number): boolean {
+  return manifestChecks.areTagsExpired(tags, lastModified) || manifestChecks.areTagsStale(tags, lastModified);
+}
+
+/** Whether a request's conditional headers make Next answer 304 for this ETag (its send-payload.js). */
+export const requestIsFresh = commonJs<typeof freshModule>(freshModule);
 
 const constants = commonJs<typeof nextConstants>(nextConstants);
 const router = commonJs<typeof routerHeaders>(routerHeaders);

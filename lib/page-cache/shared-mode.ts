@@ -25,6 +25,7 @@ import type { MissReason, RebuildObserver } from './rebuilds';
 import type { RenderStarts } from './render-starts';
 import type { PageCacheRuntime } from './runtime';
 import { deserializeValue, serializeValue } from './serialize';
+import { noteServedEntry } from './served-entry';
 import type { SharedStore, TagCheck } from './store';
 
 /*
@@ -57,6 +58,17 @@ export interface SharedRequest {
   store: SharedStore;
   files: NextCacheHandler;
   serverDistDir: string | undefined;
+}
+
+function noteServedPage(entry: MemoryEntry): void {
+  const revalidate = revalidateOf(entry.data);
+  noteServedEntry({
+    tags: entry.tags,
+    lastModified: entry.data.lastModified,
+    revalidate: typeof revalidate === 'number' ? revalidate : null,
+    generation: entry.generation,
+    epoch: entry.epoch,
+  });
 }
 
 export class SharedMode {
@@ -160,7 +172,7 @@ export class SharedMode {
         if (stale.length === 0) {
           cached.epoch = check.epoch;
           memory.touch(key, cached);
-          return this.served(key, cached.data, check.now, isPage);
+          return this.served(key, cached, check.now, isPage);
         }
         reason = { tags: stale, events: [], existed: true, previous: cached.data.value ?? undefined };
       }
@@ -168,7 +180,7 @@ export class SharedMode {
     }
 
     const found = await this.readStored(request, key, ctx);
-    if (found.entry) return this.served(key, found.entry.data, found.check.now, isPage);
+    if (found.entry) return this.served(key, found.entry, found.check.now, isPage);
     if (found.stale) reason = { ...found.stale, existed: true, previous: reason.previous ?? found.stale.previous };
     if (reason.tags.length > 0) reason.events = await store.eventsOf(reason.tags).catch(() => []);
     this.options.starts.note(key, found.check.now);
@@ -239,12 +251,16 @@ export class SharedMode {
     return { data: { ...data, lastModified }, tags, lastModified };
   }
 
-  private served(key: string, data: CacheHandlerValue, now: number, isPage: boolean): CacheHandlerValue {
+  private served(key: string, entry: MemoryEntry, now: number, isPage: boolean): CacheHandlerValue {
+    const { data } = entry;
     // Past its lifetime Next serves it and renders again in the background: that render's start.
     // A render Next starts for a reason of its own (its in-process tag manifest) finds no start
     // and is not stored, so every entry's stamp is a time its render had truly begun by.
     if (pastLifetime(data, now)) this.options.starts.note(key, now);
-    if (isPage && data.value) this.options.observer.served(key, data.value, data.lastModified, revalidateOf(data), now);
+    if (isPage && data.value) {
+      this.options.observer.served(key, data.value, data.lastModified, revalidateOf(data), now);
+      noteServedPage(entry);
+    }
     return data;
   }
 
@@ -271,7 +287,10 @@ export class SharedMode {
       const found = await this.readStored(request, key, ctx);
       if (found.entry) {
         this.options.starts.take(key);
-        if (found.entry.data.value) this.options.observer.avoided(key, found.entry.data.value);
+        if (found.entry.data.value) {
+          this.options.observer.avoided(key, found.entry.data.value);
+          noteServedPage(found.entry);
+        }
         return found.entry.data;
       }
     }
