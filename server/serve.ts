@@ -13,6 +13,7 @@ import { applyEdgeCacheControl } from '@/lib/edge/headers';
 import { startInvalidationSweep } from '@/lib/invalidation/sweep';
 import { adoptRecordedNextConfig, NEXT_HEADERS } from '@/lib/page-cache/next-internals';
 import { startPageCache, type PageCacheSetting } from '@/lib/page-cache/setup';
+import { readIndex, startWarming, WARM_HEADER } from '@/lib/page-cache/warming';
 import { startPublicationTimer } from '@/lib/posts/scheduled-publication';
 import { applyScriptPolicy, setSecurityHeaders } from '@/server/security-headers';
 import { pagePathOf } from '@/lib/stats/keys';
@@ -53,6 +54,8 @@ export async function startServer(options: {
 
   const counting = recordingEnabled();
   const recorder = counting ? getRecorder() : null;
+  const warming = config.WARM_WINDOW > 0;
+  const reads = readIndex();
 
   const countWhenDone = (req: IncomingMessage, res: ServerResponse) => {
     res.once('finish', () => {
@@ -61,7 +64,13 @@ export async function startServer(options: {
       if (!outcome) return;
       // Cached 404s are one page for the statistics: a scan of made-up URLs must not add thousands of rows.
       const page = res.statusCode === 404 ? '(not found)' : pagePathOf(req.url ?? '/');
+      // A warm-up is no reader: counted as a page warmed when it rendered, and not as a read.
+      if (req.headers[WARM_HEADER] !== undefined) {
+        if (outcome === 'miss') recorder?.recordRequest(page, 'warmed');
+        return;
+      }
       recorder?.recordRequest(page, outcome);
+      if (warming && res.statusCode < 400) reads.noteRead(page);
     });
   };
 
@@ -78,7 +87,7 @@ export async function startServer(options: {
     );
     rewriteFailures(req, res);
     applyEdgeCacheControl(res, edge);
-    if (recorder && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
+    if ((recorder || warming) && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
     compress(req as Parameters<typeof compress>[0], res as Parameters<typeof compress>[1], () => {
       applyScriptPolicy(res);
       void handle(req, res);
@@ -87,6 +96,7 @@ export async function startServer(options: {
   server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve) => server.listen(options.port, options.hostname, resolve));
+  const warmUps = startWarming(pageCache.runtime, options.port);
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -98,6 +108,7 @@ export async function startServer(options: {
         setTimeout(() => server.closeAllConnections(), 3000).unref();
       });
       // The last second of counts is still in memory: write it before the process goes.
+      await warmUps.stop();
       await edgePurger()?.close();
       publications.stop();
       await recorder?.close();

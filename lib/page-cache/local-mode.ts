@@ -11,6 +11,7 @@ import {
 } from './next-internals';
 import type { RebuildObserver } from './rebuilds';
 import type { RenderStarts } from './render-starts';
+import { readIndex } from './warming';
 
 /*
  * Local mode: one process on Next's own file cache, whose in-process tag manifest the server
@@ -24,6 +25,8 @@ export interface LocalModeOptions {
 }
 
 export class LocalMode {
+  private readonly reads = readIndex();
+
   constructor(private readonly options: LocalModeOptions) {}
 
   async get(files: NextCacheHandler, key: string, ctx: GetContext): Promise<CacheHandlerValue | null> {
@@ -33,8 +36,10 @@ export class LocalMode {
     if (!PAGE_KINDS.has(ctx.kind)) return data;
     // Next's file cache returns nothing whose tags were invalidated since it was written.
     setEdgeKeys(data?.value, entryTags(data?.value));
-    if (data?.value) observer.served(key, data.value, data.lastModified, data.cacheControl?.revalidate);
-    else observer.missed(key);
+    if (data?.value) {
+      observer.served(key, data.value, data.lastModified, data.cacheControl?.revalidate);
+      this.reads.noteEntry(key, data.value, entryTags(data.value));
+    } else observer.missed(key);
     return data;
   }
 
@@ -54,7 +59,9 @@ export class LocalMode {
     }
     await files.set(key, data, ctx);
     setEdgeKeys(data, entryTags(data));
-    if (data && PAGE_KINDS.has(data.kind))
+    if (data && PAGE_KINDS.has(data.kind)) {
       this.options.observer.wrote(key, data, 'cacheControl' in ctx ? ctx.cacheControl?.revalidate : undefined);
+      this.reads.noteEntry(key, data, entryTags(data));
+    }
   }
 }

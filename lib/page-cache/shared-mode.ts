@@ -26,6 +26,7 @@ import type { RenderStarts } from './render-starts';
 import type { PageCacheRuntime } from './runtime';
 import { deserializeValue, serializeValue } from './serialize';
 import type { SharedStore, TagCheck } from './store';
+import { readIndex } from './warming';
 
 /*
  * Shared mode: entries live in Redis (./store.ts) behind this process's memory tier. Every read —
@@ -64,6 +65,7 @@ export class SharedMode {
   private generation: string | null = null;
   private buildStart: number | null | undefined;
   private lastFailureLog = 0;
+  private readonly reads = readIndex();
 
   constructor(private readonly options: SharedModeOptions) {}
 
@@ -125,6 +127,7 @@ export class SharedMode {
       generation: this.generation ?? '',
       epoch: null,
     });
+    if (isPage) this.reads.noteEntry(key, data, tags);
   }
 
   /** Tags Next invalidates at the end of a request that the writer had not applied already. */
@@ -160,7 +163,7 @@ export class SharedMode {
         if (stale.length === 0) {
           cached.epoch = check.epoch;
           memory.touch(key, cached);
-          return this.served(key, cached.data, check.now, isPage);
+          return this.served(key, cached.data, cached.tags, check.now, isPage);
         }
         reason = { tags: stale, events: [], existed: true, previous: cached.data.value ?? undefined };
       }
@@ -168,7 +171,7 @@ export class SharedMode {
     }
 
     const found = await this.readStored(request, key, ctx);
-    if (found.entry) return this.served(key, found.entry.data, found.check.now, isPage);
+    if (found.entry) return this.served(key, found.entry.data, found.entry.tags, found.check.now, isPage);
     if (found.stale) reason = { ...found.stale, existed: true, previous: reason.previous ?? found.stale.previous };
     if (reason.tags.length > 0) reason.events = await store.eventsOf(reason.tags).catch(() => []);
     this.options.starts.note(key, found.check.now);
@@ -239,12 +242,21 @@ export class SharedMode {
     return { data: { ...data, lastModified }, tags, lastModified };
   }
 
-  private served(key: string, data: CacheHandlerValue, now: number, isPage: boolean): CacheHandlerValue {
+  private served(
+    key: string,
+    data: CacheHandlerValue,
+    tags: readonly string[],
+    now: number,
+    isPage: boolean,
+  ): CacheHandlerValue {
     // Past its lifetime Next serves it and renders again in the background: that render's start.
     // A render Next starts for a reason of its own (its in-process tag manifest) finds no start
     // and is not stored, so every entry's stamp is a time its render had truly begun by.
     if (pastLifetime(data, now)) this.options.starts.note(key, now);
-    if (isPage && data.value) this.options.observer.served(key, data.value, data.lastModified, revalidateOf(data), now);
+    if (isPage && data.value) {
+      this.options.observer.served(key, data.value, data.lastModified, revalidateOf(data), now);
+      this.reads.noteEntry(key, data.value, tags);
+    }
     return data;
   }
 
