@@ -29,6 +29,7 @@ const DURATION_S = quick ? 4 : 10;
 const CONNECTIONS = 32;
 const STORM_COMMENTS = quick ? 100 : 400;
 const FRESHNESS_SAMPLES = quick ? 20 : 50;
+const WARM_SAMPLES = quick ? 4 : 10;
 const STATS_PAGES = quick ? 200 : 1000;
 
 const root = process.cwd();
@@ -569,10 +570,9 @@ async function commentStorm(bench: Bench) {
   const { posts } = bench;
   const homepageIds = new Set(posts.slice(0, 10).map((p) => p.id));
   const stormPosts = [...posts.slice(0, 10), ...posts.slice(10, 200)];
-  const storm: Record<'precise' | 'global', { rebuilds: number; hits: number; requests: number }> = {
-    precise: { rebuilds: 0, hits: 0, requests: 0 },
-    global: { rebuilds: 0, hits: 0, requests: 0 },
-  };
+  type Tally = { rebuilds: number; hits: number; requests: number; waited: number; warmed: number };
+  const empty = (): Tally => ({ rebuilds: 0, hits: 0, requests: 0, waited: 0, warmed: 0 });
+  const storm: Record<'precise' | 'global', Tally> = { precise: empty(), global: empty() };
   for (const strategy of ['precise', 'global'] as const) {
     const prefix = `${runId}_storm_${strategy}`;
     const app = await started(bench, `storm ${strategy}`, { STATS_PREFIX: prefix, INVALIDATION_STRATEGY: strategy });
@@ -591,8 +591,14 @@ async function commentStorm(bench: Bench) {
       rebuilds: report.totals.rebuilds,
       hits: report.totals.hit + report.totals.stale,
       requests: report.totals.requests,
+      // Readers whose request was answered by a render (misses); warm-ups are not counted among them.
+      waited: report.totals.miss,
+      warmed: report.totals.warmed,
     };
-    log(`${strategy}: homepage rebuilt ${report.totals.rebuilds} times for ${report.totals.requests} requests`);
+    log(
+      `${strategy}: homepage rebuilt ${report.totals.rebuilds} times for ${report.totals.requests} requests; ` +
+        `${report.totals.miss} readers waited, ${report.totals.warmed} warm-ups`,
+    );
   }
   const commentsOnHomepage = [...Array(STORM_COMMENTS).keys()].filter((i) =>
     homepageIds.has(stormPosts[i % stormPosts.length]!.id),
@@ -604,6 +610,61 @@ async function commentStorm(bench: Bench) {
     precise: { ...storm.precise, hitsPerRebuild: perRebuild(storm.precise) },
     global: { ...storm.global, hitsPerRebuild: perRebuild(storm.global) },
   };
+}
+
+/**
+ * The first GET of the homepage after a comment on a post it features: once the server counted the
+ * homepage as warmed (the warm-up's render done), and right after the comment's response (racing
+ * the warm-up). Its x-nextjs-cache value and latency.
+ */
+async function firstGetAfterComment(bench: Bench) {
+  log('first GET after a comment on a featured post: once warmed, and at once…');
+  const prefix = `${runId}_warm`;
+  const app = await started(bench, 'warm', { STATS_PREFIX: prefix });
+  const warmedCount = async () => (await readStats(bench.stats.redis, prefix, '1h', Date.now(), '/')).totals.warmed;
+  const samples: Record<'warmed' | 'atOnce', { cache: string; ms: number }[]> = { warmed: [], atOnce: [] };
+  try {
+    for (let i = 0; i < WARM_SAMPLES * 2; i++) {
+      const post = bench.posts[i % 10]!;
+      // Read a few times, so the page is cached and in the index of pages read lately.
+      for (let n = 0; n < 3; n++) await (await fetch(`${app.url}/`)).text();
+      const waitForWarm = i % 2 === 0;
+      const before = await warmedCount();
+      await addComment(app.url, post.id, `warm-${i}`);
+      if (waitForWarm) {
+        const deadline = Date.now() + 15_000;
+        // The count is written every second: polled, as a dashboard would see it.
+        while ((await warmedCount()) === before && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const t0 = performance.now();
+      const response = await fetch(`${app.url}/`);
+      await response.text();
+      samples[waitForWarm ? 'warmed' : 'atOnce'].push({
+        cache: response.headers.get('x-nextjs-cache') ?? '–',
+        ms: performance.now() - t0,
+      });
+      // Let this sample's warm-up finish before the next comment.
+      const deadline = Date.now() + 15_000;
+      while (!waitForWarm && (await warmedCount()) === before && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await app.stop();
+    bench.servers.splice(bench.servers.indexOf(app), 1);
+  }
+  const summary = (list: { cache: string; ms: number }[]) => ({
+    samples: list.length,
+    hits: list.filter((s) => s.cache === 'HIT').length,
+    caches: [...new Set(list.map((s) => s.cache))].join('/'),
+    p50Ms: Math.round(median(list.map((s) => s.ms)) * 10) / 10,
+  });
+  const result = { warmed: summary(samples.warmed), atOnce: summary(samples.atOnce) };
+  log(
+    `once warmed: ${result.warmed.hits}/${result.warmed.samples} HIT, p50 ${result.warmed.p50Ms} ms; ` +
+      `at once: ${result.atOnce.hits}/${result.atOnce.samples} HIT, p50 ${result.atOnce.p50Ms} ms`,
+  );
+  return result;
 }
 
 /** From the response to a comment to the first GET that shows it, on the post and the homepage. */
@@ -689,6 +750,7 @@ async function main() {
     const browsers = await browserHits(bench);
     const browserRate = (key: string) => browsers.table.find((row) => row.key === key)?.wrkRps ?? null;
     const storm = await commentStorm(bench);
+    const warmed = await firstGetAfterComment(bench);
 
     log('freshness: from the response to a comment to the first GET that shows it…');
     const local = await freshness(
@@ -759,6 +821,16 @@ async function main() {
         value: ratio(storm.precise.rebuilds, storm.global.rebuilds),
         pass: storm.precise.rebuilds * 10 <= storm.global.rebuilds,
       },
+      {
+        name: 'storm: 0 readers waited for the homepage (precise tags, warming on)',
+        value: storm.precise.waited,
+        pass: storm.precise.waited === 0,
+      },
+      {
+        name: 'first GET after a comment on a featured post, once warmed: HIT',
+        value: warmed.warmed.hits,
+        pass: warmed.warmed.hits === warmed.warmed.samples,
+      },
       { name: 'freshness p50 ≤ 150 ms (post page)', value: med(local.post), pass: median(local.post) <= 150 },
       { name: 'freshness p50 ≤ 150 ms (homepage)', value: med(local.home), pass: median(local.home) <= 150 },
       {
@@ -822,6 +894,7 @@ async function main() {
         varnishVsStatic: varnish ? ratio(wrkOr('varnish'), wrkOr('static')) : null,
       },
       storm,
+      warmed,
       freshnessMs: {
         post: p50p99(local.post),
         homepage: p50p99(local.home),
@@ -847,6 +920,7 @@ async function main() {
       `${runId}_local`,
       `${runId}_storm_precise`,
       `${runId}_storm_global`,
+      `${runId}_warm`,
     ]) {
       await deletePrefix(cleaner.redis, prefix);
     }
@@ -888,9 +962,10 @@ type Results = {
   storm: {
     comments: number;
     commentsOnHomepagePosts: number;
-    precise: { rebuilds: number; requests: number; hitsPerRebuild: number | null };
-    global: { rebuilds: number; requests: number; hitsPerRebuild: number | null };
+    precise: { rebuilds: number; requests: number; waited: number; warmed: number; hitsPerRebuild: number | null };
+    global: { rebuilds: number; requests: number; waited: number; warmed: number; hitsPerRebuild: number | null };
   };
+  warmed: Record<'warmed' | 'atOnce', { samples: number; hits: number; caches: string; p50Ms: number }>;
   freshnessMs: {
     post: { p50: number; p99: number };
     homepage: { p50: number; p99: number };
@@ -932,7 +1007,13 @@ function renderMarkdown(r: Results): string {
     '',
     `Comment storm (${r.storm.comments} comments spread over every published post, ${r.storm.commentsOnHomepagePosts} on homepage posts, homepage under load): ` +
       `precise tags ${r.storm.precise.rebuilds} homepage rebuilds (1 per ${r.storm.precise.hitsPerRebuild ?? '–'} hits), ` +
-      `one global tag ${r.storm.global.rebuilds} (1 per ${r.storm.global.hitsPerRebuild ?? '–'} hits).`,
+      `one global tag ${r.storm.global.rebuilds} (1 per ${r.storm.global.hitsPerRebuild ?? '–'} hits). ` +
+      `Readers who waited for the homepage (misses): precise ${r.storm.precise.waited} (${r.storm.precise.warmed} warm-ups), ` +
+      `global ${r.storm.global.waited} (${r.storm.global.warmed} warm-ups).`,
+    '',
+    `First GET of the homepage after a comment on a post it features: once the warm-up was counted, ` +
+      `${r.warmed.warmed.hits} of ${r.warmed.warmed.samples} \`x-nextjs-cache: HIT\` (${r.warmed.warmed.caches}), p50 ${r.warmed.warmed.p50Ms} ms; ` +
+      `right after the comment's response, ${r.warmed.atOnce.hits} of ${r.warmed.atOnce.samples} HIT (${r.warmed.atOnce.caches}), p50 ${r.warmed.atOnce.p50Ms} ms.`,
     '',
     `Freshness over ${r.freshnessMs.samples} comments (response → first GET showing it): post page p50 ${r.freshnessMs.post.p50} ms, p99 ${r.freshnessMs.post.p99} ms; homepage p50 ${r.freshnessMs.homepage.p50} ms, p99 ${r.freshnessMs.homepage.p99} ms.`,
     '',

@@ -13,7 +13,16 @@ import type { Granularity } from '@/lib/stats/types';
  */
 
 type Counts = Record<(typeof PAGE_METRICS)[number], number>;
-const noCounts = (): Counts => ({ hit: 0, stale: 0, 'edge-hit': 0, miss: 0, rebuilds: 0, wasted: 0, avoided: 0 });
+const noCounts = (): Counts => ({
+  hit: 0,
+  stale: 0,
+  'edge-hit': 0,
+  miss: 0,
+  warmed: 0,
+  rebuilds: 0,
+  wasted: 0,
+  avoided: 0,
+});
 
 export async function seedStatsHistory(options: {
   redis: Redis;

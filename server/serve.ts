@@ -16,6 +16,7 @@ import { adoptRecordedNextConfig, NEXT_HEADERS } from '@/lib/page-cache/next-int
 import { pageCacheRuntime } from '@/lib/page-cache/runtime';
 import { fastPathReport } from '@/lib/page-cache/served-entry';
 import { startPageCache, type PageCacheSetting } from '@/lib/page-cache/setup';
+import { readIndex, startWarming, WARM_HEADER } from '@/lib/page-cache/warming';
 import { startPublicationTimer } from '@/lib/posts/scheduled-publication';
 import { applyScriptPolicy, setSecurityHeaders } from '@/server/security-headers';
 import { pagePathOf } from '@/lib/stats/keys';
@@ -57,6 +58,8 @@ export async function startServer(options: {
 
   const counting = recordingEnabled();
   const recorder = counting ? getRecorder() : null;
+  const warming = config.WARM_WINDOW > 0;
+  const reads = readIndex();
 
   // Cached 404s are one page for the statistics: a scan of made-up URLs must not add thousands of rows.
   const count = (req: IncomingMessage, status: number, outcome: RequestOutcome) =>
@@ -65,7 +68,14 @@ export async function startServer(options: {
     res.once('finish', () => {
       const header = res.getHeader(NEXT_HEADERS.cacheState);
       const outcome = typeof header === 'string' ? OUTCOMES[header] : undefined;
-      if (outcome) count(req, res.statusCode, outcome);
+      if (!outcome) return;
+      // A warm-up is no reader: counted as a page warmed when it rendered, and not as a read.
+      if (req.headers[WARM_HEADER] !== undefined) {
+        if (outcome === 'miss') count(req, res.statusCode, 'warmed');
+        return;
+      }
+      count(req, res.statusCode, outcome);
+      if (warming && res.statusCode < 400) reads.noteRead(pagePathOf(req.url ?? '/'));
     });
   };
   const fastPath =
@@ -73,7 +83,12 @@ export async function startServer(options: {
       ? new FastPath({
           memoryBytes: config.FAST_PATH_MEMORY_MB * 1024 * 1024,
           freshness: new FreshnessChecks(pageCacheRuntime),
-          count: (req, status) => count(req, status, 'hit'),
+          count: (req, status) => {
+            count(req, status, 'hit');
+            if (warming) reads.noteRead(pagePathOf(req.url ?? '/'));
+          },
+          // A warm-up must render: Next's answer is what refills the cache and the edge.
+          bypass: (req) => req.headers[WARM_HEADER] !== undefined,
         })
       : null;
   if (fastPath) fastPathReport.set(() => fastPath.report());
@@ -92,7 +107,7 @@ export async function startServer(options: {
     const toNext = (capture: () => void) => {
       rewriteFailures(req, res);
       applyEdgeCacheControl(res, edge);
-      if (recorder && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
+      if ((recorder || warming) && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
       compress(req as Parameters<typeof compress>[0], res as Parameters<typeof compress>[1], () => {
         applyScriptPolicy(res);
         capture();
@@ -105,6 +120,7 @@ export async function startServer(options: {
   server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve) => server.listen(options.port, options.hostname, resolve));
+  const warmUps = startWarming(pageCache.runtime, options.port);
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -116,6 +132,7 @@ export async function startServer(options: {
         setTimeout(() => server.closeAllConnections(), 3000).unref();
       });
       // The last second of counts is still in memory: write it before the process goes.
+      await warmUps.stop();
       await edgePurger()?.close();
       publications.stop();
       await recorder?.close();

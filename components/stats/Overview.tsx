@@ -15,6 +15,7 @@ export function Headline({ homepage }: { homepage: StatsReport['homepage'] }) {
         (homepage.edgeHit > 0 ? ` (${formatCount(homepage.edgeHit)} of them by the edge cache)` : '') +
         `, ${plural(homepage.rebuilds, 'rebuild')}` +
         (homepage.wasted > 0 ? ` (${formatCount(homepage.wasted)} wasted)` : '') +
+        (homepage.warmed > 0 ? `, ${formatCount(homepage.warmed)} of them warm-ups before any reader asked` : '') +
         '.';
   return (
     <div className={styles.headline}>
@@ -68,10 +69,16 @@ export function TotalsCards({ report }: { report: StatsReport }) {
           tone={styles.toneStale}
         />
         <Card
-          label="Misses"
+          label="Readers waited"
           value={formatCount(t.miss)}
-          note="rendered while the visitor waited"
+          note="misses: rendered while the reader waited"
           tone={styles.toneMiss}
+        />
+        <Card
+          label="Pages warmed"
+          value={formatCount(t.warmed)}
+          note="rendered after an invalidation, before any reader asked"
+          tone={styles.toneRebuild}
         />
         <Card label="Rebuilds" value={formatCount(t.rebuilds)} tone={styles.toneRebuild} />
         <Card

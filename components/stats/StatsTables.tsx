@@ -92,7 +92,10 @@ export function PagesTable({ report }: { report: StatsReport }) {
             </th>
           )}
           <th scope="col" className={styles.num}>
-            Misses
+            Readers waited
+          </th>
+          <th scope="col" className={styles.num}>
+            Warmed
           </th>
           <th scope="col" className={styles.num}>
             Rebuilds
@@ -112,6 +115,7 @@ export function PagesTable({ report }: { report: StatsReport }) {
             <td className={styles.num}>{formatRatio(row.hitRatio)}</td>
             {edge && <td className={styles.num}>{formatCount(row.edgeHit)}</td>}
             <td className={styles.num}>{formatCount(row.miss)}</td>
+            <td className={styles.num}>{formatCount(row.warmed)}</td>
             <td className={styles.num}>{formatCount(row.rebuilds)}</td>
             <td className={styles.num}>{formatCount(row.wasted)}</td>
           </tr>

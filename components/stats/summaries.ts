@@ -25,11 +25,13 @@ function list(items: string[]): string {
 
 export function headlineText(homepage: StatsReport['homepage']): string {
   if (homepage.requests === 0) return 'Homepage: no traffic yet (last 24 h)';
+  // Readers who waited first: with warming, rebuilds happen without anyone waiting for them.
+  const waited = `${plural(homepage.miss, 'reader')} waited`;
   if (homepage.rebuilds === 0 || homepage.hitsPerRebuild === null) {
-    return `Homepage: no rebuilds in ${plural(homepage.requests, 'request')} (last 24 h)`;
+    return `Homepage: ${waited}; no rebuilds in ${plural(homepage.requests, 'request')} (last 24 h)`;
   }
   const n = homepage.hitsPerRebuild;
-  return `Homepage: 1 rebuild per ${formatHitsPerRebuild(n)} ${n === 1 ? 'hit' : 'hits'} (last 24 h)`;
+  return `Homepage: ${waited}; 1 rebuild per ${formatHitsPerRebuild(n)} ${n === 1 ? 'hit' : 'hits'} (last 24 h)`;
 }
 
 export function totalsSummary(report: StatsReport): string {
@@ -40,6 +42,7 @@ export function totalsSummary(report: StatsReport): string {
     (t.edgeHit > 0 ? ` (${formatCount(t.edgeHit)} by the edge cache)` : '') +
     `, ${plural(t.rebuilds, 'rebuild')}` +
     (t.wasted > 0 ? ` (${formatCount(t.wasted)} wasted)` : '') +
+    (t.warmed > 0 ? `, ${plural(t.warmed, 'page')} warmed before any reader asked` : '') +
     (t.avoided > 0 ? `, ${plural(t.avoided, 'rebuild')} avoided by waiting for another server's` : '') +
     '.'
   );

@@ -122,6 +122,13 @@ const EnvSchema = z
     PAGE_CACHE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
     /** How long a server waits for another server's rebuild of the same page before rendering it itself. */
     REBUILD_LOCK_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+    /**
+     * After an invalidation, the cached pages that depend on it are rendered again at once, so no
+     * reader waits for them: those read within this many seconds (0: no warming).
+     */
+    WARM_WINDOW: z.coerce.number().int().min(0).max(31_536_000).default(3600),
+    /** Pages one server renders at the same time when warming; readers' own renders come first. */
+    WARM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     /** How often unapplied invalidations (a crash between commit and invalidation) are looked for. */
     INVALIDATION_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
     /**

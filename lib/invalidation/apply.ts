@@ -2,11 +2,13 @@ import type { RecordedInvalidation } from '@/db/outbox';
 import { edgePurger } from '@/lib/edge/edge-purge';
 import { describeError } from '@/lib/core/redis-connection';
 import type { PageCacheRuntime, TagManifestEntry } from '@/lib/page-cache/runtime';
+import { warmAfterInvalidation } from '@/lib/page-cache/warming';
 
 /*
  * Applying an invalidation to this process's page cache: the shared store's tag records in shared
  * mode, Next's in-process tag manifest in local mode; then to the caching tier in front, if one is
- * purged (lib/edge/purger.ts). The writer that made the change applies it right after its commit;
+ * purged (lib/edge/purger.ts); then the pages read lately that depend on it are warmed
+ * (lib/page-cache/warming.ts). The writer that made the change applies it right after its commit;
  * the outbox sweep applies whatever a crash or an outage left behind.
  */
 
@@ -26,7 +28,10 @@ export async function applyInvalidations(
   const appliedAt = await applyToPageCache(runtime, rows);
   // After this server's cache is current, so the edge's refetch gets the new page; and even when
   // it could not be (Redis down), since the server then renders from the database.
-  await edgePurger()?.purge(rows.flatMap((row) => row.tags));
+  const tags = rows.flatMap((row) => row.tags);
+  await edgePurger()?.purge(tags);
+  // Last, so a warm-up through the edge finds it purged; in the background: nobody waits for it.
+  if (appliedAt) void warmAfterInvalidation(runtime, [...new Set(tags)]);
   return appliedAt;
 }
 

@@ -12,6 +12,7 @@ import {
 import type { RebuildObserver } from './rebuilds';
 import type { RenderStarts } from './render-starts';
 import { noteServedEntry } from './served-entry';
+import { readIndex } from './warming';
 
 /*
  * Local mode: one process on Next's own file cache, whose in-process tag manifest the server
@@ -25,6 +26,8 @@ export interface LocalModeOptions {
 }
 
 export class LocalMode {
+  private readonly reads = readIndex();
+
   constructor(private readonly options: LocalModeOptions) {}
 
   async get(files: NextCacheHandler, key: string, ctx: GetContext): Promise<CacheHandlerValue | null> {
@@ -44,6 +47,7 @@ export class LocalMode {
         generation: null,
         epoch: null,
       });
+      this.reads.noteEntry(key, data.value, entryTags(data.value));
     } else observer.missed(key);
     return data;
   }
@@ -64,7 +68,9 @@ export class LocalMode {
     }
     await files.set(key, data, ctx);
     setEdgeKeys(data, entryTags(data));
-    if (data && PAGE_KINDS.has(data.kind))
+    if (data && PAGE_KINDS.has(data.kind)) {
       this.options.observer.wrote(key, data, 'cacheControl' in ctx ? ctx.cacheControl?.revalidate : undefined);
+      this.reads.noteEntry(key, data, entryTags(data));
+    }
   }
 }

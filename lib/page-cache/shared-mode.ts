@@ -27,6 +27,7 @@ import type { PageCacheRuntime } from './runtime';
 import { deserializeValue, serializeValue } from './serialize';
 import { noteServedEntry } from './served-entry';
 import type { SharedStore, TagCheck } from './store';
+import { readIndex } from './warming';
 
 /*
  * Shared mode: entries live in Redis (./store.ts) behind this process's memory tier. Every read —
@@ -76,6 +77,7 @@ export class SharedMode {
   private generation: string | null = null;
   private buildStart: number | null | undefined;
   private lastFailureLog = 0;
+  private readonly reads = readIndex();
 
   constructor(private readonly options: SharedModeOptions) {}
 
@@ -137,6 +139,7 @@ export class SharedMode {
       generation: this.generation ?? '',
       epoch: null,
     });
+    if (isPage) this.reads.noteEntry(key, data, tags);
   }
 
   /** Tags Next invalidates at the end of a request that the writer had not applied already. */
@@ -260,6 +263,7 @@ export class SharedMode {
     if (isPage && data.value) {
       this.options.observer.served(key, data.value, data.lastModified, revalidateOf(data), now);
       noteServedPage(entry);
+      this.reads.noteEntry(key, data.value, entry.tags);
     }
     return data;
   }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { InvalidationEvent } from '@/db/schema';
 import { openRedisConnection, type RedisConnection } from '@/lib/core/redis-connection';
+import type { ReadPage } from './warming';
 
 /*
  * The shared page cache in Redis: entries scoped to one build, and one time-stamped record per
@@ -12,6 +13,9 @@ import { openRedisConnection, type RedisConnection } from '@/lib/core/redis-conn
  *   <p>:generation      text  random, set once; a Redis that lost its data gets a new one
  *   <p>:b:<build>:e:<h> text  "<lastModified>\n{tags, key}\n<entry JSON>", with a TTL
  *   <p>:b:<build>:l:<h> text  the rebuild lock of one page
+ *   <p>:b:<build>:w:…   the pages read lately, for warming (./warming.ts): `reads` zset page → last
+ *                       read, `count` zset page → reads, `meta` hash page → tags (JSON), `t:<tag>`
+ *                       set of the pages carrying the tag; bounded, with a TTL
  *
  * Invalidating a tag is one HSET, whatever the number of cached pages. An entry is fresh while
  * none of its tags was invalidated at or after its `lastModified`, which is when the render that
@@ -68,6 +72,59 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
 return 1`;
+
+// Pages read lately, for warming: each read page's time, count and tags, and the page in each of
+// its tags' sets. Pages past the window, or past the bound (the least recently read), are forgotten.
+// A page whose tags changed may stay in an old tag's set: the lookup drops it there.
+const RECORD_READS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local prefix, limit, window, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local function forget(page)
+  local meta = redis.call('HGET', KEYS[3], page)
+  if meta then for _, tag in ipairs(cjson.decode(meta)) do redis.call('SREM', prefix .. tag, page) end end
+  redis.call('HDEL', KEYS[3], page)
+  redis.call('ZREM', KEYS[1], page)
+  redis.call('ZREM', KEYS[2], page)
+end
+for i = 5, #ARGV, 3 do
+  local page = ARGV[i]
+  redis.call('ZADD', KEYS[1], now, page)
+  redis.call('ZINCRBY', KEYS[2], ARGV[i + 1], page)
+  redis.call('HSET', KEYS[3], page, ARGV[i + 2])
+  for _, tag in ipairs(cjson.decode(ARGV[i + 2])) do
+    redis.call('SADD', prefix .. tag, page)
+    redis.call('EXPIRE', prefix .. tag, ttl)
+  end
+end
+for _, page in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', now - window), 'LIMIT', 0, 1000)) do forget(page) end
+local over = redis.call('ZCARD', KEYS[1]) - limit
+if over > 0 then for _, page in ipairs(redis.call('ZRANGE', KEYS[1], 0, over - 1)) do forget(page) end end
+for k = 1, 3 do redis.call('EXPIRE', KEYS[k], ttl) end
+return now`;
+
+const READ_WITH = `
+local t = redis.call('TIME')
+local out = {tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+local seen = {}
+for i = 2, #ARGV do
+  local set = ARGV[1] .. ARGV[i]
+  for _, page in ipairs(redis.call('SMEMBERS', set)) do
+    if not seen[page] then
+      seen[page] = true
+      local meta = redis.call('HGET', KEYS[3], page)
+      if meta then
+        out[#out + 1] = page
+        out[#out + 1] = redis.call('ZSCORE', KEYS[1], page) or '0'
+        out[#out + 1] = redis.call('ZSCORE', KEYS[2], page) or '0'
+        out[#out + 1] = meta
+      else
+        redis.call('SREM', set, page)
+      end
+    end
+  end
+end
+return out`;
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
@@ -134,6 +191,8 @@ export class SharedStore {
       entry: (key: string) => `${build}:e:${hash(key)}`,
       entries: `${build}:e:*`,
       lock: (key: string) => `${build}:l:${hash(key)}`,
+      reads: [`${build}:w:reads`, `${build}:w:count`, `${build}:w:meta`],
+      readTag: `${build}:w:t:`,
     };
   }
 
@@ -243,6 +302,38 @@ export class SharedStore {
       } while (cursor !== '0' && out.length < limit);
     });
     return out;
+  }
+
+  /** Notes reads of pages (./warming.ts): counted, stamped with Redis's clock, the index kept within `windowMs` and `limit`. */
+  async recordReads(
+    reads: readonly { page: string; tags: readonly string[]; reads: number }[],
+    windowMs: number,
+    limit: number,
+  ): Promise<void> {
+    if (reads.length === 0) return;
+    await this.script(RECORD_READS, this.keys.reads, [
+      this.keys.readTag,
+      String(limit),
+      String(windowMs),
+      String(Math.max(1, Math.ceil(windowMs / 1000) * 2)),
+      ...reads.flatMap((read) => [read.page, String(read.reads), JSON.stringify(read.tags)]),
+    ]);
+  }
+
+  /** The pages read lately that carry one of `tags`, with Redis's clock now. */
+  async pagesReadWith(tags: readonly string[]): Promise<{ now: number; candidates: ReadPage[] }> {
+    const reply = (await this.script(READ_WITH, this.keys.reads, [this.keys.readTag, ...tags])) as (string | number)[];
+    const candidates: ReadPage[] = [];
+    for (let i = 1; i + 3 < reply.length; i += 4) {
+      const tagList = JSON.parse(String(reply[i + 3])) as unknown;
+      candidates.push({
+        page: String(reply[i]),
+        lastReadAt: Number(reply[i + 1]),
+        reads: Number(reply[i + 2]),
+        tags: Array.isArray(tagList) ? tagList.map(String) : [],
+      });
+    }
+    return { now: Number(reply[0]), candidates };
   }
 
   /** Takes a page's rebuild lock for `ttlMs`; returns its token, or null when another server holds it. */

@@ -5,7 +5,7 @@ import type { Counts, Granularity, StatsRange } from './types';
  * the recorder, the reader and the tests all name keys through here.
  *
  * Per bucket and granularity:
- *   <p>:t:<g>:<start>           hash  totals: hit, stale, edge-hit, miss, rebuilds, wasted, avoided,
+ *   <p>:t:<g>:<start>           hash  totals: hit, stale, edge-hit, miss, warmed, rebuilds, wasted, avoided,
  *                                     dropped, cause:<kind>, event:<kind>, purge:… (purges.ts)
  *   <p>:p:<g>:<start>:<metric>  zset  per page (member = path), one per metric
  *   <p>:c:<g>:<start>           hash  "<page>\t<cause>" → rebuilds (cause: a tag, "cold", "expired")
@@ -28,7 +28,7 @@ export const RETENTION_SECONDS: Record<Granularity, number> = {
 
 export const GRANULARITIES: readonly Granularity[] = ['minute', 'hour', 'day'];
 
-export const PAGE_METRICS = ['hit', 'stale', 'edge-hit', 'miss', 'rebuilds', 'wasted', 'avoided'] as const;
+export const PAGE_METRICS = ['hit', 'stale', 'edge-hit', 'miss', 'warmed', 'rebuilds', 'wasted', 'avoided'] as const;
 export type PageMetric = (typeof PAGE_METRICS)[number];
 
 /** The report's name for each metric: Redis names follow the request outcomes, TypeScript its own case. */
@@ -37,6 +37,7 @@ export const COUNT_FIELD = {
   stale: 'stale',
   'edge-hit': 'edgeHit',
   miss: 'miss',
+  warmed: 'warmed',
   rebuilds: 'rebuilds',
   wasted: 'wasted',
   avoided: 'avoided',

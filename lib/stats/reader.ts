@@ -26,7 +26,16 @@ const LOG_ENTRIES = 100;
 
 const COUNT_FIELDS = PAGE_METRICS.map((metric) => COUNT_FIELD[metric]);
 
-const emptyCounts = (): Counts => ({ hit: 0, stale: 0, edgeHit: 0, miss: 0, rebuilds: 0, wasted: 0, avoided: 0 });
+const emptyCounts = (): Counts => ({
+  hit: 0,
+  stale: 0,
+  edgeHit: 0,
+  miss: 0,
+  warmed: 0,
+  rebuilds: 0,
+  wasted: 0,
+  avoided: 0,
+});
 // Stale answers came from the cache too, and so did the edge's: both count as hits everywhere.
 const hitsOf = (c: Counts) => c.hit + c.stale + c.edgeHit;
 const requestsOf = (c: Counts) => hitsOf(c) + c.miss;

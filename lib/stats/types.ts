@@ -11,9 +11,10 @@ export type Granularity = 'minute' | 'hour' | 'day';
 
 /**
  * How a request for a cached page was answered. `edge-hit`: by the CDN or Varnish in front, from
- * its own copy, without reaching the server (counted by `npm run edge:collect`).
+ * its own copy, without reaching the server (counted by `npm run edge:collect`). `warmed`: a
+ * warm-up's render after an invalidation (lib/page-cache/warming.ts), not a reader's request.
  */
-export type RequestOutcome = 'hit' | 'stale' | 'miss' | 'edge-hit';
+export type RequestOutcome = 'hit' | 'stale' | 'miss' | 'edge-hit' | 'warmed';
 
 /** Why a page was rendered again. */
 export type RebuildCause = 'cold' | 'expired' | 'invalidated';
@@ -26,7 +27,10 @@ export interface Counts {
   stale: number;
   /** Answered by the edge cache in front of the server: a hit the server never saw. */
   edgeHit: number;
+  /** A reader's request answered by a render: a reader who waited (first renders included). */
   miss: number;
+  /** Pages rendered again by a warm-up after an invalidation, before any reader asked (not requests). */
+  warmed: number;
   /** Renders that replaced (or created) a page cache entry. */
   rebuilds: number;
   /** Rebuilds whose HTML, render marker aside, was identical to the entry they replaced. */

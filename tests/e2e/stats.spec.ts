@@ -63,7 +63,9 @@ test('the dashboard shows the homepage figures and says which comment caused a r
   await page.setViewportSize({ width: 1280, height: 1800 });
   await page.goto('/stats?range=1h');
   await expect(page.getByRole('heading', { level: 1, name: 'Cache statistics' })).toBeVisible();
-  await expect(page.getByTestId('headline')).toContainText(/Homepage: 1 rebuild per [\d,.]+ hits/);
+  await expect(page.getByTestId('headline')).toContainText(
+    /Homepage: [\d,]+ readers? waited; 1 rebuild per [\d,.]+ hits/,
+  );
   const rebuild = page.getByTestId('rebuild-row').filter({ hasText: cause });
   await expect(rebuild.first()).toBeVisible();
   const homeOnly = await (await request.get(`${baseURL}/api/stats?range=1h&page=/`)).json();

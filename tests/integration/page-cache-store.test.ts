@@ -171,3 +171,31 @@ describe('the shared page cache store', () => {
     }
   });
 });
+
+describe('the index of pages read lately (warming)', () => {
+  test('names the pages carrying a tag with their reads and last read, and forgets the least recently read past its bound', async () => {
+    const store = openStore();
+    await store.recordReads(
+      [
+        { page: '/', reads: 5, tags: ['posts:list', 'post:1:comments'] },
+        { page: '/posts/a', reads: 2, tags: ['post:1', 'post:1:comments'] },
+        { page: '/posts/b', reads: 9, tags: ['post:2'] },
+      ],
+      3_600_000,
+      10,
+    );
+    await store.recordReads([{ page: '/', reads: 1, tags: ['posts:list', 'post:1:comments'] }], 3_600_000, 10);
+    const { now, candidates } = await store.pagesReadWith(['post:1:comments']);
+    const byPage = new Map(candidates.map((c) => [c.page, c]));
+    assert.deepEqual([...byPage.keys()].sort(), ['/', '/posts/a']);
+    assert.equal(byPage.get('/')!.reads, 6);
+    assert.deepEqual(byPage.get('/posts/a')!.tags, ['post:1', 'post:1:comments']);
+    assert.ok(Math.abs(now - byPage.get('/')!.lastReadAt) < 5000);
+
+    // A bound of two: the least recently read of the three goes, from its tags' sets too.
+    await store.recordReads([{ page: '/posts/b', reads: 1, tags: ['post:2'] }], 3_600_000, 2);
+    await store.recordReads([{ page: '/', reads: 1, tags: ['posts:list', 'post:1:comments'] }], 3_600_000, 2);
+    const left = (await store.pagesReadWith(['post:1', 'post:1:comments', 'post:2'])).candidates.map((c) => c.page);
+    assert.deepEqual(left.sort(), ['/', '/posts/b']);
+  });
+});

@@ -31,12 +31,18 @@ function reportWith(counts: Counts): StatsReport {
   };
 }
 
-const serverOnly: Counts = { hit: 20, stale: 2, edgeHit: 0, miss: 8, rebuilds: 4, wasted: 0, avoided: 0 };
+const serverOnly: Counts = { hit: 20, stale: 2, edgeHit: 0, miss: 8, warmed: 0, rebuilds: 4, wasted: 0, avoided: 0 };
 const behindVarnish: Counts = { ...serverOnly, edgeHit: 70 };
 
 test('the headline counts edge hits among the hits per rebuild and still reads as one figure', () => {
-  assert.equal(headlineText(reportWith(behindVarnish).homepage), 'Homepage: 1 rebuild per 23 hits (last 24 h)');
-  assert.equal(headlineText(reportWith(serverOnly).homepage), 'Homepage: 1 rebuild per 5.5 hits (last 24 h)');
+  assert.equal(
+    headlineText(reportWith(behindVarnish).homepage),
+    'Homepage: 8 readers waited; 1 rebuild per 23 hits (last 24 h)',
+  );
+  assert.equal(
+    headlineText(reportWith(serverOnly).homepage),
+    'Homepage: 8 readers waited; 1 rebuild per 5.5 hits (last 24 h)',
+  );
 });
 
 test('the sentences name edge hits where there were some, and leave them out where there were none', () => {
