@@ -461,7 +461,10 @@ else {
     res.end(body);
   }).listen(${port}, '127.0.0.1');
 }`;
-  const child = spawn(process.execPath, ['-e', program], { stdio: 'ignore' });
+  // A file, not `node -e`: cluster workers run the primary's script again.
+  const script = path.join(dir, 'server.cjs');
+  await writeFile(script, program);
+  const child = spawn(process.execPath, [script], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/`, child, () => 'plain Node server failed to start');
   return {

@@ -51,9 +51,13 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const compressBrotli = promisify(brotliCompress);
 const compressGzip = promisify(gzip);
 
+/** Header names and values in one flat list, as `writeHead` takes them without building an object. */
+type RawHeaders = (string | number)[];
+
 interface Answer {
   status: number;
-  headers: OutgoingHttpHeaders;
+  /** The headers to send as they are (HEAD keeps Next's length), then per encoding with their length. */
+  raw: { head: RawHeaders; identity: RawHeaders; br: RawHeaders | null; gzip: RawHeaders | null };
   identity: Buffer;
   br: Buffer | null;
   gzip: Buffer | null;
@@ -65,7 +69,7 @@ interface Answer {
   encodable: boolean | null;
   etag: string | undefined;
   /** The headers of Next's 304 to a request for this answer, once one has been seen. */
-  notModified: OutgoingHttpHeaders | null;
+  notModified: RawHeaders | null;
   entry: ServedEntry;
   size: number;
 }
@@ -156,6 +160,15 @@ export function answerKey(req: IncomingMessage): string | null {
   return key;
 }
 
+function rawHeaders(headers: OutgoingHttpHeaders, extra: RawHeaders = []): RawHeaders {
+  const raw: RawHeaders = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (Array.isArray(value)) for (const one of value) raw.push(name, one);
+    else if (value !== undefined) raw.push(name, value);
+  }
+  return [...raw, ...extra];
+}
+
 function keptHeaders(res: ServerResponse): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(res.getHeaders())) {
@@ -234,27 +247,27 @@ export class FastPath {
       this.options.count(req, 304);
       return true;
     }
-    let body = answer.identity;
-    let encoding: string | null = null;
-    if (req.method === 'GET' && answer.encodable !== false) {
-      const chosen = chooseEncoding(req);
-      if (chosen === 'br' || chosen === 'gzip') {
-        if (answer.encodable === null) return false;
-        const encoded = answer[chosen];
-        if (!encoded) return false;
-        body = encoded;
-        encoding = chosen;
-      } else if (chosen === 'deflate') {
-        return false;
+    if (req.method === 'HEAD') {
+      res.writeHead(answer.status, answer.raw.head);
+      res.end();
+    } else {
+      let body = answer.identity;
+      let headers = answer.raw.identity;
+      if (answer.encodable !== false) {
+        const chosen = chooseEncoding(req);
+        if (chosen === 'br' || chosen === 'gzip') {
+          const encoded = answer[chosen];
+          const raw = answer.raw[chosen];
+          if (answer.encodable === null || !encoded || !raw) return false;
+          body = encoded;
+          headers = raw;
+        } else if (chosen === 'deflate') {
+          return false;
+        }
       }
+      res.writeHead(answer.status, headers);
+      res.end(body);
     }
-    const headers: OutgoingHttpHeaders = { ...answer.headers };
-    if (encoding) headers['content-encoding'] = encoding;
-    // HEAD keeps the length Next gave it; a GET's is the length of what is sent.
-    if (req.method === 'GET') headers['content-length'] = body.length;
-    res.writeHead(answer.status, headers);
-    if (req.method === 'GET') res.end(body);
-    else res.end();
     this.counts.served += 1;
     this.options.count(req, answer.status);
     return true;
@@ -273,7 +286,8 @@ export class FastPath {
       if (!entry || res.getHeader(NEXT_HEADERS.cacheState) !== 'HIT') return;
       if (res.statusCode === 304) {
         const answer = this.answers.peek(key);
-        if (answer && answer.entry.lastModified === entry.lastModified) answer.notModified = keptHeaders(res);
+        if (answer && answer.entry.lastModified === entry.lastModified)
+          answer.notModified = rawHeaders(keptHeaders(res));
         return;
       }
       const identity = body();
@@ -336,7 +350,6 @@ export class FastPath {
           : (previous?.encodable ?? null);
     const answer: Answer = {
       status: res.statusCode,
-      headers,
       identity,
       br: null,
       gzip: null,
@@ -345,6 +358,7 @@ export class FastPath {
       notModified: null,
       entry,
       size: 0,
+      raw: { head: [], identity: [], br: null, gzip: null },
     };
     if (previous && previous.identity.equals(identity) && (previous.br !== null || encodable === false)) {
       // The same bytes found fresh again (after an unrelated invalidation moved the epoch).
@@ -368,6 +382,12 @@ export class FastPath {
         this.encoding.delete(key);
       }
     }
+    answer.raw = {
+      head: rawHeaders(headers),
+      identity: rawHeaders(headers, ['content-length', identity.length]),
+      br: answer.br && rawHeaders(headers, ['content-encoding', 'br', 'content-length', answer.br.length]),
+      gzip: answer.gzip && rawHeaders(headers, ['content-encoding', 'gzip', 'content-length', answer.gzip.length]),
+    };
     answer.size =
       key.length +
       identity.length +

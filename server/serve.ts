@@ -97,14 +97,15 @@ export async function startServer(options: {
   // could see the page. Applied here first, so the page passes through them on its way in.
   const compress = compression();
   const server = createServer((req, res) => {
-    setSecurityHeaders(res);
-    if (refuseBeforeNext(req, res)) return;
-    req.headers[CLIENT_HEADER] = clientAddress(
-      req.socket.remoteAddress,
-      req.headers['x-forwarded-for'],
-      config.TRUST_PROXY,
-    );
+    // A kept answer already carries every header below (server/fast-path.ts): the fast path goes first.
     const toNext = (capture: () => void) => {
+      setSecurityHeaders(res);
+      if (refuseBeforeNext(req, res)) return;
+      req.headers[CLIENT_HEADER] = clientAddress(
+        req.socket.remoteAddress,
+        req.headers['x-forwarded-for'],
+        config.TRUST_PROXY,
+      );
       rewriteFailures(req, res);
       applyEdgeCacheControl(res, edge);
       if ((recorder || warming) && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
