@@ -800,14 +800,14 @@ async function main() {
     const med = (values: number[]) => Math.round(median(values));
     const targets = [
       {
-        name: 'stats on ≥ 0.95 × stats off',
-        value: ratio(rps('cached'), rps('statsOff')),
-        pass: rps('cached') >= 0.95 * rps('statsOff'),
+        name: 'stats on ≥ 0.95 × stats off (wrk)',
+        value: ratio(wrkOr('cached'), wrkOr('statsOff')),
+        pass: wrkOr('cached') >= 0.95 * wrkOr('statsOff'),
       },
       {
-        name: 'shared Redis cache ≥ 0.9 × file cache (one process)',
-        value: ratio(rps('cached'), rps('local')),
-        pass: rps('cached') >= 0.9 * rps('local'),
+        name: 'shared Redis cache ≥ 0.9 × file cache (one process, wrk)',
+        value: ratio(wrkOr('cached'), wrkOr('local')),
+        pass: wrkOr('cached') >= 0.9 * wrkOr('local'),
       },
       {
         name: '2 server processes ≥ 1.4 × 1 (wrk)',
@@ -888,10 +888,11 @@ async function main() {
       rows: table,
       browsers: { ...browsers, fastVsNext: ratio(browserRate('home.fast') ?? 0, browserRate('home.next') ?? 0) },
       ratios: {
-        statsOnVsOff: ratio(rps('cached'), rps('statsOff')),
+        // wrk: with the fast path a hit costs less than autocannon can send.
+        statsOnVsOff: ratio(wrkOr('cached'), wrkOr('statsOff')),
         cachedVsDynamic: ratio(rps('cached'), rps('dynamic')),
-        cachedVsStatic: ratio(rps('cached'), rps('static')),
-        sharedVsLocalCache: ratio(rps('cached'), rps('local')),
+        cachedVsStatic: ratio(wrkOr('cached'), wrkOr('static')),
+        sharedVsLocalCache: ratio(wrkOr('cached'), wrkOr('local')),
         twoProcessesVsOne: ratio(wrkOr('twoProcesses'), wrkOr('cached')),
         varnishVsNode: varnish ? ratio(wrkOr('varnish'), wrkOr('cached')) : null,
         varnishVsStatic: varnish ? ratio(wrkOr('varnish'), wrkOr('static')) : null,
@@ -1006,7 +1007,7 @@ function renderMarkdown(r: Results): string {
         ? ` The fast path's freshness checks: ${r.browsers.fastPathReport.checks} round trips to Redis for ${r.browsers.fastPathReport.checkedRequests} requests.`
         : ''),
     '',
-    `Ratios: stats on / off ${r.ratios.statsOnVsOff}; shared Redis cache / Next's file cache ${r.ratios.sharedVsLocalCache}; 2 server processes / 1 (wrk) ${r.ratios.twoProcessesVsOne}; cached / per-request render ${r.ratios.cachedVsDynamic}; cached / static file ${r.ratios.cachedVsStatic}.`,
+    `Ratios (wrk): stats on / off ${r.ratios.statsOnVsOff}; shared Redis cache / Next's file cache ${r.ratios.sharedVsLocalCache}; 2 server processes / 1 (wrk) ${r.ratios.twoProcessesVsOne}; cached / per-request render ${r.ratios.cachedVsDynamic}; cached / static file (wrk) ${r.ratios.cachedVsStatic}.`,
     '',
     `Comment storm (${r.storm.comments} comments spread over every published post, ${r.storm.commentsOnHomepagePosts} on homepage posts, homepage under load): ` +
       `precise tags ${r.storm.precise.rebuilds} homepage rebuilds (1 per ${r.storm.precise.hitsPerRebuild ?? '–'} hits), ` +
