@@ -28,6 +28,7 @@ const SECOND_LANE = [
   '**/flood.spec.ts',
   '**/scale.spec.ts',
   '**/edge.spec.ts',
+  '**/memory.spec.ts',
 ];
 
 export default defineConfig({

@@ -28,6 +28,11 @@ function createTcpClient(url: string, connectTimeout: number) {
     RESP: 2,
     // A queued command would be replayed after a reconnect, long after its caller was told it failed.
     disableOfflineQueue: true,
+    // node-redis's default per-command timeout is an `AbortSignal.timeout` per command whose timer
+    // runs its full 5 s even after the reply, and holds the async context it was created in: the
+    // whole render that sent the command. Under a scan of made-up URLs those add up to hundreds of
+    // MB. Every call here already has a deadline of its own (withDeadline, cleared on settling).
+    commandOptions: { timeout: 0 },
     socket: {
       connectTimeout,
       // Exponential with jitter, so a fleet of servers does not reconnect in lockstep after a restart.
@@ -127,8 +132,9 @@ export function openRedisConnection(url: string, options: RedisConnectionOptions
 
 /** Rejects with RedisUnavailableError after `ms`, or when `signal` aborts with its reason. */
 export function withDeadline<T>(work: Promise<T>, ms: number, where: string, signal?: AbortSignal): Promise<T> {
-  // node-redis's own `timeout` stops counting once a command is written, so a Redis that stops
-  // answering would hold the caller forever without this.
+  // node-redis's own per-command timeout is off (createTcpClient), and stopped counting once a
+  // command was written anyway: a Redis that stops answering would hold the caller forever without
+  // this. The timer is cleared as soon as the work settles, so it holds nothing afterwards.
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new RedisUnavailableError(`no answer from Redis at ${where} within ${ms} ms`)),

@@ -1,4 +1,11 @@
-import { Redis, type Requester } from '@upstash/redis';
+import {
+  errors,
+  Redis,
+  type RedisConfigNodejs,
+  type Requester,
+  type UpstashRequest,
+  type UpstashResponse,
+} from '@upstash/redis';
 import { config } from './config';
 import { madeProcessSingleton, processSingleton } from './process-singleton';
 import { createTcpRequester } from './tcp-requester';
@@ -43,6 +50,41 @@ class RequesterRedis extends Redis {
   }
 }
 
+/**
+ * Over HTTP, a deadline per request whose timer is cleared when the request settles. Upstash's own
+ * `signal` option only takes a signal (or a maker of one), and `AbortSignal.timeout` keeps its
+ * timer — and with it the async context it was made in, a whole render when a server action
+ * calls — for the full timeout after the answer came. The command methods read `client` each time
+ * they are called, so wrapping it here covers every command, pipeline and transaction.
+ */
+class HttpRedis extends Redis {
+  constructor(config: RedisConfigNodejs, timeoutMs: number) {
+    super(config);
+    this.client = withClearedDeadline(this.client, timeoutMs, config.url ?? 'the Upstash REST API');
+  }
+}
+
+function withClearedDeadline(inner: Requester, timeoutMs: number, where: string): Requester {
+  return {
+    async request<TResult>(req: UpstashRequest): Promise<UpstashResponse<TResult>> {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      const onAbort = () => controller.abort(req.signal?.reason);
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const response = await inner.request<TResult>({ ...req, signal: controller.signal });
+        // Given a signal (not a maker of one), the client answers an abort with the result
+        // "Aborted" rather than an error: a deadline must fail the call.
+        if (controller.signal.aborted) throw new errors.UpstashError(`no answer from ${where} within ${timeoutMs} ms`);
+        return response;
+      } finally {
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+      }
+    },
+  };
+}
+
 /** HTTP only when both REST settings are given; otherwise TCP to REDIS_URL. */
 export function upstashTransport(settings: Pick<UpstashRedisSettings, 'restUrl' | 'restToken'>): 'tcp' | 'http' {
   return settings.restUrl && settings.restToken ? 'http' : 'tcp';
@@ -51,18 +93,19 @@ export function upstashTransport(settings: Pick<UpstashRedisSettings, 'restUrl' 
 export function createUpstashRedis(settings: UpstashRedisSettings): UpstashRedis {
   const timeoutMs = settings.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (upstashTransport(settings) === 'http') {
-    const redis = new Redis({
-      url: settings.restUrl as string,
-      token: settings.restToken as string,
-      automaticDeserialization: false,
-      enableTelemetry: false,
-      // On by default over HTTP: it would batch unrelated calls and reword their errors.
-      enableAutoPipelining: false,
-      // A function, so every request gets a fresh deadline covering its retries; a plain signal
-      // would also turn a timeout into the result "Aborted" instead of an error.
-      signal: () => AbortSignal.timeout(timeoutMs),
-      retry: { retries: 2, backoff: (retryCount) => 50 * 2 ** retryCount },
-    });
+    const redis = new HttpRedis(
+      {
+        url: settings.restUrl as string,
+        token: settings.restToken as string,
+        automaticDeserialization: false,
+        enableTelemetry: false,
+        // On by default over HTTP: it would batch unrelated calls and reword their errors (and
+        // return a proxy in place of the client, around the deadline set up above).
+        enableAutoPipelining: false,
+        retry: { retries: 2, backoff: (retryCount) => 50 * 2 ** retryCount },
+      },
+      timeoutMs,
+    );
     return { redis, transport: 'http', close: async () => {} };
   }
   const tcp = createTcpRequester(settings.redisUrl, { commandTimeoutMs: timeoutMs });

@@ -61,7 +61,10 @@ export class LocalMode {
   ): Promise<void> {
     setEdgeKeys(data, null);
     const startedAt = this.options.starts.take(key);
-    if (data && !worthKeeping(data)) return;
+    if (data && !worthKeeping(data)) {
+      this.options.observer.discarded(key);
+      return;
+    }
     if (data && startedAt !== null && manifest) {
       // An invalidation since this render began: its result may hold the old content.
       if (tagsToStore(data, ctx).some((tag) => (manifest.get(tag)?.expired ?? 0) >= startedAt)) return;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { InvalidationEvent } from '@/db/schema';
@@ -21,10 +22,19 @@ import {
  * and whether the new HTML differs from the old.
  */
 
+/**
+ * What a rebuild needs to know of the entry it replaces — not the entry itself: holding the pages
+ * (their HTML, RSC payload and segments) for every key seen would keep most of the site in memory
+ * once a crawler has been through it.
+ */
 interface KnownEntry {
   page: string;
-  /** The entry as the cache holds it. Its tags and body are derived only when a rebuild needs them. */
-  value: IncrementalCacheValue;
+  /** The value last seen for the key, while something else holds it: a hit on it derives nothing again. */
+  value: WeakRef<IncrementalCacheValue>;
+  /** Its content tags (implicit path tags left out). */
+  tags: string[];
+  /** A digest of its body, render marker aside; null for a value with no body. */
+  digest: string | null;
   lastModified: number;
   revalidate: number | null;
 }
@@ -47,6 +57,11 @@ export interface MissReason {
 }
 
 const MAX_KNOWN = 20_000;
+/**
+ * Causes wait only for renders under way. A render that is never stored (a 404, a failure) leaves
+ * its cause behind: past this many, the oldest go first.
+ */
+const MAX_PENDING = 1_000;
 const RENDER_MARKER =
   /<meta name="x-generated-at" content="[^"]*"\s*\/?>|<!-- x-generated-at: \S+ -->|\\?"x-generated-at\\?",\\?"content\\?":\\?"[^"\\]*\\?"/g;
 
@@ -59,7 +74,27 @@ export function pageOfKey(key: string, status: number | undefined): string {
 const contentTagsOf = (value: IncrementalCacheValue | null | undefined) =>
   entryTags(value).filter((tag) => !isImplicitTag(tag));
 
-const sameIgnoringMarker = (a: string, b: string) => a.replace(RENDER_MARKER, '') === b.replace(RENDER_MARKER, '');
+/** Two bodies with the same digest are the same page, render marker aside. */
+export function bodyDigest(value: IncrementalCacheValue | null | undefined): string | null {
+  const body = entryBody(value);
+  return body === null ? null : createHash('sha1').update(body.replace(RENDER_MARKER, '')).digest('base64');
+}
+
+function knownEntry(
+  key: string,
+  value: IncrementalCacheValue,
+  lastModified: number,
+  revalidate: number | null,
+): KnownEntry {
+  return {
+    page: pageOfKey(key, entryStatus(value)),
+    value: new WeakRef(value),
+    tags: contentTagsOf(value),
+    digest: bodyDigest(value),
+    lastModified,
+    revalidate,
+  };
+}
 
 /** Statistics must never break serving: every observation swallows (and logs) its own failure. */
 function guarded(what: string, work: () => void): void {
@@ -91,12 +126,12 @@ export class RebuildObserver {
       const previous = this.known.get(key);
       // The common case, a hit on the entry already known: nothing to derive again.
       const entry =
-        previous && previous.value === value && previous.lastModified === lastModified
+        previous && previous.value.deref() === value && previous.lastModified === lastModified
           ? previous
           : this.rememberRead(key, value, lastModified, revalidate, previous);
       // Served stale, Next renders again in the background: that rebuild is due to the lifetime.
       if (entry.revalidate !== null && entry.lastModified + entry.revalidate * 1000 < now) {
-        this.pendingCauses.set(key, { cause: 'expired', tags: [], events: [] });
+        this.pending(key, { cause: 'expired', tags: [], events: [] });
       }
     });
   }
@@ -109,15 +144,9 @@ export class RebuildObserver {
     guarded('classify a cache miss', () => {
       const previous = this.known.get(key);
       if (reason) {
-        if (reason.previous)
-          this.remember(key, {
-            page: pageOfKey(key, entryStatus(reason.previous)),
-            value: reason.previous,
-            lastModified: 0,
-            revalidate: null,
-          });
+        if (reason.previous) this.remember(key, knownEntry(key, reason.previous, 0, null));
         const cause: RebuildCause = reason.tags.length > 0 ? 'invalidated' : reason.existed ? 'expired' : 'cold';
-        this.pendingCauses.set(key, {
+        this.pending(key, {
           cause,
           tags: reason.tags.filter((tag) => !isImplicitTag(tag)),
           events: reason.events,
@@ -125,11 +154,11 @@ export class RebuildObserver {
         return;
       }
       if (!previous) {
-        this.pendingCauses.set(key, { cause: 'cold', tags: [], events: [] });
+        this.pending(key, { cause: 'cold', tags: [], events: [] });
         return;
       }
-      const why = this.recorder().explainInvalidation(contentTagsOf(previous.value), previous.lastModified);
-      this.pendingCauses.set(
+      const why = this.recorder().explainInvalidation(previous.tags, previous.lastModified);
+      this.pending(
         key,
         why.tags.length > 0 ? { cause: 'invalidated', ...why } : { cause: 'expired', tags: [], events: [] },
       );
@@ -144,21 +173,25 @@ export class RebuildObserver {
     lastModified = Date.now(),
   ): void {
     guarded('record a rebuild', () => {
-      const page = pageOfKey(key, entryStatus(data));
       const previous = this.known.get(key);
       const cause = this.pendingCauses.get(key) ?? { cause: previous ? 'expired' : 'cold', tags: [], events: [] };
       this.pendingCauses.delete(key);
-      const before = previous ? entryBody(previous.value) : null;
-      const after = entryBody(data);
-      const wasted = before !== null && after !== null && sameIgnoringMarker(before, after);
-      this.recorder().recordRebuild({ page, cause: cause.cause, tags: cause.tags, events: cause.events, wasted });
-      this.remember(key, {
-        page,
-        value: data,
-        lastModified,
-        revalidate: typeof revalidate === 'number' ? revalidate : null,
+      const entry = knownEntry(key, data, lastModified, typeof revalidate === 'number' ? revalidate : null);
+      const wasted = previous?.digest != null && entry.digest !== null && previous.digest === entry.digest;
+      this.recorder().recordRebuild({
+        page: entry.page,
+        cause: cause.cause,
+        tags: cause.tags,
+        events: cause.events,
+        wasted,
       });
+      this.remember(key, entry);
     });
+  }
+
+  /** A render's result was not kept (an error page, a render that raced an invalidation): no rebuild to record. */
+  discarded(key: string): void {
+    this.pendingCauses.delete(key);
   }
 
   /** Another server's render answered this read: one rebuild fewer than without the lock. */
@@ -176,16 +209,24 @@ export class RebuildObserver {
     revalidate: number | false | undefined,
     previous: KnownEntry | undefined,
   ): KnownEntry {
-    const page = pageOfKey(key, entryStatus(value));
-    const entry = {
-      page,
-      value,
-      lastModified,
-      revalidate:
-        (typeof revalidate === 'number' ? revalidate : null) ?? previous?.revalidate ?? this.manifestRevalidate(page),
-    };
+    const entry = knownEntry(key, value, lastModified, typeof revalidate === 'number' ? revalidate : null);
+    entry.revalidate ??= previous?.revalidate ?? this.manifestRevalidate(entry.page);
     this.remember(key, entry);
     return entry;
+  }
+
+  private pending(key: string, cause: PendingCause): void {
+    this.pendingCauses.delete(key);
+    this.pendingCauses.set(key, cause);
+    if (this.pendingCauses.size > MAX_PENDING) {
+      const oldest = this.pendingCauses.keys().next().value;
+      if (oldest !== undefined) this.pendingCauses.delete(oldest);
+    }
+  }
+
+  /** How many keys this observer remembers something for (entries, causes waiting for their render). */
+  get sizes(): { known: number; pendingCauses: number } {
+    return { known: this.known.size, pendingCauses: this.pendingCauses.size };
   }
 
   private remember(key: string, entry: KnownEntry): void {

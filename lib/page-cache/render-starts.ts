@@ -8,6 +8,12 @@
 
 /** Renders take far less; a start older than this belongs to a render that failed. */
 const MAX_RENDER_MS = 120_000;
+/**
+ * Keys with a render under way. A render that never reaches `set` (a failure, a 404 Next does not
+ * offer to store) leaves its start behind: past this many keys, the oldest go first, so a scan of
+ * made-up addresses grows nothing. Losing a start only means that render's result is not stored.
+ */
+const MAX_KEYS = 2_000;
 
 export class RenderStarts {
   private readonly starts = new Map<string, number[]>();
@@ -15,7 +21,13 @@ export class RenderStarts {
   note(key: string, at: number): void {
     const starts = (this.starts.get(key) ?? []).filter((start) => start > at - MAX_RENDER_MS);
     starts.push(at);
+    this.starts.delete(key);
     this.starts.set(key, starts);
+    if (this.starts.size > MAX_KEYS) this.starts.delete(this.starts.keys().next().value as string);
+  }
+
+  get size(): number {
+    return this.starts.size;
   }
 
   /**

@@ -114,6 +114,7 @@ export class SharedMode {
     const token = this.lockTokens.get(key) ?? null;
     this.lockTokens.delete(key);
     if (!data || startedAt === null || !worthKeeping(data)) {
+      if (isPage) this.options.observer.discarded(key);
       if (token) await store.unlock(key, token).catch(() => undefined);
       return;
     }
