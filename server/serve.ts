@@ -16,6 +16,7 @@ import { adoptRecordedNextConfig, NEXT_HEADERS } from '@/lib/page-cache/next-int
 import { pageCacheRuntime } from '@/lib/page-cache/runtime';
 import { fastPathReport } from '@/lib/page-cache/served-entry';
 import { startPageCache, type PageCacheSetting } from '@/lib/page-cache/setup';
+import { AHEAD_HEADER, withAheadToken } from '@/lib/page-cache/render-ahead';
 import { readIndex, startWarming, WARM_HEADER } from '@/lib/page-cache/warming';
 import { startPublicationTimer } from '@/lib/posts/scheduled-publication';
 import { applyScriptPolicy, setSecurityHeaders } from '@/server/security-headers';
@@ -88,7 +89,7 @@ export async function startServer(options: {
             if (warming) reads.noteRead(pagePathOf(req.url ?? '/'));
           },
           // A warm-up must render: Next's answer is what refills the cache and the edge.
-          bypass: (req) => req.headers[WARM_HEADER] !== undefined,
+          bypass: (req) => req.headers[WARM_HEADER] !== undefined || req.headers[AHEAD_HEADER] !== undefined,
         })
       : null;
   if (fastPath) fastPathReport.set(() => fastPath.report());
@@ -112,7 +113,9 @@ export async function startServer(options: {
       compress(req as Parameters<typeof compress>[0], res as Parameters<typeof compress>[1], () => {
         applyScriptPolicy(res);
         capture();
-        void handle(req, res);
+        const ahead = req.headers[AHEAD_HEADER];
+        if (typeof ahead === 'string') void withAheadToken(ahead, () => handle(req, res));
+        else void handle(req, res);
       });
     };
     if (fastPath) fastPath.handle(req, res, toNext);

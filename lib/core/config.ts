@@ -129,6 +129,11 @@ const EnvSchema = z
     WARM_WINDOW: z.coerce.number().int().min(0).max(31_536_000).default(3600),
     /** Pages one server renders at the same time when warming; readers' own renders come first. */
     WARM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    /**
+     * Shared mode: how long a writer waits, between its commit and the change becoming visible,
+     * for the pages warming would render to be rendered ahead and go live with the change (0: off).
+     */
+    RENDER_AHEAD_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
     /** How often unapplied invalidations (a crash between commit and invalidation) are looked for. */
     INVALIDATION_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
     /**

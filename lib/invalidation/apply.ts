@@ -1,8 +1,10 @@
 import type { RecordedInvalidation } from '@/db/outbox';
 import { edgePurger } from '@/lib/edge/edge-purge';
 import { describeError } from '@/lib/core/redis-connection';
+import { noteInstalled, type RenderedAhead } from '@/lib/page-cache/render-ahead';
 import type { PageCacheRuntime, TagManifestEntry } from '@/lib/page-cache/runtime';
 import { warmAfterInvalidation } from '@/lib/page-cache/warming';
+import { config } from '@/lib/core/config';
 
 /*
  * Applying an invalidation to this process's page cache: the shared store's tag records in shared
@@ -19,40 +21,53 @@ export function expireInManifest(manifest: Map<string, TagManifestEntry>, tag: s
   manifest.set(tag, { ...entry, expired: at });
 }
 
-/** Returns when the rows were applied, or null when they could not be (they stay in the outbox). */
+/**
+ * Returns when the rows were applied, or null when they could not be (they stay in the outbox).
+ * `ahead`: the pages rendered ahead of the one row a writer applies (lib/page-cache/render-ahead.ts),
+ * installed with it.
+ */
 export async function applyInvalidations(
   runtime: PageCacheRuntime,
   rows: readonly RecordedInvalidation[],
+  ahead: RenderedAhead | null = null,
 ): Promise<Date | null> {
   if (rows.length === 0) return new Date();
-  const appliedAt = await applyToPageCache(runtime, rows);
+  const { appliedAt, installed } = await applyToPageCache(runtime, rows, rows.length === 1 ? ahead : null);
+  noteInstalled(installed);
   // After this server's cache is current, so the edge's refetch gets the new page; and even when
   // it could not be (Redis down), since the server then renders from the database.
   const tags = rows.flatMap((row) => row.tags);
   await edgePurger()?.purge(tags);
   // Last, so a warm-up through the edge finds it purged; in the background: nobody waits for it.
-  if (appliedAt) void warmAfterInvalidation(runtime, [...new Set(tags)]);
+  // Pages installed with the change need no render, only the edge's refill when there is one.
+  const done = ahead && installed === ahead.pages.length && config.EDGE === 'none' ? ahead.pages : [];
+  if (appliedAt) void warmAfterInvalidation(runtime, [...new Set(tags)], new Set(done));
   return appliedAt;
 }
 
 async function applyToPageCache(
   runtime: PageCacheRuntime,
   rows: readonly RecordedInvalidation[],
-): Promise<Date | null> {
+  ahead: RenderedAhead | null,
+): Promise<{ appliedAt: Date | null; installed: number }> {
   if (runtime.mode === 'shared' && runtime.store) {
+    const store = runtime.store;
     try {
-      for (const row of rows) await runtime.store.invalidate(row.tags, row.event);
-      return new Date();
+      let installed = 0;
+      for (const row of rows)
+        installed += (await store.applyChange(row.tags, row.event, ahead?.token ?? null)).installed;
+      return { appliedAt: new Date(), installed };
     } catch (error) {
+      if (ahead) void store.dropChange(ahead.token).catch(() => undefined);
       // Until the outbox reaches Redis, a cached copy could be one these rows invalidate.
       runtime.resyncing = true;
       console.warn(
         `[cache] could not record an invalidation in Redis (${describeError(error)}); pages render from the database until it is applied`,
       );
-      return null;
+      return { appliedAt: null, installed: 0 };
     }
   }
   const now = Date.now();
   for (const row of rows) for (const tag of row.tags) expireInManifest(runtime.tagsManifest, tag, now);
-  return new Date(now);
+  return { appliedAt: new Date(now), installed: 0 };
 }

@@ -2,6 +2,7 @@ import type { Executor } from '@/db/client';
 import { markApplied, writeWithInvalidation, type RecordedInvalidation } from '@/db/outbox';
 import type { InvalidationEvent } from '@/db/schema';
 import { config } from '@/lib/core/config';
+import { renderAhead } from '@/lib/page-cache/render-ahead';
 import { pageCacheRuntime, type PageCacheRuntime } from '@/lib/page-cache/runtime';
 import { getRecorder } from '@/lib/stats/runtime';
 import { applyInvalidations } from './apply';
@@ -36,7 +37,9 @@ export async function commitInvalidation<T>(
   if (config.FRESHPRESS_FAULT === 'crash-after-commit') process.kill(process.pid, 'SIGKILL');
   // Before the tags expire, so the rebuilds they cause can be explained by this event.
   getRecorder().recordInvalidation(recorded.tags, recorded.event);
-  const appliedAt = runtime ? await applyInvalidations(runtime, [recorded]) : null;
+  // The pages that depend on it, rendered before it is visible, go live with it: no reader waits.
+  const ahead = runtime ? await renderAhead(runtime, recorded.tags, recorded.event) : null;
+  const appliedAt = runtime ? await applyInvalidations(runtime, [recorded], ahead) : null;
   // Failing to mark it only means the sweep applies it once more: harmless.
   if (appliedAt)
     await markApplied([recorded.id], appliedAt).catch((error: unknown) =>

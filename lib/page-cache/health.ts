@@ -4,6 +4,7 @@ import { getDb } from '@/db/client';
 import { countUnapplied } from '@/db/outbox';
 import { config } from '@/lib/core/config';
 import { pageCacheRuntime } from './runtime';
+import { aheadReport, type AheadReport } from './render-ahead';
 import { fastPathReport, type FastPathReport } from './served-entry';
 
 /*
@@ -32,6 +33,8 @@ export interface Health {
   invalidationBacklog: number | null;
   /** The server's fast path for hits (null: off, or not the production server). */
   fastPath: FastPathReport | null;
+  /** Pages this process's writers rendered ahead of their changes (lib/page-cache/render-ahead.ts). */
+  renderedAhead: AheadReport;
 }
 
 async function probe<T>(work: () => Promise<T>): Promise<Probe & { value?: T }> {
@@ -82,5 +85,6 @@ export async function describeHealth(): Promise<Health> {
     ),
     invalidationBacklog: backlog.ok ? (backlog.value ?? null) : null,
     fastPath: fastPathReport.get()?.() ?? null,
+    renderedAhead: aheadReport(),
   };
 }

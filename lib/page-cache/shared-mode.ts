@@ -25,8 +25,9 @@ import type { MissReason, RebuildObserver } from './rebuilds';
 import type { RenderStarts } from './render-starts';
 import type { PageCacheRuntime } from './runtime';
 import { deserializeValue, serializeValue } from './serialize';
+import { aheadRequest, type AheadRequest } from './render-ahead';
 import { noteServedEntry } from './served-entry';
-import type { SharedStore, TagCheck } from './store';
+import type { PendingChange, SharedStore, TagCheck } from './store';
 import { readIndex } from './warming';
 
 /*
@@ -89,6 +90,8 @@ export class SharedMode {
       return null;
     }
     try {
+      const ahead = await this.aheadOf(store);
+      if (ahead) return await this.readAhead(request, key, ctx, isPage, ahead);
       const found = await this.read(request, key, ctx, isPage);
       // Only current entries come back from read(): their tags may go to the edge.
       if (isPage) setEdgeKeys(found?.value, entryTags(found?.value));
@@ -110,6 +113,11 @@ export class SharedMode {
     // Tagged for the edge below only once stored: a render that raced an invalidation may hold the
     // old content, and is neither kept here nor anywhere in front.
     setEdgeKeys(data, null);
+    const ahead = await this.aheadOf(store);
+    if (ahead && (isPage || this.readAfresh(ctx, ahead.change))) {
+      if (isPage) await this.keepAhead(request, key, data, ctx, ahead.request);
+      return;
+    }
     const startedAt = this.options.starts.take(key);
     const token = this.lockTokens.get(key) ?? null;
     this.lockTokens.delete(key);
@@ -141,6 +149,61 @@ export class SharedMode {
       epoch: null,
     });
     if (isPage) this.reads.noteEntry(key, data, tags);
+  }
+
+  /** The change this request renders ahead of (./render-ahead.ts), if it is such a render. */
+  private async aheadOf(store: SharedStore): Promise<{ request: AheadRequest; change: PendingChange } | null> {
+    const request = aheadRequest();
+    const change = request ? await request.change(store) : null;
+    return request && change ? { request, change } : null;
+  }
+
+  /** Data carrying one of the change's tags is read afresh ahead of it; other data as for any request. */
+  private readAfresh(ctx: GetContext | SetContext, change: PendingChange): boolean {
+    const tags = 'kind' in ctx && ctx.kind === 'FETCH' ? tagsFor(ctx, []) : 'tags' in ctx ? (ctx.tags ?? []) : [];
+    return tags.some((tag) => change.tags.includes(tag));
+  }
+
+  /** A read in a render ahead of a change: the page itself is rendered, its data read as readAfresh says. */
+  private async readAhead(
+    request: SharedRequest,
+    key: string,
+    ctx: GetContext,
+    isPage: boolean,
+    ahead: { request: AheadRequest; change: PendingChange },
+  ): Promise<CacheHandlerValue | null> {
+    if (!isPage) return this.readAfresh(ctx, ahead.change) ? null : this.read(request, key, ctx, false);
+    const check = await request.store.check([], null);
+    ahead.request.starts.set(key, check.now);
+    this.options.observer.missed(key, {
+      tags: ahead.change.tags,
+      events: ahead.change.event ? [ahead.change.event] : [],
+      existed: true,
+    });
+    return null;
+  }
+
+  /** A page rendered ahead of a change is kept aside, for the change's apply to install. */
+  private async keepAhead(
+    request: SharedRequest,
+    key: string,
+    data: IncrementalCacheValue | null,
+    ctx: SetContext,
+    ahead: AheadRequest,
+  ): Promise<void> {
+    const startedAt = ahead.starts.get(key);
+    ahead.starts.delete(key);
+    if (!data || startedAt === undefined || !worthKeeping(data)) {
+      this.options.observer.discarded(key);
+      return;
+    }
+    const tags = tagsToStore(data, ctx);
+    const cacheControl = 'cacheControl' in ctx ? ctx.cacheControl : undefined;
+    this.options.observer.wrote(key, data, cacheControl?.revalidate, startedAt);
+    const body = serializeValue({ value: data, cacheControl });
+    await request.store
+      .putAhead(ahead.token, key, { startedAt, tags, body, ttlSeconds: ttlSeconds(data, ctx) })
+      .catch((error: unknown) => this.logFailure('could not keep a page rendered ahead', error));
   }
 
   /** Tags Next invalidates at the end of a request that the writer had not applied already. */

@@ -10,9 +10,12 @@ import type { ReadPage } from './warming';
  *   <p>:tags            hash  tag → when it was last invalidated (ms, Redis's clock)
  *   <p>:tag-events      hash  tag → the event that last invalidated it (JSON), to explain rebuilds
  *   <p>:epoch           int   bumped by every invalidation: an unchanged epoch means nothing changed
+ *   <p>:clock           int   the last time an invalidation issued (ms): times never repeat or go back
+ *   <p>:prep:<token>    text  a change about to be applied, whose pages are being rendered ahead (JSON)
  *   <p>:generation      text  random, set once; a Redis that lost its data gets a new one
  *   <p>:b:<build>:e:<h> text  "<lastModified>\n{tags, key}\n<entry JSON>", with a TTL
  *   <p>:b:<build>:l:<h> text  the rebuild lock of one page
+ *   <p>:b:<build>:n:<t> hash  entry key → an entry rendered ahead of change <t>, installed with it
  *   <p>:b:<build>:w:…   the pages read lately, for warming (./warming.ts): `reads` zset page → last
  *                       read, `count` zset page → reads, `meta` hash page → tags (JSON), `t:<tag>`
  *                       set of the pages carrying the tag; bounded, with a TTL
@@ -23,13 +26,27 @@ import type { ReadPage } from './warming';
  * raced an invalidation is never stored as fresh. Every time is Redis's own, so hosts' clocks need
  * not agree.
  *
+ * Rendering ahead (./prepare.ts): a writer's change is committed but not yet applied while the
+ * pages that depend on it are rendered with its tags' data read afresh; the invalidation then
+ * installs those renders in the same script that marks the tags, stamped just after the marks, so
+ * a reader sees the old page until the change is applied and the new page, already rendered, from
+ * then on. A render ahead whose tags another change marked after it began is dropped instead.
+ *
  * The tag records and the generation carry no TTL and must never be evicted while entries stay:
  * run Redis with `maxmemory-policy noeviction` or a `volatile-*` policy (entries all have a TTL).
  */
 
-const CHECK = `
+// Redis's clock in ms, always later than the last time an invalidation issued (the clock key):
+// a render whose check ran after an invalidation starts after it even within the same millisecond,
+// and an invalidation after a check is never earlier than the render that check began.
+const NOW = (clockKey: string) => `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local clock = tonumber(redis.call('GET', ${clockKey}) or '0')
+if now <= clock then now = clock + 1 end
+`;
+
+const CHECK = `${NOW('KEYS[4]')}
 local generation = redis.call('GET', KEYS[3])
 if not generation then
   redis.call('SET', KEYS[3], ARGV[2])
@@ -42,16 +59,38 @@ local times = redis.call('HMGET', KEYS[1], unpack(ARGV, 3))
 for i = 1, #times do out[3 + i] = times[i] or '0' end
 return out`;
 
-const INVALIDATE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+// Marks the tags at a time later than any issued before, so that an entry stamped just after an
+// earlier mark (an installed render ahead) is always older than the next one. Then installs the
+// renders ahead of this change (KEYS[5], may be absent) whose tags nobody marked since they began.
+const INVALIDATE = `${NOW('KEYS[4]')}
+local install = {}
+if KEYS[5] then
+  local prepared = redis.call('HGETALL', KEYS[5])
+  for i = 1, #prepared, 2 do
+    local text = prepared[i + 1]
+    local a = string.find(text, '\\n', 1, true)
+    local b = string.find(text, '\\n', a + 1, true)
+    local c = string.find(text, '\\n', b + 1, true)
+    local start = tonumber(string.sub(text, a + 1, b - 1))
+    local meta = cjson.decode(string.sub(text, b + 1, c - 1))
+    local raced = false
+    for _, tag in ipairs(meta.tags) do
+      if tonumber(redis.call('HGET', KEYS[1], tag) or '0') >= start then raced = true break end
+    end
+    if not raced then install[#install + 1] = {prepared[i], string.sub(text, 1, a - 1), string.sub(text, b)} end
+  end
+  redis.call('DEL', KEYS[5], KEYS[6])
+end
 for i = 2, #ARGV do
-  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
-  if now > current then redis.call('HSET', KEYS[1], ARGV[i], now) end
+  if now > tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0') then redis.call('HSET', KEYS[1], ARGV[i], now) end
   if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[i], ARGV[1]) end
 end
+for _, entry in ipairs(install) do
+  redis.call('SET', entry[1], (now + 1) .. entry[3], 'EX', entry[2])
+end
+redis.call('SET', KEYS[4], #install > 0 and now + 1 or now)
 redis.call('INCR', KEYS[2])
-return now`;
+return {now, #install}`;
 
 // Refuses an entry whose render started at or before an invalidation of one of its tags, and one
 // older than the entry already stored (another server's later render).
@@ -126,6 +165,11 @@ for i = 2, #ARGV do
 end
 return out`;
 
+const PUT_AHEAD = `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) redis.call('EXPIRE', KEYS[1], ARGV[3]) return 1`;
+
+/** Renders ahead of a change wait this long at most for it to be applied; then they are forgotten. */
+export const AHEAD_TTL_SECONDS = 60;
+
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export interface TagCheck {
@@ -142,6 +186,12 @@ export interface StoredEntry {
   tags: string[];
   /** The entry as serialised (lib/page-cache/serialize.ts): decoded by the caller. */
   body: string;
+}
+
+/** A change committed and about to be applied: its tags, and the event that explains it. */
+export interface PendingChange {
+  tags: string[];
+  event: InvalidationEvent | null;
 }
 
 export type PutOutcome = 'stored' | 'raced' | 'older';
@@ -188,6 +238,9 @@ export class SharedStore {
       tagEvents: `${p}:tag-events`,
       epoch: `${p}:epoch`,
       generation: `${p}:generation`,
+      clock: `${p}:clock`,
+      change: (token: string) => `${p}:prep:${token}`,
+      prepared: (token: string) => `${build}:n:${token}`,
       entry: (key: string) => `${build}:e:${hash(key)}`,
       entries: `${build}:e:*`,
       lock: (key: string) => `${build}:l:${hash(key)}`,
@@ -209,7 +262,7 @@ export class SharedStore {
   async check(tags: readonly string[], knownEpoch: string | null): Promise<TagCheck> {
     const reply = (await this.script(
       CHECK,
-      [this.keys.tags, this.keys.epoch, this.keys.generation],
+      [this.keys.tags, this.keys.epoch, this.keys.generation, this.keys.clock],
       // A new candidate each time: one this process offered before would hide a Redis that came back empty.
       [knownEpoch ?? '', randomUUID(), ...tags],
     )) as (number | string)[];
@@ -258,13 +311,61 @@ export class SharedStore {
 
   /** Marks tags invalidated now; returns the time recorded (Redis's clock). */
   async invalidate(tags: readonly string[], event: InvalidationEvent | null): Promise<number> {
-    if (tags.length === 0) return 0;
-    const at = await this.script(
-      INVALIDATE,
-      [this.keys.tags, this.keys.epoch, this.keys.tagEvents],
-      [event ? JSON.stringify(event) : '', ...tags],
+    return (await this.applyChange(tags, event, null)).at;
+  }
+
+  /**
+   * Marks tags invalidated now and installs the renders made ahead of this change (`token`, from
+   * beginChange) that nothing else invalidated since they began; returns the time recorded and
+   * how many were installed.
+   */
+  async applyChange(
+    tags: readonly string[],
+    event: InvalidationEvent | null,
+    token: string | null,
+  ): Promise<{ at: number; installed: number }> {
+    if (tags.length === 0) return { at: 0, installed: 0 };
+    const keys = [this.keys.tags, this.keys.epoch, this.keys.tagEvents, this.keys.clock];
+    if (token) keys.push(this.keys.prepared(token), this.keys.change(token));
+    const [at, installed] = (await this.script(INVALIDATE, keys, [event ? JSON.stringify(event) : '', ...tags])) as [
+      number,
+      number,
+    ];
+    return { at: Number(at), installed: Number(installed) };
+  }
+
+  /** Announces a change about to be applied, so that its pages can be rendered ahead; returns its token. */
+  async beginChange(change: PendingChange, ttlSeconds: number): Promise<string> {
+    const token = randomUUID();
+    await this.connection.run((client) =>
+      client.set(this.keys.change(token), JSON.stringify(change), { expiration: { type: 'EX', value: ttlSeconds } }),
     );
-    return Number(at);
+    return token;
+  }
+
+  /** The change a token announced, while it is pending; null for an unknown or applied one. */
+  async changeOf(token: string): Promise<PendingChange | null> {
+    if (!/^[0-9a-f-]{36}$/.test(token)) return null;
+    const text = await this.connection.run((client) => client.get(this.keys.change(token)));
+    if (!text) return null;
+    const change = JSON.parse(text) as PendingChange;
+    return Array.isArray(change.tags) ? change : null;
+  }
+
+  /** Keeps a render made ahead of change `token`, for applyChange to install. */
+  async putAhead(
+    token: string,
+    key: string,
+    entry: { startedAt: number; tags: readonly string[]; body: string; ttlSeconds: number },
+  ): Promise<void> {
+    const ttl = Math.max(1, Math.round(entry.ttlSeconds));
+    const text = `${ttl}\n${entry.startedAt}\n${JSON.stringify({ tags: entry.tags, key })}\n${entry.body}`;
+    await this.script(PUT_AHEAD, [this.keys.prepared(token)], [this.keys.entry(key), text, String(AHEAD_TTL_SECONDS)]);
+  }
+
+  /** Ends a change whose renders ahead will not be installed (it could not be applied). */
+  async dropChange(token: string): Promise<void> {
+    await this.connection.run((client) => client.del([this.keys.change(token), this.keys.prepared(token)]));
   }
 
   /** The events that last invalidated these tags, to explain a rebuild. */

@@ -221,7 +221,14 @@ export function warmOrigin(port: number): { origin: string; host?: string } {
 }
 
 /** One warm-up: a document GET marked as such, read to its end (the render is stored before it is sent). */
-function requestPage(agent: http.Agent, origin: string, host: string | undefined, page: string): Promise<void> {
+function requestPage(
+  agent: http.Agent,
+  origin: string,
+  host: string | undefined,
+  page: string,
+  extraHeaders: Record<string, string> = {},
+  timeoutMs = WARM_TIMEOUT_MS,
+): Promise<number> {
   const url = new URL(encodeURI(page), origin);
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -229,16 +236,22 @@ function requestPage(agent: http.Agent, origin: string, host: string | undefined
       url,
       {
         agent,
-        headers: { [WARM_HEADER]: '1', accept: 'text/html', 'accept-encoding': 'gzip, br', ...(host ? { host } : {}) },
-        timeout: WARM_TIMEOUT_MS,
+        headers: {
+          [WARM_HEADER]: '1',
+          accept: 'text/html',
+          'accept-encoding': 'gzip, br',
+          ...(host ? { host } : {}),
+          ...extraHeaders,
+        },
+        timeout: timeoutMs,
       },
       (response) => {
         response.resume();
-        response.once('end', () => resolve());
+        response.once('end', () => resolve(response.statusCode ?? 0));
         response.once('error', reject);
       },
     );
-    request.once('timeout', () => request.destroy(new Error(`no answer within ${WARM_TIMEOUT_MS} ms`)));
+    request.once('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     request.once('error', reject);
   });
 }
@@ -248,6 +261,8 @@ interface Warming {
   warmer: Warmer | null;
   timer: NodeJS.Timeout | null;
   agent: http.Agent | null;
+  /** This server's own address and a connection pool to it, once it listens. */
+  own: { origin: string; agent: http.Agent } | null;
   lastFailureLog: number;
 }
 
@@ -258,6 +273,7 @@ function warming(): Warming {
     warmer: null,
     timer: null,
     agent: null,
+    own: null,
     lastFailureLog: 0,
   }));
 }
@@ -285,8 +301,12 @@ export function startWarming(runtime: PageCacheRuntime, port: number): { stop():
     const { origin, host } = warmOrigin(port);
     const agent = new http.Agent({ keepAlive: true, maxSockets: config.WARM_CONCURRENCY });
     state.agent = agent;
+    state.own = {
+      origin: `http://127.0.0.1:${port}`,
+      agent: new http.Agent({ keepAlive: true, maxSockets: config.WARM_CONCURRENCY }),
+    };
     state.warmer = new Warmer(
-      (page) => requestPage(agent, origin, host, page),
+      async (page) => void (await requestPage(agent, origin, host, page)),
       config.WARM_CONCURRENCY,
       (page, error) => logFailure(`could not warm ${page}`, error),
     );
@@ -306,27 +326,60 @@ export function startWarming(runtime: PageCacheRuntime, port: number): { stop():
       state.warmer = null;
       state.agent?.destroy();
       state.agent = null;
+      state.own?.agent.destroy();
+      state.own = null;
     },
   };
 }
 
-/** After `tags` were invalidated (lib/invalidation/apply.ts): queue the pages to warm. Never throws. */
-export async function warmAfterInvalidation(runtime: PageCacheRuntime, tags: readonly string[]): Promise<void> {
+/**
+ * The pages read lately (within WARM_WINDOW) that carry one of `tags`, most read first: from the
+ * shared index in shared mode, this process's own otherwise. Empty while warming is off.
+ */
+export async function warmTargets(runtime: PageCacheRuntime, tags: readonly string[]): Promise<WarmTarget[]> {
   const state = warming();
-  const warmer = state.warmer;
   const windowMs = config.WARM_WINDOW * 1000;
-  if (!warmer || windowMs <= 0 || tags.length === 0) return;
+  if (!state.warmer || windowMs <= 0 || tags.length === 0) return [];
+  let candidates: ReadPage[];
+  let now = Date.now();
+  if (runtime.mode === 'shared' && runtime.store) {
+    // This server's own latest reads first, so the index holds them when it is asked.
+    await state.index.flush(runtime.store, windowMs);
+    ({ now, candidates } = await runtime.store.pagesReadWith(tags));
+  } else {
+    candidates = state.index.localCandidates(tags);
+  }
+  return selectWarmTargets(candidates, tags, now, windowMs);
+}
+
+/**
+ * A GET of `page` from this server itself, marked as a warm-up and with `headers`; true when it
+ * was answered in time with a status below 500. False, never thrown, otherwise.
+ */
+export async function fetchOwnPage(page: string, headers: Record<string, string>, timeoutMs: number): Promise<boolean> {
+  const own = warming().own;
+  if (!own || timeoutMs <= 0) return false;
   try {
-    let candidates: ReadPage[];
-    let now = Date.now();
-    if (runtime.mode === 'shared' && runtime.store) {
-      // This server's own latest reads first, so the index holds them when it is asked.
-      await state.index.flush(runtime.store, windowMs);
-      ({ now, candidates } = await runtime.store.pagesReadWith(tags));
-    } else {
-      candidates = state.index.localCandidates(tags);
-    }
-    warmer.enqueue(selectWarmTargets(candidates, tags, now, windowMs));
+    return (await requestPage(own.agent, own.origin, undefined, page, headers, timeoutMs)) < 500;
+  } catch (error) {
+    logFailure(`could not render ${page} ahead`, error);
+    return false;
+  }
+}
+
+/**
+ * After `tags` were invalidated (lib/invalidation/apply.ts): queue the pages to warm, but those in
+ * `done` (rendered ahead of the change and installed with it). Never throws.
+ */
+export async function warmAfterInvalidation(
+  runtime: PageCacheRuntime,
+  tags: readonly string[],
+  done: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  const warmer = warming().warmer;
+  if (!warmer) return;
+  try {
+    warmer.enqueue((await warmTargets(runtime, tags)).filter((target) => !done.has(target.page)));
   } catch (error) {
     logFailure('could not find the pages to warm', error);
   }

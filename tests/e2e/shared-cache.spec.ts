@@ -78,7 +78,8 @@ test('1,000 writes through one server are on the other server’s next response,
 });
 
 test('fifty concurrent requests after an invalidation, spread over two servers, cause one render', async () => {
-  const [a, b] = await Promise.all([startServer(), startServer()]);
+  // The rebuild lock is under test: no render ahead of the change (tests/e2e/warming.spec.ts has those).
+  const [a, b] = await Promise.all([startServer({ RENDER_AHEAD_MS: '0' }), startServer({ RENDER_AHEAD_MS: '0' })]);
   try {
     const [post] = await publishedNewestFirst();
     await get(a.base, '/');

@@ -123,6 +123,52 @@ describe('the shared page cache store', () => {
     assert.deepEqual(deserializeValue((await store.read('/posts/a'))!.body), { marker: 'fresh' });
   });
 
+  test('a render ahead of a change goes live with it: fresh from then on, and stale at the next invalidation even within the same millisecond', async () => {
+    const store = openStore();
+    const { now: before } = await store.check([], null);
+    await store.put('/posts/a', { ...page('old'), startedAt: before }, null);
+    const token = await store.beginChange({ tags: ['post:1'], event: null }, 60);
+    assert.deepEqual(await store.changeOf(token), { tags: ['post:1'], event: null });
+    const { now: startedAt } = await store.check([], null);
+    await store.putAhead(token, '/posts/a', { ...page('ahead'), startedAt });
+    assert.deepEqual(
+      deserializeValue((await store.read('/posts/a'))!.body),
+      { marker: 'old' },
+      'not before the change',
+    );
+
+    const { at, installed } = await store.applyChange(['post:1'], null, token);
+    assert.equal(installed, 1);
+    const live = (await store.read('/posts/a'))!;
+    assert.deepEqual(deserializeValue(live.body), { marker: 'ahead' });
+    const check = await store.check(live.tags, null);
+    assert.ok(
+      check.times!.every((time) => time < live.lastModified),
+      'fresh after the change',
+    );
+    assert.ok(check.now >= live.lastModified, 'no render can start before the stamp it was given');
+    assert.equal(await store.changeOf(token), null, 'an applied change is no longer pending');
+
+    // At once, so within the same millisecond as often as not: the clock still moves on.
+    const next = await store.invalidate(['posts:list'], null);
+    assert.ok(
+      next > at && next >= live.lastModified,
+      `the next invalidation (${next}) is not older than ${live.lastModified}`,
+    );
+  });
+
+  test('a render ahead whose tags another change marked after it began is not installed', async () => {
+    const store = openStore();
+    const token = await store.beginChange({ tags: ['post:1'], event: null }, 60);
+    const { now: startedAt } = await store.check([], null);
+    await store.invalidate(['posts:list'], null);
+    await store.putAhead(token, '/posts/b', { ...page('raced'), startedAt });
+    assert.equal((await store.applyChange(['post:1'], null, token)).installed, 0);
+    assert.equal(await store.read('/posts/b'), null);
+    assert.equal(await store.changeOf(randomUUID()), null);
+    assert.equal(await store.changeOf('../not-a-token'), null);
+  });
+
   test('entries are scoped to their build; invalidations reach every build', async () => {
     const prefix = `fptest_store_${randomUUID().slice(0, 8)}`;
     const a = openStore({ prefix, buildId: 'build-a' });
