@@ -19,7 +19,7 @@ const probeFile = path.join(tmpdir(), `freshpress-gc-probe-${process.pid}.json`)
 test.beforeAll(async () => {
   await site.open('memory');
   server = await site.start({
-    NODE_OPTIONS: `--import ${path.join(process.cwd(), 'tests/e2e/support/gc-probe.mjs')}`,
+    NODE_OPTIONS: `--import ${path.join(process.cwd(), 'scripts/gc-probe.mjs')}`,
     FRESHPRESS_GC_PROBE_FILE: probeFile,
   });
 });
@@ -29,7 +29,7 @@ test.afterAll(async () => {
   rmSync(probeFile, { force: true });
 });
 
-/** The server's memory after a full collection, in MB (see support/gc-probe.mjs). */
+/** The server's memory after a full collection, in MB (see scripts/gc-probe.mjs). */
 async function keptMb(pid: number): Promise<{ rss: number; heapUsed: number }> {
   const since = Date.now();
   process.kill(pid, 'SIGUSR2');
