@@ -35,8 +35,7 @@ import { refuseBeforeNext, rewriteFailures } from './guards';
  * the response has finished; the request never waits for it. Built to .freshpress/server.mjs.
  */
 
-// REVALIDATED: an on-demand revalidation, which only a render ahead of a change sends (lib/page-cache/render-ahead.ts).
-const OUTCOMES: Record<string, RequestOutcome> = { HIT: 'hit', STALE: 'stale', MISS: 'miss', REVALIDATED: 'miss' };
+const OUTCOMES: Record<string, RequestOutcome> = { HIT: 'hit', STALE: 'stale', MISS: 'miss' };
 
 export async function startServer(options: {
   port: number;

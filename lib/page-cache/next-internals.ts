@@ -91,24 +91,7 @@ export const NEXT_HEADERS = {
   routerStateTree: router.NEXT_ROUTER_STATE_TREE_HEADER,
   nextUrl: router.NEXT_URL,
   staleTime: router.NEXT_ROUTER_STALE_TIME_HEADER,
-  /**
-   * With the build's preview mode id, an on-demand revalidation (what `res.revalidate` sends): Next
-   * renders the page whatever its cache holds, and answers `x-nextjs-cache: REVALIDATED`.
-   */
-  prerenderRevalidate: constants.PRERENDER_REVALIDATE_HEADER,
 } as const;
-
-/** The build's preview mode id (`.next/prerender-manifest.json`), the secret of on-demand revalidation; null without one. */
-export function previewModeId(distDir: string): string | null {
-  try {
-    const manifest = JSON.parse(readFileSync(path.join(distDir, 'prerender-manifest.json'), 'utf8')) as {
-      preview?: { previewModeId?: unknown };
-    };
-    return typeof manifest.preview?.previewModeId === 'string' ? manifest.preview.previewModeId : null;
-  } catch {
-    return null;
-  }
-}
 
 /** The query parameter Next's router adds to RSC requests. */
 export const RSC_QUERY = router.NEXT_RSC_UNION_QUERY;

@@ -2,7 +2,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { InvalidationEvent } from '@/db/schema';
 import { config } from '@/lib/core/config';
 import { processSingleton } from '@/lib/core/process-singleton';
-import { NEXT_HEADERS, previewModeId } from './next-internals';
 import type { PageCacheRuntime } from './runtime';
 import type { PendingChange, SharedStore } from './store';
 import { AHEAD_TTL_SECONDS } from './store';
@@ -83,8 +82,6 @@ export function aheadRequest(): AheadRequest | undefined {
   return storage.getStore();
 }
 
-const previewIds: Record<string, string | null> = {};
-
 export interface RenderedAhead {
   token: string;
   /** The pages whose render ahead finished in time. */
@@ -111,18 +108,13 @@ export async function renderAhead(
     const targets = (await warmTargets(runtime, tags)).slice(0, MAX_AHEAD_PAGES);
     if (targets.length === 0) return null;
     const token = await store.beginChange({ tags: [...tags], event }, AHEAD_TTL_SECONDS);
-    // As an on-demand revalidation: Next neither answers it from its cache nor joins it to a reader's
-    // request for the same page under way (its response cache batches those), so it always renders.
-    const secret = (previewIds[runtime.distDir] ??= previewModeId(runtime.distDir));
-    const headers: Record<string, string> = { [AHEAD_HEADER]: token };
-    if (secret) headers[NEXT_HEADERS.prerenderRevalidate] = secret;
     const pages: string[] = [];
     let next = 0;
     const worker = async () => {
       while (next < targets.length && Date.now() < deadline) {
         const { page } = targets[next++]!;
         const left = deadline - Date.now();
-        if (await fetchOwnPage(page, headers, left)) pages.push(page);
+        if (await fetchOwnPage(page, { [AHEAD_HEADER]: token }, left)) pages.push(page);
       }
     };
     await Promise.all(Array.from({ length: Math.min(config.WARM_CONCURRENCY, targets.length) }, worker));
