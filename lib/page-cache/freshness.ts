@@ -10,7 +10,7 @@ import type { SharedStore } from './store';
  * render it again).
  *
  * In shared mode the judge is Redis. Requests that arrive together share one check, issued after
- * they all arrived: a request that arrives while checks are on their way waits for a new one, so
+ * they all arrived: a request that arrives while a check is on its way waits for the next one, so
  * every answer reflects every invalidation made before its request came in (linearizable), with
  * one round trip per burst instead of one per request. The check returns the epoch, which every
  * invalidation bumps: an entry last found fresh at that epoch is still fresh. Entries found fresh at
@@ -32,17 +32,9 @@ interface Waiting {
 const pastLifetime = (entry: ServedEntry, now: number) =>
   entry.revalidate !== null && entry.lastModified + entry.revalidate * 1000 < now;
 
-/**
- * Checks on their way at once. A request waits for a check issued after it arrived, not for the
- * ones already out: with one at a time it would wait for up to two round trips, and a busy server
- * would answer no more requests per second than its connections over two round trips allow.
- */
-const MAX_CHECKS_IN_FLIGHT = 4;
-
 export class FreshnessChecks {
   private waiting: Waiting[] = [];
-  private scheduled = false;
-  private inFlight = 0;
+  private checking = false;
   /** Round trips to Redis made, and requests they answered: how well bursts share them. */
   readonly counts = { checks: 0, requests: 0 };
 
@@ -58,32 +50,24 @@ export class FreshnessChecks {
     if (!store?.isReady || runtime.resyncing || entry.generation === null) return 'unsure';
     return new Promise((resolve) => {
       this.waiting.push({ entry, resolve });
-      this.schedule(store);
-    });
-  }
-
-  /** setImmediate, not a microtask: the requests read in the same turn of the event loop join. */
-  private schedule(store: SharedStore): void {
-    if (this.scheduled || this.inFlight >= MAX_CHECKS_IN_FLIGHT || this.waiting.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.checkWaiting(store);
+      // setImmediate, not a microtask: the requests read in the same turn of the event loop join.
+      if (!this.checking) {
+        this.checking = true;
+        setImmediate(() => void this.checkWaiting(store));
+      }
     });
   }
 
   private async checkWaiting(store: SharedStore): Promise<void> {
-    if (this.inFlight >= MAX_CHECKS_IN_FLIGHT || this.waiting.length === 0) return;
     const batch = this.waiting;
     this.waiting = [];
-    this.inFlight += 1;
     try {
       await this.check(store, batch);
     } catch {
       for (const { resolve } of batch) resolve('unsure');
     } finally {
-      this.inFlight -= 1;
-      this.schedule(store);
+      if (this.waiting.length > 0) setImmediate(() => void this.checkWaiting(store));
+      else this.checking = false;
     }
   }
 

@@ -10,7 +10,7 @@ import { deleteStatsKeys, testRedisUrl } from '../support/redis';
 /*
  * The fast path's freshness checks (lib/page-cache/freshness.ts) against the real Redis: requests
  * that arrive together share one round trip, and a request is never answered by a check issued
- * before an invalidation it arrived after, however many checks are on their way.
+ * before an invalidation it arrived after, whatever check is on its way.
  */
 
 const prefix = `fptest_fresh_${randomUUID().slice(0, 8)}`;
@@ -56,7 +56,7 @@ describe('freshness checks for the fast path', () => {
     assert.deepEqual(checks.counts, { checks: 1, requests: 50 });
   });
 
-  test('a request after an invalidation is refused even while checks issued before it are on their way', async () => {
+  test('a request after an invalidation is refused even while a check issued before it is on its way', async () => {
     const store = await openStore();
     const writer = await openStore();
     const checks = new FreshnessChecks(() => runtimeOf(store));
