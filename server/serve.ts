@@ -114,7 +114,7 @@ export async function startServer(options: {
         applyScriptPolicy(res);
         capture();
         const ahead = req.headers[AHEAD_HEADER];
-        if (typeof ahead === 'string') void withAheadToken(ahead, () => handle(req, res));
+        if (typeof ahead === 'string') void withAheadToken(ahead, res, () => handle(req, res));
         else void handle(req, res);
       });
     };

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ServerResponse } from 'node:http';
 import type { InvalidationEvent } from '@/db/schema';
 import { config } from '@/lib/core/config';
 import { processSingleton } from '@/lib/core/process-singleton';
@@ -22,9 +23,19 @@ import { fetchOwnPage, warmTargets } from './warming';
  * A render ahead is a GET of this server's own address marked with AHEAD_HEADER and the change's
  * token, and WARM_HEADER (it is counted as a page warmed); a token Redis does not know — forged,
  * or one whose change was applied — makes it an ordinary request.
+ *
+ * Next's response cache joins concurrent requests for one page into one lookup or render (its
+ * getBatcher, keyed by the page): a render ahead that arrives while a reader's request for the
+ * same page is under way gets that reader's answer, and nothing is kept aside. Under load after a
+ * change, readers reach Next for exactly the page being rendered ahead, so the answer says whether
+ * this request's own render was kept (KEPT_HEADER), and one that was not is asked again.
  */
 
 export const AHEAD_HEADER = 'x-freshpress-ahead';
+/** On the answer to a render ahead: `1` when its render was kept aside for the change. */
+export const KEPT_HEADER = 'x-freshpress-ahead-kept';
+/** A joined render ahead is asked again after this long, doubled each time, until RENDER_AHEAD_MS runs out. */
+const RETRY_MS = 5;
 
 /** At most this many pages are rendered ahead of one change, the most read first. */
 export const MAX_AHEAD_PAGES = 20;
@@ -35,6 +46,8 @@ export interface AheadRequest {
   change(store: SharedStore): Promise<PendingChange | null>;
   /** When each page's render began (Redis's clock), for the entry kept aside. */
   starts: Map<string, number>;
+  /** A page of this request was kept aside for the change (./shared-mode.ts). */
+  kept: boolean;
 }
 
 const storage = processSingleton('pageCache.renderAhead', () => new AsyncLocalStorage<AheadRequest>());
@@ -48,6 +61,8 @@ export interface AheadReport {
   installed: number;
   /** Pages read lately that depended on a change but were not rendered within RENDER_AHEAD_MS. */
   late: number;
+  /** Requests asked again because Next joined them to another request for the same page. */
+  retried: number;
 }
 
 const report = processSingleton<AheadReport>('pageCache.renderAheadReport', () => ({
@@ -55,6 +70,7 @@ const report = processSingleton<AheadReport>('pageCache.renderAheadReport', () =
   rendered: 0,
   installed: 0,
   late: 0,
+  retried: 0,
 }));
 
 export function aheadReport(): AheadReport {
@@ -66,14 +82,24 @@ export function noteInstalled(count: number): void {
   report.installed += count;
 }
 
-/** Runs `work` (a request handed to Next) as a render ahead of the change `token` names. */
-export function withAheadToken<T>(token: string, work: () => T): T {
+/**
+ * Runs `work` (a request handed to Next) as a render ahead of the change `token` names; its answer
+ * carries KEPT_HEADER when its own render was kept aside.
+ */
+export function withAheadToken<T>(token: string, res: ServerResponse, work: () => T): T {
   let change: Promise<PendingChange | null> | null = null;
   const request: AheadRequest = {
     token,
     change: (store) => (change ??= store.changeOf(token).catch(() => null)),
     starts: new Map(),
+    kept: false,
   };
+  const writeHead = res.writeHead;
+  // Next stores a render before it answers with it, so by the head the render is kept or it never will be.
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+    if (request.kept && !this.headersSent) this.setHeader(KEPT_HEADER, '1');
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
   return storage.run(request, work);
 }
 
@@ -113,8 +139,7 @@ export async function renderAhead(
     const worker = async () => {
       while (next < targets.length && Date.now() < deadline) {
         const { page } = targets[next++]!;
-        const left = deadline - Date.now();
-        if (await fetchOwnPage(page, { [AHEAD_HEADER]: token }, left)) pages.push(page);
+        if (await renderPageAhead(page, token, deadline)) pages.push(page);
       }
     };
     await Promise.all(Array.from({ length: Math.min(config.WARM_CONCURRENCY, targets.length) }, worker));
@@ -125,5 +150,17 @@ export async function renderAhead(
   } catch {
     // Redis or this server did not answer: the pages are warmed after the apply, as without this.
     return null;
+  }
+}
+
+/** Asks for `page` as a render ahead of change `token` until its own render is kept, or `deadline` passes. */
+async function renderPageAhead(page: string, token: string, deadline: number): Promise<boolean> {
+  for (let pause = RETRY_MS; ; pause *= 2) {
+    const headers = await fetchOwnPage(page, { [AHEAD_HEADER]: token }, deadline - Date.now());
+    if (!headers) return false;
+    if (headers[KEPT_HEADER] === '1') return true;
+    if (Date.now() + pause >= deadline) return false;
+    report.retried += 1;
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }

@@ -201,9 +201,12 @@ export class SharedMode {
     const cacheControl = 'cacheControl' in ctx ? ctx.cacheControl : undefined;
     this.options.observer.wrote(key, data, cacheControl?.revalidate, startedAt);
     const body = serializeValue({ value: data, cacheControl });
-    await request.store
-      .putAhead(ahead.token, key, { startedAt, tags, body, ttlSeconds: ttlSeconds(data, ctx) })
-      .catch((error: unknown) => this.logFailure('could not keep a page rendered ahead', error));
+    try {
+      await request.store.putAhead(ahead.token, key, { startedAt, tags, body, ttlSeconds: ttlSeconds(data, ctx) });
+      ahead.kept = true;
+    } catch (error) {
+      this.logFailure('could not keep a page rendered ahead', error);
+    }
   }
 
   /** Tags Next invalidates at the end of a request that the writer had not applied already. */

@@ -228,7 +228,7 @@ function requestPage(
   page: string,
   extraHeaders: Record<string, string> = {},
   timeoutMs = WARM_TIMEOUT_MS,
-): Promise<number> {
+): Promise<http.IncomingMessage> {
   const url = new URL(encodeURI(page), origin);
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -247,7 +247,7 @@ function requestPage(
       },
       (response) => {
         response.resume();
-        response.once('end', () => resolve(response.statusCode ?? 0));
+        response.once('end', () => resolve(response));
         response.once('error', reject);
       },
     );
@@ -353,17 +353,22 @@ export async function warmTargets(runtime: PageCacheRuntime, tags: readonly stri
 }
 
 /**
- * A GET of `page` from this server itself, marked as a warm-up and with `headers`; true when it
- * was answered in time with a status below 500. False, never thrown, otherwise.
+ * A GET of `page` from this server itself, marked as a warm-up and with `headers`: the answer's
+ * headers when it came in time with a status below 500; null, never thrown, otherwise.
  */
-export async function fetchOwnPage(page: string, headers: Record<string, string>, timeoutMs: number): Promise<boolean> {
+export async function fetchOwnPage(
+  page: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<http.IncomingHttpHeaders | null> {
   const own = warming().own;
-  if (!own || timeoutMs <= 0) return false;
+  if (!own || timeoutMs <= 0) return null;
   try {
-    return (await requestPage(own.agent, own.origin, undefined, page, headers, timeoutMs)) < 500;
+    const response = await requestPage(own.agent, own.origin, undefined, page, headers, timeoutMs);
+    return (response.statusCode ?? 500) < 500 ? response.headers : null;
   } catch (error) {
     logFailure(`could not render ${page} ahead`, error);
-    return false;
+    return null;
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AheadReport } from '@/lib/page-cache/render-ahead';
 import type { StatsReport } from '@/lib/stats/types';
 import { expect, pickUnrelatedTag, test } from './support/fixtures';
 import { comment, get, OwnSite, type SiteServer } from './support/site';
@@ -206,5 +207,87 @@ test('a page not read within WARM_WINDOW is not warmed: its next reader renders 
     expect((await get(server.base, postPage)).html).toContain(body);
   } finally {
     await server.stop();
+  }
+});
+
+/**
+ * Readers asking for `path` without pause on each server, with each set of `headers` in turn, until
+ * `stop` is called; every answer's x-nextjs-cache.
+ */
+function readWithoutPause(servers: SiteServer[], path: string, perServer: number, headers: Record<string, string>[]) {
+  let reading = true;
+  const answers: string[] = [];
+  const reader = async (server: SiteServer, headers: Record<string, string>) => {
+    while (reading) {
+      const response = await fetch(`${server.base}${path}`, { headers });
+      await response.arrayBuffer();
+      answers.push(response.headers.get('x-nextjs-cache') ?? '–');
+    }
+  };
+  const readers = servers.flatMap((server) =>
+    Array.from({ length: perServer }, (_, i) => reader(server, headers[i % headers.length]!)),
+  );
+  return {
+    stop: async () => {
+      reading = false;
+      await Promise.all(readers);
+      return answers;
+    },
+  };
+}
+
+const aheadReport = async (server: SiteServer) =>
+  ((await (await fetch(`${server.base}/api/health`)).json()) as { renderedAhead: AheadReport }).renderedAhead;
+
+test('with readers asking for the homepage through Next without pause, every page rendered ahead of a comment goes live with it', async () => {
+  // Next joins a render ahead to a reader's request for the same page under way; with every read
+  // going through Next (no fast path) that is nearly every time, and the render ahead is asked again.
+  const server = await site.start({ ...FAST_STATS, FAST_PATH: 'off' });
+  try {
+    const posts = await site.publishedNewestFirst();
+    await get(server.base, '/');
+    expect((await get(server.base, '/')).cache).toBe('HIT');
+    const before = await aheadReport(server);
+    const readers = readWithoutPause([server], '/', 6, [{}]);
+    for (const post of posts.slice(0, 5)) await comment(server.base, post.id, `read without pause ${randomUUID()}`);
+    await readers.stop();
+    const after = await aheadReport(server);
+    expect(after.changes - before.changes, 'each comment was rendered ahead').toBe(5);
+    expect(after.late - before.late, 'no page was left for later').toBe(0);
+    expect(after.rendered - before.rendered).toBeGreaterThanOrEqual(5);
+    expect(after.installed - before.installed, 'every page rendered ahead went live with its change').toBe(
+      after.rendered - before.rendered,
+    );
+  } finally {
+    await server.stop();
+  }
+});
+
+test('comments on homepage posts one after another, with browsers reading the homepage on two servers without pause: no reader waits for a render', async () => {
+  const [a, b] = await Promise.all([site.start(FAST_STATS), site.start(FAST_STATS)]);
+  try {
+    const posts = await site.publishedNewestFirst();
+    const { before } = await readOnBoth(a, b, ['/']);
+    // Browsers, and clients that take no encoding (crawlers, feed readers).
+    const readers = readWithoutPause([a, b], '/', 6, [{ 'accept-encoding': 'gzip, deflate, br' }, {}]);
+    const comments = posts.slice(0, 8);
+    for (const post of comments) await comment(a.base, post.id, `storm ${randomUUID()}`);
+    const answers = await readers.stop();
+    expect(answers.length, 'the readers were answered throughout').toBeGreaterThan(100);
+    expect(
+      answers.filter((cache) => cache !== 'HIT'),
+      'every reader got a cached page',
+    ).toEqual([]);
+    await expectCounted([a, b], ['/'], before, {
+      rebuilds: comments.length,
+      warmed: comments.length,
+      miss: 0,
+      avoided: 0,
+    });
+    const home = await get(b.base, '/');
+    for (const post of comments)
+      expect(home.html).toMatch(commentCount(post.slug, await site.publishedComments(post.id)));
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
   }
 });
