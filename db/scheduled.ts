@@ -35,21 +35,22 @@ export async function nextPublicationDue(db: Database = getDb()): Promise<Date |
  * claim that is rolled back leaves the post to be announced again.
  */
 export async function claimDuePublications(tx: Executor): Promise<DuePublication[]> {
-  const claimed = await tx
-    .update(posts)
-    .set({ announcedAt: sql`${posts.publishedAt}` })
-    .where(and(unannounced, lte(posts.publishedAt, sql`clock_timestamp()`)))
-    .returning({ id: posts.id, slug: posts.slug, title: posts.title });
-  if (claimed.length === 0) return [];
-  const tagRows = await tx
-    .select({ postId: postTags.postId, name: tags.name })
-    .from(postTags)
-    .innerJoin(tags, eq(tags.id, postTags.tagId))
-    .where(sql`${postTags.postId} in ${claimed.map((post) => post.id)}`);
-  return claimed.map((post) => ({
-    ...post,
-    tags: tagRows.filter((row) => row.postId === post.id).map((row) => row.name),
-  }));
+  // One statement whatever the number of posts due (an import can make 60,000 due at once): a list
+  // of their ids as parameters would pass PostgreSQL's limit of 65,535.
+  const rows = await tx.execute<{ id: number; slug: string; title: string; tags: string[] }>(sql`
+    with claimed as (
+      update ${posts} set ${sql.identifier(posts.announcedAt.name)} = ${posts.publishedAt}
+      where ${and(unannounced, lte(posts.publishedAt, sql`clock_timestamp()`))}
+      returning ${posts.id}, ${posts.slug}, ${posts.title}
+    )
+    select claimed.id, claimed.slug, claimed.title,
+      coalesce(array_agg(${tags.name} order by ${tags.name}) filter (where ${tags.name} is not null), '{}') as tags
+    from claimed
+    left join ${postTags} on ${postTags.postId} = claimed.id
+    left join ${tags} on ${tags.id} = ${postTags.tagId}
+    group by claimed.id, claimed.slug, claimed.title
+    order by claimed.id`);
+  return rows.map((row) => ({ id: Number(row.id), slug: row.slug, title: row.title, tags: row.tags }));
 }
 
 /** After a write: a post public at once was announced by that write itself, not by the timer. */

@@ -101,6 +101,11 @@ export interface InvalidationEvent {
   description: string;
   postId?: number;
   commentId?: number;
+  /**
+   * Set when the change touched more tags than INVALIDATION_BULK_THRESHOLD and so invalidated the
+   * whole site instead: how many tags it touched.
+   */
+  bulkTags?: number;
 }
 
 /**

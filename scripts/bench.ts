@@ -14,6 +14,7 @@ import { readStats } from '@/lib/stats/reader';
 import { createUpstashRedis } from '@/lib/core/upstash-redis';
 import { build } from '@/server/build';
 import { freePort } from '@/lib/core/free-port';
+import { slotPrefix } from '@/lib/core/redis-keys';
 import { runtimeFiles } from '@/server/runtime-files';
 import { seedStatsHistory } from './seed-stats';
 import { startVarnish, type Varnish } from './varnish';
@@ -1021,12 +1022,15 @@ async function main() {
 }
 
 async function deletePrefix(redis: ReturnType<typeof createUpstashRedis>['redis'], prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, { match: `${prefix}:*`, count: 1000 });
-    cursor = String(next);
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  // Keys are hash-tagged ({prefix}…, lib/core/redis-keys.ts); the plain form covers older ones.
+  for (const match of [`${prefix}:*`, `${slotPrefix(prefix)}*`, `{${prefix}:*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, { match, count: 1000 });
+      cursor = String(next);
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  }
 }
 
 type Results = {

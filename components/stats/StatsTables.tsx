@@ -29,7 +29,7 @@ function Time({ iso }: { iso: string }) {
   );
 }
 
-function Tags({ tags }: { tags: string[] }) {
+function Tags({ tags, count = tags.length }: { tags: string[]; count?: number }) {
   if (tags.length === 0) return <span className={styles.muted}>none</span>;
   return (
     <ul className={styles.tagList}>
@@ -38,6 +38,7 @@ function Tags({ tags }: { tags: string[] }) {
           <code>{tag}</code>
         </li>
       ))}
+      {count > tags.length && <li className={styles.muted}>and {formatCount(count - tags.length)} more</li>}
     </ul>
   );
 }
@@ -46,6 +47,7 @@ function EventText({ event }: { event: InvalidationEvent }) {
   return (
     <>
       {event.description}
+      {event.bulkTags !== undefined && ` · ${formatCount(event.bulkTags)} tags: the whole site was invalidated`}
       {event.postId !== undefined && (
         <>
           {' · '}
@@ -185,7 +187,7 @@ export function InvalidationLog({ report }: { report: StatsReport }) {
               <EventText event={entry.event} />
             </td>
             <td>
-              <Tags tags={entry.tags} />
+              <Tags tags={entry.tags} count={entry.tagCount} />
             </td>
           </tr>
         ))}

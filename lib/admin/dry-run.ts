@@ -52,9 +52,15 @@ export function currentCachedPages(): Promise<CachedPage[]> {
   return cachedPages(pageCacheRuntime());
 }
 
-/** "a", "a and b", "a, b and c". */
-export const listInWords = (items: readonly string[]) =>
-  items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+/** Items a plan names; past them it counts ("a, b, … and 12 more"), so a site-wide change stays one line. */
+export const NAMED_IN_WORDS = 8;
+
+/** "a", "a and b", "a, b and c", "a, b, c, d, e, f, g, h and 12 more". */
+export function listInWords(items: readonly string[]): string {
+  if (items.length > NAMED_IN_WORDS)
+    return `${items.slice(0, NAMED_IN_WORDS).join(', ')} and ${(items.length - NAMED_IN_WORDS).toLocaleString('en')} more`;
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
 const pages = (n: number) => `${n} ${n === 1 ? 'page' : 'pages'}`;
 
 function describe(

@@ -1,3 +1,4 @@
+import type { InvalidationEvent } from '@/db/schema';
 import { config } from './config';
 
 /**
@@ -50,10 +51,25 @@ export function tagsForPostChange(change: {
 
 /**
  * The tags a change really invalidates under INVALIDATION_STRATEGY: every writer's, the scheduled
- * publication's and the admin's dry run's, so the three cannot disagree.
+ * publication's and the admin's dry run's, so the three cannot disagree. A change touching more
+ * than INVALIDATION_BULK_THRESHOLD tags invalidates the whole site: past a few thousand tags
+ * nearly every page is rebuilt anyway, and one tag keeps Redis, the edge and the log bounded.
  */
 export function effectiveTags(changed: readonly string[]): string[] {
-  return config.INVALIDATION_STRATEGY === 'global' ? [tags.everything] : [...new Set(changed)];
+  if (config.INVALIDATION_STRATEGY === 'global') return [tags.everything];
+  const unique = [...new Set(changed)];
+  return unique.length > config.INVALIDATION_BULK_THRESHOLD ? [tags.everything] : unique;
+}
+
+/** A change's invalidation under effectiveTags, its event saying when it became site-wide, and why. */
+export function effectiveInvalidation(
+  changed: readonly string[],
+  event: InvalidationEvent,
+): { tags: string[]; event: InvalidationEvent } {
+  const effective = effectiveTags(changed);
+  const unique = new Set(changed).size;
+  const bulk = config.INVALIDATION_STRATEGY === 'precise' && unique > config.INVALIDATION_BULK_THRESHOLD;
+  return { tags: effective, event: bulk ? { ...event, bulkTags: unique } : event };
 }
 
 export type TagKind = 'post' | 'comments' | 'list' | 'tag' | 'slug' | 'all' | 'other';

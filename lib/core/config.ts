@@ -21,6 +21,12 @@ const EnvSchema = z
     SITE_DESCRIPTION: z.string().default('Notes on caching, databases and the craft of building for the web.'),
     COMMENT_MODERATION: z.enum(['off', 'manual']).default('off'),
     INVALIDATION_STRATEGY: z.enum(['precise', 'global']).default('precise'),
+    /**
+     * A change touching more tags than this (an import, a mass retag) invalidates the whole site
+     * at once instead (one tag every cached reader carries): bounded work in Redis, the edge and
+     * the statistics, whatever the size of the change.
+     */
+    INVALIDATION_BULK_THRESHOLD: z.coerce.number().int().min(1).max(10_000).default(1000),
     ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
     /**
      * The password of the admin pages (/admin). Unset: the admin is off. Changing it ends every
@@ -138,9 +144,10 @@ const EnvSchema = z
     INVALIDATION_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
     /**
      * Tests only: `crash-after-commit` kills the server between a write's commit and its
-     * invalidation, the one crash the outbox exists for, which cannot be timed from outside.
+     * invalidation, the one crash the outbox exists for, which cannot be timed from outside;
+     * `crash-mid-apply` kills it between two batches of a change applied in several.
      */
-    FRESHPRESS_FAULT: z.enum(['crash-after-commit']).optional(),
+    FRESHPRESS_FAULT: z.enum(['crash-after-commit', 'crash-mid-apply']).optional(),
     /** Set by Next while it builds; nothing is recorded during a build. */
     NEXT_PHASE: z.string().optional(),
   })

@@ -3,6 +3,7 @@ import { Ratelimit, type Duration } from '@upstash/ratelimit';
 import type { Redis } from '@upstash/redis';
 import { config } from './config';
 import { processSingleton } from './process-singleton';
+import { slotPrefix } from './redis-keys';
 import { sharedUpstashRedis } from './upstash-redis';
 
 /*
@@ -53,9 +54,13 @@ export function createCommentLimiter(
       new Ratelimit({
         redis,
         limiter: Ratelimit.slidingWindow(rule.tokens, rule.window),
-        prefix: `${prefix}:${index}`,
+        prefix: `${slotPrefix(prefix)}:${index}`,
         timeout: LIMIT_TIMEOUT_MS,
         analytics: false,
+        // Off, the library passes "" as its script's dynamic-limit key, which hashes to slot 0 and
+        // makes Redis Cluster refuse every call (CROSSSLOT); on, that key is <prefix>:dynamic:global,
+        // in the prefix's slot. No dynamic limit is ever set, so the limits are the rules above.
+        dynamicLimits: true,
       }),
   );
   return {

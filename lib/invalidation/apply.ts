@@ -4,7 +4,9 @@ import { describeError } from '@/lib/core/redis-connection';
 import { noteInstalled, type RenderedAhead } from '@/lib/page-cache/render-ahead';
 import type { PageCacheRuntime, TagManifestEntry } from '@/lib/page-cache/runtime';
 import { warmAfterInvalidation } from '@/lib/page-cache/warming';
+import { tags as contentTags } from '@/lib/core/cache-tags';
 import { config } from '@/lib/core/config';
+import { INVALIDATE_BATCH } from '@/lib/page-cache/store';
 
 /*
  * Applying an invalidation to this process's page cache: the shared store's tag records in shared
@@ -36,14 +38,21 @@ export async function applyInvalidations(
   noteInstalled(installed);
   // After this server's cache is current, so the edge's refetch gets the new page; and even when
   // it could not be (Redis down), since the server then renders from the database.
-  const tags = rows.flatMap((row) => row.tags);
+  // The union of many rows (the sweep applies up to hundreds at once) is purged and warmed as the
+  // whole site past one batch of tags: a superset, and bounded work for the edge and Redis.
+  const unique = [...new Set(rows.flatMap((row) => row.tags))];
+  const tags = unique.length > INVALIDATE_BATCH ? [contentTags.everything] : unique;
   await edgePurger()?.purge(tags);
   // Last, so a warm-up through the edge finds it purged; in the background: nobody waits for it.
   // Pages installed with the change need no render, only the edge's refill when there is one.
   const done = ahead && installed === ahead.pages.length && config.EDGE === 'none' ? ahead.pages : [];
-  if (appliedAt) void warmAfterInvalidation(runtime, [...new Set(tags)], new Set(done));
+  if (appliedAt) void warmAfterInvalidation(runtime, tags, new Set(done));
   return appliedAt;
 }
+
+/** A test's fault: the process dies between two batches of a change (tests/e2e/bulk.spec.ts). */
+const crashMidApply =
+  config.FRESHPRESS_FAULT === 'crash-mid-apply' ? () => process.kill(process.pid, 'SIGKILL') : undefined;
 
 async function applyToPageCache(
   runtime: PageCacheRuntime,
@@ -55,14 +64,19 @@ async function applyToPageCache(
     try {
       let installed = 0;
       for (const row of rows)
-        installed += (await store.applyChange(row.tags, row.event, ahead?.token ?? null)).installed;
+        installed += (await store.applyChange(row.tags, row.event, ahead?.token ?? null, crashMidApply)).installed;
+      runtime.applyFailure = null;
       return { appliedAt: new Date(), installed };
     } catch (error) {
       if (ahead) void store.dropChange(ahead.token).catch(() => undefined);
       // Until the outbox reaches Redis, a cached copy could be one these rows invalidate.
       runtime.resyncing = true;
+      runtime.applyFailure = { at: runtime.applyFailure?.at ?? Date.now(), error: describeError(error) };
       console.warn(
-        `[cache] could not record an invalidation in Redis (${describeError(error)}); pages render from the database until it is applied`,
+        `[cache] could not record an invalidation in Redis (${describeError(error)}); pages render from the database ` +
+          `until it is applied. It stays in the database and is applied again every ${config.INVALIDATION_SWEEP_MS} ms ` +
+          `(INVALIDATION_SWEEP_MS): check that Redis answers (REDIS_URL) and accepts writes (memory, maxmemory policy); ` +
+          `/api/health shows the backlog.`,
       );
       return { appliedAt: null, installed: 0 };
     }

@@ -2,7 +2,7 @@ import 'server-only';
 import { revalidateTag, updateTag } from 'next/cache';
 import type { Executor } from '@/db/client';
 import type { InvalidationEvent } from '@/db/schema';
-import { effectiveTags } from '@/lib/core/cache-tags';
+import { effectiveInvalidation } from '@/lib/core/cache-tags';
 import { pageCacheRuntime } from '@/lib/page-cache/runtime';
 import { commitInvalidation } from './commit';
 
@@ -30,7 +30,7 @@ export async function writeContent<T>(
   const runtime = pageCacheRuntime();
   const { result, recorded, appliedAt } = await commitInvalidation(async (tx) => {
     const { result, change } = await work(tx);
-    return { result, invalidation: change && { tags: effectiveTags(change.tags), event: change.event } };
+    return { result, invalidation: change && effectiveInvalidation(change.tags, change.event) };
   }, runtime);
   if (!recorded) return { result, invalidated: [] };
   if (runtime && appliedAt) {

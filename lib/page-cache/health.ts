@@ -25,7 +25,13 @@ export interface Health {
   status: 'ok' | 'down';
   database: Probe;
   redis: (Probe & { used: true }) | { used: false };
-  cache: { mode: 'shared' | 'local' | 'none'; buildId: string | null; catchingUp: boolean };
+  cache: {
+    mode: 'shared' | 'local' | 'none';
+    buildId: string | null;
+    catchingUp: boolean;
+    /** Set while this process cannot record invalidations in the cache: since when, and why. */
+    cannotInvalidate: { since: string; error: string } | null;
+  };
   processes: { count: number; index: number; pid: number };
   /** This process's memory, in MB: resident, and the JavaScript heap in use. */
   memory: { rssMb: number; heapUsedMb: number };
@@ -78,6 +84,9 @@ export async function describeHealth(): Promise<Health> {
       mode: runtime?.mode ?? 'none',
       buildId: runtime?.buildId ?? null,
       catchingUp: runtime?.resyncing ?? false,
+      cannotInvalidate: runtime?.applyFailure
+        ? { since: new Date(runtime.applyFailure.at).toISOString(), error: runtime.applyFailure.error }
+        : null,
     },
     processes: { count: config.FRESHPRESS_PROCESSES, index: config.FRESHPRESS_PROCESS_INDEX, pid: process.pid },
     memory: (({ rss, heapUsed }) => ({ rssMb: Math.round(rss / 1048576), heapUsedMb: Math.round(heapUsed / 1048576) }))(

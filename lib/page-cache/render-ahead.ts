@@ -5,7 +5,7 @@ import { config } from '@/lib/core/config';
 import { processSingleton } from '@/lib/core/process-singleton';
 import type { PageCacheRuntime } from './runtime';
 import type { PendingChange, SharedStore } from './store';
-import { AHEAD_TTL_SECONDS } from './store';
+import { AHEAD_TTL_SECONDS, INVALIDATE_BATCH } from './store';
 import { fetchOwnPage, warmTargets } from './warming';
 
 /*
@@ -129,6 +129,8 @@ export async function renderAhead(
   const budgetMs = config.RENDER_AHEAD_MS;
   const store = runtime.store;
   if (budgetMs <= 0 || runtime.mode !== 'shared' || !store?.isReady || runtime.resyncing) return null;
+  // Installed by the one script that marks every tag of the change (./store.ts).
+  if (tags.length > INVALIDATE_BATCH) return null;
   const deadline = Date.now() + budgetMs;
   try {
     const targets = (await warmTargets(runtime, tags)).slice(0, MAX_AHEAD_PAGES);

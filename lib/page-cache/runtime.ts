@@ -30,6 +30,8 @@ export interface PageCacheRuntime {
    * was made, or it came back empty): nothing is served from the cache until the outbox is applied.
    */
   resyncing: boolean;
+  /** The last time applying an invalidation to the cache failed, and why; cleared by the next success. */
+  applyFailure?: { at: number; error: string } | null;
   /**
    * Tags this process's writers already applied after their commit (how many times, and when, on
    * this host's clock), which Next applies again at the end of the request: to its own tag

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { InvalidationEvent } from '@/db/schema';
 import { openRedisConnection, type RedisConnection } from '@/lib/core/redis-connection';
+import { slotPrefix } from '@/lib/core/redis-keys';
 import type { ReadPage } from './warming';
 
 /*
@@ -167,6 +168,9 @@ return out`;
 
 const PUT_AHEAD = `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) redis.call('EXPIRE', KEYS[1], ARGV[3]) return 1`;
 
+/** Tags one invalidation script marks at most; a larger change is applied in several. */
+export const INVALIDATE_BATCH = 1000;
+
 /** Renders ahead of a change wait this long at most for it to be applied; then they are forgotten. */
 export const AHEAD_TTL_SECONDS = 60;
 
@@ -231,7 +235,7 @@ export class SharedStore {
       onReady: options.onReady,
       onLost: options.onLost,
     });
-    const p = options.prefix;
+    const p = slotPrefix(options.prefix);
     const build = `${p}:b:${options.buildId}`;
     this.keys = {
       tags: `${p}:tags`,
@@ -323,15 +327,27 @@ export class SharedStore {
     tags: readonly string[],
     event: InvalidationEvent | null,
     token: string | null,
+    afterBatch?: () => void,
   ): Promise<{ at: number; installed: number }> {
     if (tags.length === 0) return { at: 0, installed: 0 };
-    const keys = [this.keys.tags, this.keys.epoch, this.keys.tagEvents, this.keys.clock];
-    if (token) keys.push(this.keys.prepared(token), this.keys.change(token));
-    const [at, installed] = (await this.script(INVALIDATE, keys, [event ? JSON.stringify(event) : '', ...tags])) as [
-      number,
-      number,
-    ];
-    return { at: Number(at), installed: Number(installed) };
+    let result = { at: 0, installed: 0 };
+    // In batches: a script's arguments, its run time and Redis's stack stay bounded whatever the
+    // size of the change. Each batch marks its tags later than any before, so applying a change
+    // again (the outbox after a crash midway) only marks them once more. Renders ahead are
+    // installed by the last batch; a change of more than one batch has none (./render-ahead.ts).
+    for (let from = 0; from < tags.length; from += INVALIDATE_BATCH) {
+      const last = from + INVALIDATE_BATCH >= tags.length;
+      const keys = [this.keys.tags, this.keys.epoch, this.keys.tagEvents, this.keys.clock];
+      if (token && last) keys.push(this.keys.prepared(token), this.keys.change(token));
+      const batch = tags.slice(from, from + INVALIDATE_BATCH);
+      const [at, installed] = (await this.script(INVALIDATE, keys, [event ? JSON.stringify(event) : '', ...batch])) as [
+        number,
+        number,
+      ];
+      result = { at: Number(at), installed: Number(installed) };
+      if (!last) afterBatch?.();
+    }
+    return result;
   }
 
   /** Announces a change about to be applied, so that its pages can be rendered ahead; returns its token. */

@@ -1,5 +1,5 @@
 import { claimDuePublications, nextPublicationDue } from '@/db/scheduled';
-import { effectiveTags, tagsForPostChange } from '@/lib/core/cache-tags';
+import { effectiveInvalidation, tagsForPostChange } from '@/lib/core/cache-tags';
 import { processSlot } from '@/lib/core/process-singleton';
 import { describeError } from '@/lib/core/redis-connection';
 import { commitInvalidation } from '@/lib/invalidation/commit';
@@ -25,6 +25,16 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
 
 const timerSlot = processSlot<{ rearm(): void }>('publicationTimer');
 
+/** Posts named one by one in an event; an import that came due at once is counted, with a sample. */
+const NAMED_PUBLICATIONS = 5;
+
+function describePublications(due: readonly { id: number; title: string }[]): string {
+  if (due.length === 1) return `post ${due[0]!.id} published at its scheduled time: “${due[0]!.title}”`;
+  const named = due.slice(0, NAMED_PUBLICATIONS).map((post) => `post ${post.id} “${post.title}”`);
+  const more = due.length - named.length;
+  return `${due.length.toLocaleString('en')} posts published at their scheduled time: ${named.join(', ')}${more > 0 ? ` and ${more.toLocaleString('en')} more` : ''}`;
+}
+
 /** Announces every due publication in one outbox row; returns how many posts it announced. */
 export async function announceDuePublications(runtime: PageCacheRuntime | null): Promise<number> {
   const { result: due } = await commitInvalidation(async (tx) => {
@@ -35,14 +45,11 @@ export async function announceDuePublications(runtime: PageCacheRuntime | null):
     );
     return {
       result: due,
-      invalidation: {
-        tags: effectiveTags(changed),
-        event: {
-          kind: 'post-published',
-          ...(due.length === 1 && { postId: due[0]!.id }),
-          description: due.map((post) => `post ${post.id} published at its scheduled time: “${post.title}”`).join('; '),
-        },
-      },
+      invalidation: effectiveInvalidation(changed, {
+        kind: 'post-published',
+        ...(due.length === 1 && { postId: due[0]!.id }),
+        description: describePublications(due),
+      }),
     };
   }, runtime);
   return due.length;

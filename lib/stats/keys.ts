@@ -1,3 +1,4 @@
+import { slotPrefix } from '@/lib/core/redis-keys';
 import type { Counts, Granularity, StatsRange } from './types';
 
 /*
@@ -66,7 +67,8 @@ export function rangeBuckets(range: StatsRange, now: number): { granularity: Gra
   return { granularity, starts: Array.from({ length: buckets }, (_, i) => last - (buckets - 1 - i) * size) };
 }
 
-export function statsKeys(prefix: string) {
+export function statsKeys(statsPrefix: string) {
+  const prefix = slotPrefix(statsPrefix);
   return {
     totals: (g: Granularity, start: number) => `${prefix}:t:${g}:${start}`,
     pages: (g: Granularity, start: number, metric: PageMetric) => `${prefix}:p:${g}:${start}:${metric}`,
@@ -74,6 +76,7 @@ export function statsKeys(prefix: string) {
     invalidationLog: `${prefix}:log:invalidations`,
     rebuildLog: `${prefix}:log:rebuilds`,
     meta: `${prefix}:meta`,
+    batch: (id: string) => `${prefix}:batch:${id}`,
   };
 }
 

@@ -3,7 +3,7 @@ import type { Redis } from '@upstash/redis';
 import { tagKind } from '@/lib/core/cache-tags';
 import { bucketStart, GRANULARITIES, LOG_LENGTH, RETENTION_SECONDS, statsKeys, type PageMetric } from './keys';
 import { latencyField, PURGE_FIELDS } from './purges';
-import type { InvalidationEvent, RebuildCause, RequestOutcome, StoreStatus } from './types';
+import type { InvalidationEvent, InvalidationLogEntry, RebuildCause, RequestOutcome, StoreStatus } from './types';
 
 /*
  * Counting costs the serving path one Map update: counts are aggregated in memory and written to
@@ -70,6 +70,10 @@ while i <= #ARGV do
 end
 return 1`;
 const SEP = '\u0000';
+/** Tags one line of the invalidation log names; a larger change is counted beside them. */
+export const LOG_TAG_SAMPLE = 20;
+/** Tags whose last invalidation this process remembers, to explain rebuilds. */
+const TAGS_REMEMBERED = 20_000;
 
 /** HINCRBY (h) or ZINCRBY (z) of one field or member, or a hash field kept at its maximum (m). */
 interface PendingOp {
@@ -184,21 +188,34 @@ export class StatsRecorder {
       const known = this.tagInvalidations.get(tag);
       // A short memory per tag is enough: a rebuild is explained by the events since its entry was made.
       const events = [...(known?.events ?? []), event].slice(-20);
-      this.tagInvalidations.set(tag, { at, events });
+      this.rememberTag(tag, { at, events });
     }
     if (!this.enabled) return;
-    this.apply(
-      [],
-      [{ key: this.keys.invalidationLog, line: JSON.stringify({ at: new Date(at).toISOString(), tags, event }) }],
-    );
+    // A line of the log names a sample of the tags and counts them all, whatever the change's size.
+    const entry: InvalidationLogEntry = {
+      at: new Date(at).toISOString(),
+      tags: tags.slice(0, LOG_TAG_SAMPLE),
+      ...(tags.length > LOG_TAG_SAMPLE && { tagCount: tags.length }),
+      event,
+    };
+    this.apply([], [{ key: this.keys.invalidationLog, line: JSON.stringify(entry) }]);
   }
 
   /** Next expired these tags (the cache handler's revalidateTag). */
   noteTagsExpired(tags: readonly string[], at = this.now()): void {
     for (const tag of tags) {
       const known = this.tagInvalidations.get(tag);
-      this.tagInvalidations.set(tag, { at: Math.max(at, known?.at ?? 0), events: known?.events ?? [] });
+      this.rememberTag(tag, { at: Math.max(at, known?.at ?? 0), events: known?.events ?? [] });
     }
+  }
+
+  /** The tags invalidated last are kept, up to TAGS_REMEMBERED: a long-running process grows no further. */
+  private rememberTag(tag: string, value: { at: number; events: InvalidationEvent[] }): void {
+    this.tagInvalidations.delete(tag);
+    this.tagInvalidations.set(tag, value);
+    if (this.tagInvalidations.size <= TAGS_REMEMBERED) return;
+    const oldest = this.tagInvalidations.keys().next();
+    if (!oldest.done) this.tagInvalidations.delete(oldest.value);
   }
 
   /** Which of an entry's tags were invalidated after it was made, and the events behind them. */
@@ -333,7 +350,7 @@ export class StatsRecorder {
    */
   private async write(redis: Redis, batch: Batch): Promise<boolean> {
     try {
-      await redis.eval(APPLY_BATCH, [`${this.options.prefix}:batch:${batch.id}`], batch.args);
+      await redis.eval(APPLY_BATCH, [this.keys.batch(batch.id)], batch.args);
       this.reachable = true;
       this.unreachableSince = null;
       this.lastFlushAt = this.now();

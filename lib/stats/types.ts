@@ -71,7 +71,10 @@ export interface PageCause {
 
 export interface InvalidationLogEntry {
   at: string;
+  /** The tags, or the first of them when there were more than a log line names (see tagCount). */
   tags: string[];
+  /** How many tags the change invalidated, when `tags` holds only a sample of them. */
+  tagCount?: number;
   event: InvalidationEvent;
 }
 

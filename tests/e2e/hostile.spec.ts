@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createClient } from 'redis';
+import { slotPrefix } from '@/lib/core/redis-keys';
 import { testRedisUrl } from '../support/redis';
 import { CommentForm, uniqueComment } from './support/comment-form';
 import { expect, test } from './support/fixtures';
@@ -125,7 +126,7 @@ test('made-up posts, tags and page numbers store nothing: no Redis keys, no file
       `/tags/caching/page/${1000 + i}`,
       `/tags/no-such-tag-${i}/page/2`,
     ];
-    const sharedKeys = async () => (await redis.keys(`${site.prefix}:cache:b:*`)).length;
+    const sharedKeys = async () => (await redis.keys(`${slotPrefix(`${site.prefix}:cache`)}:b:*`)).length;
     const localFiles = () =>
       Promise.all(
         ['cache', path.join('server', 'app')].map((dir) => filesUnder(path.join(process.cwd(), localDist, dir))),

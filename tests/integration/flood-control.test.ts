@@ -29,7 +29,8 @@ describe('comment rate limit over both transports', () => {
   });
 
   after(async () => {
-    const keys = (await tcp.redis.keys(`${keyPrefix}:*`)) as string[];
+    // The limiters' keys are hash-tagged: {<prefix>}:<rule>:… (lib/core/redis-keys.ts).
+    const keys = (await tcp.redis.keys(`{${keyPrefix}:*`)) as string[];
     if (keys.length > 0) await tcp.redis.del(...keys);
     await tcp.close();
     await http.close();

@@ -97,6 +97,28 @@ describe('the shared page cache store', () => {
     ]);
   });
 
+  test('a change of 240,000 tags (an import of 60,000 posts) is applied: entries carrying any of them are stale, others fresh, and applying it again is harmless', async () => {
+    const store = openStore();
+    const { now } = await store.check([], null);
+    const changed = Array.from({ length: 240_000 }, (_, i) => `post:${i + 1}`);
+    for (const tag of ['post:1', 'post:123456', 'post:240000', 'post:240001'])
+      await store.put(`/of/${tag}`, { ...page(tag), tags: [tag], startedAt: now }, null);
+
+    const event = { kind: 'post-published' as const, description: '60,000 posts published', bulkTags: 240_000 };
+    const first = await store.applyChange(changed, event, null);
+    for (const tag of ['post:1', 'post:123456', 'post:240000']) {
+      const { times } = await store.check([tag], null);
+      assert.ok(times![0]! >= now && times![0]! <= first.at, `${tag} marked by its batch`);
+    }
+    assert.deepEqual((await store.check(['post:240001'], null)).times, [0], 'a tag outside the change is untouched');
+    assert.deepEqual(await store.eventsOf(['post:240000']), [event]);
+
+    // The outbox applies a change again after a crash midway: it only marks the tags once more.
+    const again = await store.applyChange(changed, event, null);
+    assert.ok(again.at > first.at);
+    assert.ok((await store.check(['post:1'], null)).times![0]! > first.at);
+  });
+
   test('an unchanged epoch answers a hit without reading a single tag', async () => {
     const store = openStore();
     const first = await store.check(['post:1', 'post:2'], null);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
 import { freePort } from '@/lib/core/free-port';
+import { slotPrefix } from '@/lib/core/redis-keys';
 import { daemon } from './daemon';
 
 /*
@@ -12,13 +13,17 @@ import { daemon } from './daemon';
 
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** Every key of a prefix: hash-tagged ({p}…, {p:cache}…; lib/core/redis-keys.ts) or plain (p:…). */
+export const keyPatterns = (prefix: string) => [`${prefix}:*`, `${slotPrefix(prefix)}*`, `{${prefix}:*`];
+
 /** Deletes every key under a prefix (a test run's or a test's own). */
 export async function deleteStatsKeys(prefix: string, url = testRedisUrl): Promise<void> {
   const client = createClient({ url, RESP: 2 });
   await client.connect();
   try {
     const doomed: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) doomed.push(...batch);
+    for (const match of keyPatterns(prefix))
+      for await (const batch of client.scanIterator({ MATCH: match, COUNT: 1000 })) doomed.push(...batch);
     for (let i = 0; i < doomed.length; i += 500) await client.del(doomed.slice(i, i + 500));
   } finally {
     await client.quit();
@@ -37,15 +42,18 @@ export interface PrivateRedis {
   snapshot(): Promise<void>;
 }
 
-/** A redis-server of the test's own on a free port, to stop and start again mid-test. */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/**
+ * A redis-server of the test's own on a free port, to stop and start again mid-test; `extraArgs`
+ * set it up as a deployment would (maxmemory, cluster mode).
+ */
+export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'freshpress-redis-'));
   const server = daemon(
     'redis-server',
     () => [
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
     ],
     'Ready to accept connections',
     'SIGKILL',

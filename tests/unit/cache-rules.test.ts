@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PostState } from '@/db/reads';
-import { tagKind, tags } from '@/lib/core/cache-tags';
+import { effectiveInvalidation, tagKind, tags } from '@/lib/core/cache-tags';
+import { config } from '@/lib/core/config';
 import { describePostChange } from '@/lib/posts/writers';
 
 const published: PostState = {
@@ -83,5 +84,24 @@ describe('tag kinds', () => {
     assert.equal(tagKind(tags.slug('a-b')), 'slug');
     assert.equal(tagKind(tags.everything), 'all');
     assert.equal(tagKind('_N_T_/posts/a'), 'other');
+  });
+});
+
+describe('changes of any size', () => {
+  const event = { kind: 'post-published' as const, description: 'an import' };
+  const postTags = (n: number) => Array.from({ length: n }, (_, i) => tags.post(i + 1));
+
+  test('a change up to INVALIDATION_BULK_THRESHOLD tags invalidates exactly those tags, each once', () => {
+    const changed = [...postTags(config.INVALIDATION_BULK_THRESHOLD), tags.post(1), tags.post(2)];
+    const { tags: invalidated, event: recorded } = effectiveInvalidation(changed, event);
+    assert.equal(invalidated.length, config.INVALIDATION_BULK_THRESHOLD);
+    assert.deepEqual(recorded, event);
+  });
+
+  test('a larger change invalidates the whole site with one tag, and its event counts the tags it touched', () => {
+    const changed = postTags(config.INVALIDATION_BULK_THRESHOLD + 1);
+    const { tags: invalidated, event: recorded } = effectiveInvalidation(changed, event);
+    assert.deepEqual(invalidated, [tags.everything]);
+    assert.deepEqual(recorded, { ...event, bulkTags: config.INVALIDATION_BULK_THRESHOLD + 1 });
   });
 });

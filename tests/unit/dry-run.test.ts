@@ -120,3 +120,18 @@ test('the core counts as staying only the pages that carry a related tag, and sp
   );
   assert.equal(planOnPages([], [], pages, words).summary, 'Doing it rebuilds nothing — no page shows this thing.');
 });
+
+test('a change that rebuilds thousands of pages names a few and counts the rest', () => {
+  const many: CachedPage[] = Array.from({ length: 5000 }, (_, i) => ({ page: `/posts/p${i}`, tags: ['all'] }));
+  const plan = planOnPages(['all'], [], many, {
+    verb: 'Importing',
+    subject: 'the import',
+    why: () => 'they show everything',
+    staying: 'of it',
+  });
+  assert.equal(plan.rebuilt.length, 5000);
+  assert.equal(
+    plan.summary,
+    'Importing rebuilds /posts/p0, /posts/p1, /posts/p2, /posts/p3, /posts/p4, /posts/p5, /posts/p6, /posts/p7 and 4,992 more — they show everything.',
+  );
+});
