@@ -8,6 +8,7 @@ import path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
+import { growDatabase } from '@/db/grow';
 import { migrateDatabase } from '@/db/migrate';
 import { seedDatabase } from '@/db/seed';
 import { readStats } from '@/lib/stats/reader';
@@ -34,6 +35,7 @@ const STORM_COMMENTS = quick ? 100 : 400;
 const FRESHNESS_SAMPLES = quick ? 20 : 50;
 const WARM_SAMPLES = quick ? 4 : 10;
 const STATS_PAGES = quick ? 200 : 1000;
+const SCALE_POSTS = quick ? 10_000 : 60_000;
 
 const root = process.cwd();
 const serverUrl = process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -786,6 +788,152 @@ async function dashboardAtScale(bench: Bench) {
   return times;
 }
 
+const markerOf = (html: string) => /<meta name="x-generated-at" content="([^"]+)"/.exec(html)?.[1] ?? null;
+
+async function timedGet(url: string, headers: Record<string, string> = {}) {
+  const t0 = performance.now();
+  const response = await fetch(url, { headers });
+  const body = await response.text();
+  return {
+    ms: Math.round((performance.now() - t0) * 10) / 10,
+    status: response.status,
+    cache: response.headers.get('x-nextjs-cache'),
+    bytes: Buffer.byteLength(body),
+    body,
+  };
+}
+
+/**
+ * The site at SCALE_POSTS more posts (db/grow.ts, what `npm run db:grow` runs), on a database of its
+ * own, built for it: build time, the start that announces the import, first and cached renders of
+ * each kind of page, the sitemap, a second import of as many posts announced while two servers
+ * serve (until both serve from the cache again), the dashboard after it, and memory. Runs last: its
+ * build replaces the one the other scenarios used.
+ */
+async function atScale(bench: Bench) {
+  const name = `${runId}_scale`;
+  await adminSql((sql) => sql.unsafe(`create database "${name}"`));
+  const url = databaseUrl(name);
+  await migrateDatabase(url);
+  await seedDatabase(url, () => {});
+  log(`at scale: importing ${SCALE_POSTS} posts with 2 tags and 5 comments each…`);
+  const grown = await growDatabase(url, { posts: SCALE_POSTS, commentsPerPost: 5 }, () => {});
+  const sql = postgres(url, { max: 1 });
+  const [archive] = await sql<{ slug: string }[]>`select slug from posts where id = ${grown.lastId}`;
+  const [tag] = await sql<{ name: string; n: number }[]>`
+    select t.name, count(*)::int as n from tags t join post_tags pt on pt.tag_id = t.id
+    group by t.name order by n desc limit 1`;
+  const [counted] = await sql<{ total: number }[]>`select count(*)::int as total from posts where status = 'published'`;
+  const total = counted!.total;
+  await sql.end();
+
+  log('at scale: building…');
+  const buildStart = performance.now();
+  const built = await build(
+    { ...process.env, DATABASE_URL: url, NEXT_TELEMETRY_DISABLED: '1', ADMIN_TOKEN: adminToken },
+    'pipe',
+  );
+  if (built.code !== 0) throw new Error(`build failed:\n${built.output}`);
+  const buildSeconds = Math.round((performance.now() - buildStart) / 100) / 10;
+
+  const env = { ...bench.common, DATABASE_URL: url, STATS_PREFIX: `${runId}_scale` };
+  log('at scale: starting (the start announces the import)…');
+  let t0 = performance.now();
+  const first = await started(bench, 'scale', { ...env, ...gcProbe });
+  const startMs = Math.round(performance.now() - t0);
+  const health = (await (await fetch(`${first.url}/api/health`)).json()) as { invalidationBacklog: number | null };
+
+  const paths: Record<string, string> = {
+    home: '/',
+    post: `/posts/${archive!.slug}`,
+    tag: `/tags/${encodeURIComponent(tag!.name)}`,
+    deep: `/page/${Math.floor(total / 20)}`,
+  };
+  const pages: Record<
+    string,
+    { firstMs: number; firstCache: string | null; cachedP50Ms: number; cache: string | null }
+  > = {};
+  for (const [key, path] of Object.entries(paths)) {
+    const firstGet = await timedGet(`${first.url}${path}`);
+    const cached: number[] = [];
+    let cache: string | null = null;
+    for (let i = 0; i < 20; i++) {
+      const again = await timedGet(`${first.url}${path}`, { 'accept-encoding': BROWSER_ENCODINGS });
+      cached.push(again.ms);
+      cache = again.cache;
+    }
+    pages[key] = { firstMs: firstGet.ms, firstCache: firstGet.cache, cachedP50Ms: median(cached), cache };
+  }
+
+  const index = await timedGet(`${first.url}/sitemap.xml`);
+  const files = [...index.body.matchAll(/<sitemap>\s*<loc>([^<]+)<\/loc>/g)].map((m) => m[1]!);
+  const firstFile = files[0] ? await timedGet(`${first.url}${new URL(files[0]).pathname}`) : null;
+  const sitemap = {
+    indexMs: index.ms,
+    indexBytes: index.bytes,
+    files: files.length,
+    fileMs: firstFile?.ms ?? null,
+    fileBytes: firstFile?.bytes ?? null,
+    fileUrls: firstFile ? (firstFile.body.match(/<url>/g) ?? []).length : null,
+  };
+
+  log(`at scale: a second import of ${SCALE_POSTS} posts while two servers serve…`);
+  const second = await started(bench, 'scale second', env);
+  const servers = [first, second];
+  const before = new Map<Server, string | null>();
+  for (const server of servers) {
+    await fetch(`${server.url}/`);
+    before.set(server, markerOf(await (await fetch(`${server.url}/`)).text()));
+  }
+  await growDatabase(url, { posts: SCALE_POSTS, commentsPerPost: 5 }, () => {});
+  t0 = performance.now();
+  // Announced by the next look-up of a server's publication timer (every 30 s); then every server
+  // must serve the homepage from the cache again, rendered after the announcement.
+  const again = new Map<Server, number>();
+  const deadline = Date.now() + 120_000;
+  while (again.size < servers.length && Date.now() < deadline) {
+    for (const server of servers) {
+      if (again.has(server)) continue;
+      const got = await timedGet(`${server.url}/`);
+      if (got.cache === 'HIT' && markerOf(got.body) !== before.get(server))
+        again.set(server, Math.round(performance.now() - t0));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const report = (await (await fetch(`${first.url}/api/stats?range=24h`)).json()) as {
+    invalidations: { at: string; event: { bulkTags?: number } }[];
+  };
+  const announced = report.invalidations.find((entry) => entry.event.bulkTags !== undefined);
+  const importedAt = Date.now() - (performance.now() - t0);
+  const bulk = {
+    tags: announced?.event.bulkTags ?? null,
+    announcedAfterMs: announced ? Math.max(0, Date.parse(announced.at) - importedAt) : null,
+    cachedAgainMs: servers.map((server) => again.get(server) ?? null),
+  };
+  const api = await timedGet(`${first.url}/api/stats?range=24h`);
+  const dashboard = await timedGet(`${first.url}/stats?range=24h`);
+  const memory = await collectedMb(first);
+  for (const server of servers) {
+    await server.stop();
+    bench.servers.splice(bench.servers.indexOf(server), 1);
+  }
+  await adminSql((s) => s.unsafe(`drop database if exists "${name}" with (force)`)).catch(() => {});
+  const result = {
+    posts: total,
+    buildSeconds,
+    startMs,
+    backlogAfterStart: health.invalidationBacklog,
+    pages,
+    sitemap,
+    bulk,
+    statsApi: { ms: api.ms, bytes: api.bytes },
+    statsPage: { ms: dashboard.ms, bytes: dashboard.bytes },
+    rssMb: memory?.rss ?? null,
+  };
+  log(`at scale: ${JSON.stringify(result)}`);
+  return result;
+}
+
 async function writeResults(results: Results): Promise<void> {
   const md = renderMarkdown(results);
   console.log(`\n${md}`);
@@ -872,6 +1020,7 @@ async function main() {
     const finalHeap = collected?.heapUsed ?? null;
     log('a scan of 6,000 made-up addresses, query strings and header values…');
     const junk = await junkScan(statsOn, 6000);
+    const scale = await atScale(bench);
 
     const med = (values: number[]) => Math.round(median(values));
     const targets = [
@@ -963,6 +1112,26 @@ async function main() {
         pass: junk.growthMb !== null && junk.growthMb <= 60,
       },
       { name: '/stats ≤ 200 ms at 90 days', value: dashboard['90d']!.pageMs, pass: dashboard['90d']!.pageMs <= 200 },
+      {
+        name: `at ${scale.posts} posts: every server serves the homepage from the cache again ≤ 60 s after an import (its announcement waits up to 30 s)`,
+        value: Math.max(...scale.bulk.cachedAgainMs.map((ms) => ms ?? Infinity)),
+        pass: scale.bulk.cachedAgainMs.every((ms) => ms !== null && ms <= 60_000),
+      },
+      {
+        name: `at ${scale.posts} posts: /api/stats ≤ 1 MB after the imports (bytes)`,
+        value: scale.statsApi.bytes,
+        pass: scale.statsApi.bytes <= 1_000_000,
+      },
+      {
+        name: `at ${scale.posts} posts: /stats ≤ 2 MB after the imports (bytes)`,
+        value: scale.statsPage.bytes,
+        pass: scale.statsPage.bytes <= 2_000_000,
+      },
+      {
+        name: `at ${scale.posts} posts: cached homepage p50 ≤ 10 ms`,
+        value: scale.pages.home!.cachedP50Ms,
+        pass: scale.pages.home!.cachedP50Ms <= 10,
+      },
     ];
 
     await writeResults({
@@ -997,6 +1166,7 @@ async function main() {
       rawFinalRssMb: rawFinalRss,
       junkScan: junk,
       finalHeapUsedMb: finalHeap,
+      scale,
       targets,
       seconds: Math.round((Date.now() - startedAt) / 1000),
     });
@@ -1073,6 +1243,7 @@ type Results = {
   rawFinalRssMb: number | null;
   finalHeapUsedMb: number | null;
   junkScan: Awaited<ReturnType<typeof junkScan>>;
+  scale: Awaited<ReturnType<typeof atScale>>;
   targets: { name: string; value: number | null; pass: boolean }[];
   settings: { rounds: number; durationSeconds: number; connections: number };
 };
@@ -1126,6 +1297,18 @@ function renderMarkdown(r: Results): string {
       .join('; ')}.`,
     '',
     `Server memory after the run (stats on), after a full collection: RSS ${r.finalRssMb ?? '–'} MB, JavaScript heap in use ${r.finalHeapUsedMb ?? '–'} MB (RSS as read before it: ${r.rawFinalRssMb ?? '–'} MB). After ${r.junkScan.requests} more requests for made-up addresses, query strings and header values, and a full collection: RSS ${r.junkScan.afterMb ?? '–'} MB (${r.junkScan.growthMb ?? '–'} MB more), heap ${r.junkScan.heapAfterMb ?? '–'} MB (RSS as read before it: ${r.junkScan.rawAfterMb ?? '–'} MB).`,
+    '',
+    `At ${r.scale.posts} published posts (db/grow.ts; 5 comments each): \`next build\` ${r.scale.buildSeconds} s; the start that announced the import ${r.scale.startMs} ms (outbox left: ${r.scale.backlogAfterStart ?? '–'}).`,
+    '',
+    '| page | first GET ms | x-nextjs-cache | cached GET p50 ms (browser headers) |',
+    '|---|---:|---|---:|',
+    ...Object.entries(r.scale.pages).map(
+      ([key, p]) => `| ${key} | ${p.firstMs} | ${p.firstCache ?? '–'} | ${p.cachedP50Ms} (${p.cache ?? '–'}) |`,
+    ),
+    '',
+    `Sitemap: index ${r.scale.sitemap.indexMs} ms, ${r.scale.sitemap.indexBytes} bytes, ${r.scale.sitemap.files} files; first file ${r.scale.sitemap.fileMs ?? '–'} ms, ${r.scale.sitemap.fileBytes ?? '–'} bytes, ${r.scale.sitemap.fileUrls ?? '–'} URLs. ` +
+      `A second import of as many posts while two servers serve: announced as ${r.scale.bulk.tags ?? '–'} tags (one site-wide invalidation) ${r.scale.bulk.announcedAfterMs ?? '–'} ms after it committed; each server served the homepage from the cache again after ${r.scale.bulk.cachedAgainMs.map((ms) => ms ?? '–').join(' and ')} ms. ` +
+      `Then /api/stats ${r.scale.statsApi.bytes} bytes in ${r.scale.statsApi.ms} ms, /stats ${r.scale.statsPage.bytes} bytes in ${r.scale.statsPage.ms} ms; server RSS after a full collection ${r.scale.rssMb ?? '–'} MB.`,
     '',
     '| target | measured | result |',
     '|---|---:|---|',

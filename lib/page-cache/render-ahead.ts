@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { InvalidationEvent } from '@/db/schema';
 import { config } from '@/lib/core/config';
 import { processSingleton } from '@/lib/core/process-singleton';
+import { NEXT_HEADERS } from './next-internals';
 import type { PageCacheRuntime } from './runtime';
 import type { PendingChange, SharedStore } from './store';
 import { AHEAD_TTL_SECONDS, INVALIDATE_BATCH } from './store';
@@ -34,7 +35,7 @@ import { fetchOwnPage, warmTargets } from './warming';
 export const AHEAD_HEADER = 'x-freshpress-ahead';
 /** On the answer to a render ahead: `1` when its render was kept aside for the change. */
 export const KEPT_HEADER = 'x-freshpress-ahead-kept';
-/** A joined render ahead is asked again after this long, doubled each time, until RENDER_AHEAD_MS runs out. */
+/** A joined render ahead is asked again after this long, doubled each time (see renderPageAhead). */
 const RETRY_MS = 5;
 
 /** At most this many pages are rendered ahead of one change, the most read first. */
@@ -155,13 +156,22 @@ export async function renderAhead(
   }
 }
 
-/** Asks for `page` as a render ahead of change `token` until its own render is kept, or `deadline` passes. */
+/**
+ * Asks for `page` as a render ahead of change `token` until its own render is kept, or `deadline`
+ * passes. Joined to a reader's lookup (a HIT: the page as it was), it asks again while there is
+ * time. Joined to a render under way (a MISS: a reader's, or another change's render ahead), it
+ * asks once more, for a render that surely began after this change was committed; past that, the
+ * page is changing faster than it renders, and further renders would only load the server.
+ */
 async function renderPageAhead(page: string, token: string, deadline: number): Promise<boolean> {
+  let afterRender = false;
   for (let pause = RETRY_MS; ; pause *= 2) {
     const headers = await fetchOwnPage(page, { [AHEAD_HEADER]: token }, deadline - Date.now());
     if (!headers) return false;
     if (headers[KEPT_HEADER] === '1') return true;
-    if (Date.now() + pause >= deadline) return false;
+    const joinedLookup = headers[NEXT_HEADERS.cacheState] === 'HIT';
+    if ((!joinedLookup && afterRender) || Date.now() + pause >= deadline) return false;
+    afterRender ||= !joinedLookup;
     report.retried += 1;
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
