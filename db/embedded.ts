@@ -15,10 +15,13 @@ export interface EmbeddedPostgres {
  * wire protocol on a loopback port, so the app talks to it with the same driver as to a server.
  * It lives in the calling process: stopping that process stops the database.
  */
-export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  options: { waitForLock?: boolean } = {},
+): Promise<EmbeddedPostgres> {
   const directory = path.resolve(dataDir, 'pglite');
   await mkdir(directory, { recursive: true });
-  const unlock = await lockDataDirectory(directory);
+  const unlock = await lockDataDirectory(directory, options.waitForLock ?? true);
   let db: PGlite;
   try {
     db = await PGlite.create(directory);
@@ -51,17 +54,18 @@ const LOCK_STALE_MS = 5000;
  * while the previous server is still closing) corrupt its WAL: the start after the next crash
  * aborts ("could not locate a valid checkpoint record"), or that crash's commits are silently
  * lost. So the directory is locked for as long as the database is open; a start waits for a
- * holder that is still closing, and takes over the lock of one that died.
+ * holder that is still closing (a tool that must not wait for a running server fails at once),
+ * and takes over the lock of one that died.
  */
-async function lockDataDirectory(directory: string): Promise<() => Promise<void>> {
+async function lockDataDirectory(directory: string, wait: boolean): Promise<() => Promise<void>> {
   const options = { lockfilePath: `${directory}.lock`, stale: LOCK_STALE_MS };
-  if (await lockfile.check(directory, options).catch(() => false)) {
+  if (wait && (await lockfile.check(directory, options).catch(() => false))) {
     console.log('[freshpress] Waiting for another process to close the embedded database…');
   }
   const release = await lockfile
     .lock(directory, {
       ...options,
-      retries: { retries: 240, minTimeout: 250, maxTimeout: 500 },
+      retries: wait ? { retries: 240, minTimeout: 250, maxTimeout: 500 } : 0,
       onCompromised: (error) =>
         console.error(
           `[freshpress] the embedded database's lock was lost (${error.message}); stop the other process using ${directory}`,

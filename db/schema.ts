@@ -38,10 +38,15 @@ export const posts = pgTable(
       .on(t.publishedAt)
       .where(sql`${t.status} = 'published' AND ${t.announcedAt} IS DISTINCT FROM ${t.publishedAt}`),
     check('posts_published_has_date', sql`${t.status} <> 'published' OR ${t.publishedAt} IS NOT NULL`),
-    // Every list page walks published posts newest first; the id breaks ties so pages never overlap.
-    index('posts_published_order_idx')
-      .on(t.publishedAt.desc(), t.id.desc())
-      .where(sql`${t.status} = 'published'`),
+    // Every list walks posts newest first, the id breaking ties so pages never overlap: public
+    // lists with `status = 'published'` as the index's prefix, the admin's list in the index's own
+    // order (drafts first). `desc` in a query means NULLS FIRST; an index built NULLS LAST (drizzle's
+    // default for .desc()) cannot give that order and every list page sorted all posts. Not partial:
+    // a prepared statement's generic plan compares status with a parameter and could not use it.
+    index('posts_status_order_idx').on(t.status, t.publishedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    // A tag's page joins its posts by id; with their status and date here, it reads no post row
+    // (drizzle has no INCLUDE, so they are trailing key columns: the same index-only lookups).
+    index('posts_listing_idx').on(t.id, t.status, t.publishedAt),
   ],
 );
 
@@ -82,8 +87,13 @@ export const comments = pgTable(
     index('comments_published_by_post_idx')
       .on(t.postId, t.createdAt, t.id)
       .where(sql`${t.status} = 'published'`),
-    // The moderation queue reads by state, newest first.
-    index('comments_status_created_idx').on(t.status, t.createdAt.desc()),
+    // The moderation queue reads by state, newest first (NULLS FIRST, as `desc` in a query means).
+    index('comments_status_created_idx').on(t.status, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    // The moderation queue of one post, newest first.
+    index('comments_status_post_idx').on(t.status, t.postId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    // Every comment of a post whatever its state: the duplicate check of each new comment, the
+    // posts that have comments (the queue's filter by post), the cascade when a post is deleted.
+    index('comments_post_idx').on(t.postId),
   ],
 );
 

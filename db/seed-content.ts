@@ -824,3 +824,22 @@ export function generateSeedContent(): { tags: readonly string[]; posts: SeedPos
     comments,
   };
 }
+
+/** The phrase banks, for the database grower (db/grow.ts): archive posts written in the same voice. */
+export const SEED_PHRASES = {
+  topics: TOPICS,
+  titleTemplates: TITLE_TEMPLATES,
+  openers: OPENERS,
+  paragraphs: PARAGRAPHS,
+  headings: HEADINGS,
+  listIntros: LIST_INTROS,
+  listItems: LIST_ITEMS,
+  quotes: QUOTES,
+  closers: CLOSERS,
+  firstNames: FIRST_NAMES,
+  lastNames: LAST_NAMES,
+  handles: HANDLES,
+  commentOpeners: COMMENT_OPENERS,
+  commentMiddles: COMMENT_MIDDLES,
+  commentClosers: COMMENT_CLOSERS,
+} as const;

@@ -3,8 +3,8 @@
 import Link from 'next/link';
 import { useActionState } from 'react';
 import { moderate, type ModerationState } from '@/lib/comments/moderation-actions';
-import type { CommentAction } from '@/lib/comments/moderation';
-import type { QueueRow } from '@/lib/comments/moderation';
+import type { CommentStatus } from '@/db/schema';
+import type { CommentAction, QueueRow } from '@/lib/comments/moderation';
 
 const LABEL: Record<CommentAction, string> = { approve: 'Approve', spam: 'Mark spam', delete: 'Delete' };
 const DONE: Record<CommentAction, string> = { approve: 'Approved', spam: 'Marked spam', delete: 'Deleted' };
@@ -13,7 +13,7 @@ const DONE: Record<CommentAction, string> = { approve: 'Approved', spam: 'Marked
  * One form for the whole queue: each row's buttons act on that row, the buttons at the foot on
  * the ticked rows. Beside each button, its dry run; after an action, what it really invalidated.
  */
-export function ModerationQueue({ rows }: { rows: readonly QueueRow[] }) {
+export function ModerationQueue({ rows, status }: { rows: readonly QueueRow[]; status: CommentStatus }) {
   const [state, action, pending] = useActionState<ModerationState, FormData>(moderate, { status: 'idle' });
   return (
     <form action={action}>
@@ -47,7 +47,8 @@ export function ModerationQueue({ rows }: { rows: readonly QueueRow[] }) {
                 <input type="checkbox" name="id" value={row.id} /> Select comment {row.id}
               </label>{' '}
               <strong>{row.authorName}</strong> on <Link href={`/posts/${row.postSlug}`}>{row.postTitle}</Link>,{' '}
-              <time dateTime={row.createdAt}>{row.age}</time> <span>({row.status})</span>
+              <time dateTime={row.createdAt}>{row.age}</time> <span>({row.status})</span>{' '}
+              <Link href={`/admin/comments?status=${status}&post=${row.postId}`}>only this post</Link>
               <blockquote>{row.body}</blockquote>
               {row.plans.map((plan) => (
                 <p key={plan.action}>

@@ -1,7 +1,14 @@
 import 'server-only';
-import { listCommentsForModeration } from '@/db/admin-reads';
+import {
+  countCommentsForModeration,
+  getPostTitle,
+  listCommentsForModeration,
+  postsWithComments,
+  type QueueFilter,
+} from '@/db/admin-reads';
 import type { CommentStatus } from '@/db/schema';
 import { currentCachedPages, listInWords, planOnPages, type PagePlan, type PlanWords } from '@/lib/admin/dry-run';
+import { readAdminPage, type AdminPage } from '@/lib/admin/pagination';
 import { effectiveTags, tags } from '@/lib/core/cache-tags';
 import type { CachedPage } from '@/lib/page-cache/listing';
 import { commentOutcomeChange, type CommentOutcome } from './writers';
@@ -62,31 +69,59 @@ export interface QueueRow {
   body: string;
   createdAt: string;
   age: string;
+  postId: number;
   postTitle: string;
   postSlug: string;
   plans: DryRun[];
 }
 
+/** Page `filter.page` of the queue (50 rows), with the dry runs of its rows' actions. */
 export async function moderationQueue(
-  filter: { status: CommentStatus; postId?: number },
+  filter: QueueFilter & { page: number },
   now = new Date(),
-): Promise<QueueRow[]> {
-  const [comments, pages] = await Promise.all([listCommentsForModeration(filter), currentCachedPages()]);
-  return comments.map((comment) => ({
-    id: comment.id,
-    status: comment.status,
-    authorName: comment.authorName,
-    body: comment.body,
-    postTitle: comment.postTitle,
-    postSlug: comment.postSlug,
-    createdAt: comment.createdAt.toISOString(),
-    age: ageOf(comment.createdAt, now),
-    // Approving a published comment or marking a spam one spam again would do nothing.
-    plans: COMMENT_ACTIONS.filter(
-      (action) =>
-        !(action === 'approve' && comment.status === 'published') && !(action === 'spam' && comment.status === 'spam'),
-    ).map((action) => planCommentAction(action, comment, pages)),
-  }));
+): Promise<AdminPage<QueueRow>> {
+  const [queue, pages] = await Promise.all([
+    readAdminPage(
+      filter.page,
+      () => countCommentsForModeration(filter),
+      (page) => listCommentsForModeration({ ...filter, page }),
+    ),
+    currentCachedPages(),
+  ]);
+  return {
+    ...queue,
+    rows: queue.rows.map((comment) => ({
+      id: comment.id,
+      status: comment.status,
+      authorName: comment.authorName,
+      body: comment.body,
+      postId: comment.postId,
+      postTitle: comment.postTitle,
+      postSlug: comment.postSlug,
+      createdAt: comment.createdAt.toISOString(),
+      age: ageOf(comment.createdAt, now),
+      // Approving a published comment or marking a spam one spam again would do nothing.
+      plans: COMMENT_ACTIONS.filter(
+        (action) =>
+          !(action === 'approve' && comment.status === 'published') &&
+          !(action === 'spam' && comment.status === 'spam'),
+      ).map((action) => planCommentAction(action, comment, pages)),
+    })),
+  };
+}
+
+/**
+ * The choices of the queue's filter by post: the newest posts that have comments (a bounded list,
+ * whatever the size of the blog), and the post filtered by now when it is not among them. Any
+ * other post is one click away, from a row of the queue.
+ */
+export async function queuePostChoices(selected?: number): Promise<{ id: number; title: string }[]> {
+  const [choices, selectedTitle] = await Promise.all([
+    postsWithComments(),
+    selected === undefined ? null : getPostTitle(selected),
+  ]);
+  if (selected === undefined || selectedTitle === null || choices.some((post) => post.id === selected)) return choices;
+  return [{ id: selected, title: selectedTitle }, ...choices];
 }
 
 function ageOf(at: Date, now: Date): string {

@@ -18,6 +18,12 @@ export function parsePageNumber(raw: string): number | null {
   return Number(raw);
 }
 
+/** A `?page=` query value (admin lists): absent → 1; anything but one plain page number → null (a 404). */
+export function parsePageQuery(raw: string | string[] | undefined): number | null {
+  if (raw === undefined) return 1;
+  return typeof raw === 'string' ? parsePageNumber(raw) : null;
+}
+
 export function parseId(raw: string): number | null {
   return /^[1-9]\d{0,9}$/.test(raw) && Number(raw) <= MAX_ID ? Number(raw) : null;
 }

@@ -375,3 +375,49 @@ test('each editor action, called without a session, is refused and changes nothi
   const [still] = await site.sql<{ title: string }[]>`select title from posts where id = ${target!.id}`;
   expect(still!.title).toBe(target!.title);
 });
+
+/** The post ids of the admin list's rows, in the order shown (from their Edit links). */
+async function postIdsShown(page: Page): Promise<number[]> {
+  const hrefs = await page
+    .getByRole('link', { name: /^Edit “/ })
+    .evaluateAll((links) => links.map((link) => link.getAttribute('href') ?? ''));
+  return hrefs.map((href) => Number(href.match(/\/admin\/posts\/(\d+)\/edit/)?.[1]));
+}
+
+async function adminOrderIds(offset: number): Promise<number[]> {
+  const rows = await site.sql<{ id: number }[]>`
+    select id from posts order by status, published_at desc nulls first, id desc limit 50 offset ${offset}`;
+  return rows.map((row) => row.id);
+}
+
+test('the post list comes in pages of 50, drafts first, with plain links; a bad page number is a 404, never a 500', async ({
+  page,
+}) => {
+  await loggedIn(page);
+  const [counted] = await site.sql<{ n: number }[]>`select count(*)::int as n from posts`;
+  const pages = Math.ceil(counted!.n / 50);
+  expect(pages).toBeGreaterThan(2);
+
+  await page.goto(`${server.base}/admin/posts`);
+  const nav = page.getByRole('navigation', { name: 'Pages' });
+  await expect(nav).toContainText(`Page 1 of ${pages} · ${counted!.n} posts`);
+  const first = await postIdsShown(page);
+  expect(first).toEqual(await adminOrderIds(0));
+
+  await nav.getByRole('link', { name: 'Next page' }).click();
+  await expect(page).toHaveURL(`${server.base}/admin/posts?page=2`);
+  await expect(nav).toContainText(`Page 2 of ${pages}`);
+  const second = await postIdsShown(page);
+  expect(second).toEqual(await adminOrderIds(50));
+  expect(second.filter((id) => first.includes(id))).toEqual([]);
+  await nav.getByRole('link', { name: 'First page' }).click();
+  await expect(page).toHaveURL(`${server.base}/admin/posts`);
+
+  for (const bad of ['0', '-2', 'two', '1e2', '9999999', '1&page=2']) {
+    const response = await page.request.get(`${server.base}/admin/posts?page=${bad}`);
+    expect(response.status(), bad).toBe(404);
+  }
+  const past = await page.goto(`${server.base}/admin/posts?page=${pages + 1}`);
+  expect(past?.status()).toBe(200);
+  await expect(page.getByRole('note')).toContainText(`Page ${pages + 1} is past the end of this list`);
+});

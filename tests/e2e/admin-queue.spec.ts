@@ -221,3 +221,86 @@ test('the queue actions, called directly without a session, are refused and chan
     }
   }
 });
+
+/** The comment ids of the queue's rows, in the order shown. */
+async function idsShown(page: Page): Promise<number[]> {
+  return page
+    .getByRole('list', { name: 'Comments' })
+    .getByRole('checkbox')
+    .evaluateAll((boxes) => boxes.map((box) => Number((box as HTMLInputElement).value)));
+}
+
+async function queueIds(status: string, offset: number, postId?: number): Promise<number[]> {
+  const rows = await site.sql<{ id: number }[]>`
+    select id from comments where status = ${status}::comment_status
+      and (${postId ?? null}::int is null or post_id = ${postId ?? null}::int)
+    order by created_at desc, id desc limit 50 offset ${offset}`;
+  return rows.map((row) => row.id);
+}
+
+test('the queue comes in pages of 50 with plain links that keep the filter, without JavaScript', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  try {
+    await loggedIn(page);
+    const [counted] = await site.sql<
+      { n: number }[]
+    >`select count(*)::int as n from comments where status = 'published'`;
+    const pages = Math.ceil(counted!.n / 50);
+    expect(pages).toBeGreaterThan(2);
+
+    await page.goto(`${server.base}/admin/comments?status=published`);
+    const nav = page.getByRole('navigation', { name: 'Pages' });
+    await expect(nav).toContainText(`Page 1 of ${pages} · ${counted!.n.toLocaleString('en')} comments`);
+    const first = await idsShown(page);
+    expect(first).toEqual(await queueIds('published', 0));
+
+    await nav.getByRole('link', { name: 'Next page' }).click();
+    await expect(page).toHaveURL(`${server.base}/admin/comments?status=published&page=2`);
+    await expect(nav).toContainText(`Page 2 of ${pages}`);
+    const second = await idsShown(page);
+    expect(second).toEqual(await queueIds('published', 50));
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+    await expect(page.getByLabel('Status')).toHaveValue('published');
+
+    await nav.getByRole('link', { name: 'Last page' }).click();
+    await expect(page).toHaveURL(`${server.base}/admin/comments?status=published&page=${pages}`);
+    await expect(nav.getByRole('link', { name: 'Next page' })).toHaveCount(0);
+    expect(await idsShown(page)).toEqual(await queueIds('published', (pages - 1) * 50));
+
+    // The post filter: "only this post" beside a comment, then its pages keep both filters.
+    const [busiest] = await site.sql<{ post_id: number; n: number }[]>`
+      select post_id, count(*)::int as n from comments where status = 'published'
+      group by post_id order by n desc, post_id limit 1`;
+    expect(busiest!.n).toBeGreaterThan(50);
+    await page.goto(`${server.base}/admin/comments?status=published&post=${busiest!.post_id}&page=2`);
+    await expect(page.getByLabel('Post')).toHaveValue(String(busiest!.post_id));
+    expect(await idsShown(page)).toEqual(await queueIds('published', 50, busiest!.post_id));
+    await nav.getByRole('link', { name: 'Previous page' }).click();
+    await expect(page).toHaveURL(`${server.base}/admin/comments?status=published&post=${busiest!.post_id}`);
+    const row = page.getByRole('list', { name: 'Comments' }).getByRole('listitem').first();
+    await row.getByRole('link', { name: 'only this post' }).click();
+    await expect(page).toHaveURL(`${server.base}/admin/comments?status=published&post=${busiest!.post_id}`);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a page number that is not one is a 404 and one past the end says so, never a 500', async ({ page }) => {
+  await loggedIn(page);
+  for (const bad of ['0', '-1', 'abc', '1e3', '2.5', '9999999', '2&page=3']) {
+    const response = await page.request.get(`${server.base}/admin/comments?status=pending&page=${bad}`);
+    expect(response.status(), bad).toBe(404);
+  }
+  const nul = await page.request.get(`${server.base}/admin/comments?page=%00`);
+  expect(nul.status()).toBeGreaterThanOrEqual(400);
+  expect(nul.status()).toBeLessThan(500);
+  const past = await page.goto(`${server.base}/admin/comments?status=pending&page=9000`);
+  expect(past?.status()).toBe(200);
+  await expect(page.getByRole('note')).toContainText('Page 9000 is past the end of this list');
+  await expect(page.getByRole('list', { name: 'Comments' })).toHaveCount(0);
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Previous page' }).click();
+  await expect(page.getByRole('list', { name: 'Comments' }).getByRole('listitem').first()).toBeVisible();
+});

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { parseCommentText } from '@/lib/comments/text';
 import { excerptFromMarkdown } from '@/lib/content/excerpt';
 import { renderMarkdown } from '@/lib/content/markdown';
-import { parseId, parsePageNumber, parseSlug, parseTag } from '@/lib/core/route-params';
+import { parseId, parsePageNumber, parsePageQuery, parseSlug, parseTag } from '@/lib/core/route-params';
 
 describe('comment text', () => {
   test('blank lines split paragraphs and single newlines split lines', () => {
@@ -84,6 +84,14 @@ describe('page numbers', () => {
     assert.equal(parsePageNumber('120'), 120);
     for (const bad of ['0', '02', '-1', '1e3', 'abc', '', '2.5', '9999999'])
       assert.equal(parsePageNumber(bad), null, bad);
+  });
+
+  test('an admin list’s ?page= is page 1 when absent, and nothing (a 404) when it is not one page number', () => {
+    assert.equal(parsePageQuery(undefined), 1);
+    assert.equal(parsePageQuery('2'), 2);
+    for (const bad of ['', '0', '-3', 'abc', '2x', '1e3', '9999999', '%00'])
+      assert.equal(parsePageQuery(bad), null, bad);
+    assert.equal(parsePageQuery(['1', '2']), null);
   });
 });
 

@@ -1,20 +1,24 @@
+import { notFound } from 'next/navigation';
+import { AdminPagination } from '@/components/admin/AdminPagination';
 import { ModerationQueue } from '@/components/admin/ModerationQueue';
-import { postsWithComments } from '@/db/admin-reads';
 import type { CommentStatus } from '@/db/schema';
 import { requireAdmin } from '@/lib/admin/auth';
-import { moderationQueue } from '@/lib/comments/moderation';
-import { parseId } from '@/lib/core/route-params';
+import { moderationQueue, queuePostChoices } from '@/lib/comments/moderation';
+import { parseId, parsePageQuery } from '@/lib/core/route-params';
 
 const STATUSES: readonly CommentStatus[] = ['pending', 'spam', 'published'];
 
-type Search = { status?: string | string[]; post?: string | string[] };
+type Search = { status?: string | string[]; post?: string | string[]; page?: string | string[] };
 
 export default async function CommentsQueuePage({ searchParams }: { searchParams: Promise<Search> }) {
   await requireAdmin();
   const search = await searchParams;
   const status = STATUSES.find((s) => s === search.status) ?? 'pending';
   const postId = typeof search.post === 'string' ? (parseId(search.post) ?? undefined) : undefined;
-  const [rows, posts] = await Promise.all([moderationQueue({ status, postId }), postsWithComments()]);
+  const page = parsePageQuery(search.page);
+  if (page === null) notFound();
+  const [queue, posts] = await Promise.all([moderationQueue({ status, postId, page }), queuePostChoices(postId)]);
+  const filter = { status, post: postId === undefined ? undefined : String(postId) };
 
   return (
     <main>
@@ -32,7 +36,7 @@ export default async function CommentsQueuePage({ searchParams }: { searchParams
         </label>
         <label>
           Post{' '}
-          <select name="post" defaultValue={postId ?? ''}>
+          <select name="post" defaultValue={postId ?? ''} aria-describedby="post-filter-hint">
             <option value="">All posts</option>
             {posts.map((post) => (
               <option key={post.id} value={post.id}>
@@ -42,8 +46,24 @@ export default async function CommentsQueuePage({ searchParams }: { searchParams
           </select>
         </label>
         <button type="submit">Filter</button>
+        <small id="post-filter-hint">
+          The {posts.length} newest posts with comments; “only this post” beside a comment filters by its post.
+        </small>
       </form>
-      <ModerationQueue rows={rows} />
+      {queue.page > queue.pageCount && (
+        <p role="note">
+          Page {queue.page} is past the end of this list ({queue.pageCount} {queue.pageCount === 1 ? 'page' : 'pages'}).
+        </p>
+      )}
+      <ModerationQueue rows={queue.rows} status={status} />
+      <AdminPagination
+        path="/admin/comments"
+        filter={filter}
+        page={queue.page}
+        pageCount={queue.pageCount}
+        total={queue.total}
+        noun={queue.total === 1 ? 'comment' : 'comments'}
+      />
     </main>
   );
 }

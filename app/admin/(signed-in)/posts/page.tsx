@@ -1,15 +1,25 @@
 import Link from 'next/link';
-import { listPostsForAdmin } from '@/db/admin-reads';
+import { notFound } from 'next/navigation';
+import { AdminPagination } from '@/components/admin/AdminPagination';
+import { countPostsForAdmin, listPostsForAdmin } from '@/db/admin-reads';
 import { requireAdmin } from '@/lib/admin/auth';
+import { readAdminPage } from '@/lib/admin/pagination';
+import { parsePageQuery } from '@/lib/core/route-params';
 
 function stateOf(post: { status: 'draft' | 'published'; publishedAt: Date | null }, now: Date): string {
   if (post.status === 'draft') return 'Draft';
   return post.publishedAt && post.publishedAt > now ? `Scheduled for ${post.publishedAt.toISOString()}` : 'Published';
 }
 
-export default async function AdminPostsPage() {
+export default async function AdminPostsPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ page?: string | string[] }>;
+}) {
   await requireAdmin();
-  const posts = await listPostsForAdmin();
+  const page = parsePageQuery((await searchParams).page);
+  if (page === null) notFound();
+  const list = await readAdminPage(page, countPostsForAdmin, (n) => listPostsForAdmin({ page: n }));
   const now = new Date();
   return (
     <section aria-labelledby="admin-posts-heading">
@@ -17,6 +27,11 @@ export default async function AdminPostsPage() {
       <p>
         <Link href="/admin/posts/new">Write a new post</Link>
       </p>
+      {list.page > list.pageCount && (
+        <p role="note">
+          Page {list.page} is past the end of this list ({list.pageCount} {list.pageCount === 1 ? 'page' : 'pages'}).
+        </p>
+      )}
       <table>
         <thead>
           <tr>
@@ -26,7 +41,7 @@ export default async function AdminPostsPage() {
           </tr>
         </thead>
         <tbody>
-          {posts.map((post) => (
+          {list.rows.map((post) => (
             <tr key={post.id}>
               <td>{post.title}</td>
               <td>{stateOf(post, now)}</td>
@@ -42,6 +57,13 @@ export default async function AdminPostsPage() {
           ))}
         </tbody>
       </table>
+      <AdminPagination
+        path="/admin/posts"
+        page={list.page}
+        pageCount={list.pageCount}
+        total={list.total}
+        noun={list.total === 1 ? 'post' : 'posts'}
+      />
     </section>
   );
 }
