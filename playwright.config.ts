@@ -29,6 +29,7 @@ const SECOND_LANE = [
   '**/scale.spec.ts',
   '**/edge.spec.ts',
   '**/memory.spec.ts',
+  '**/sitemap.spec.ts',
 ];
 
 export default defineConfig({

@@ -208,9 +208,10 @@ test('a tag that comes into use by a retag enters the sitemap, and leaves it whe
   const [target] = await site.publishedNewestFirst();
   const fresh = token('new-tag');
   const entry = `/tags/${fresh}</loc>`;
-  // The sitemap carries no render marker: its content and its cache header tell.
+  // The sitemap's tag pages are in its pages file, which carries no render marker: its content and
+  // its cache header tell.
   const sitemap = async () => {
-    const response = await api.get('/sitemap.xml');
+    const response = await api.get('/sitemaps/pages-1.xml');
     expect(response.status()).toBe(200);
     return { xml: await response.text(), cache: response.headers()['x-nextjs-cache'] };
   };
