@@ -30,6 +30,7 @@ const SECOND_LANE = [
   '**/edge.spec.ts',
   '**/memory.spec.ts',
   '**/bulk.spec.ts',
+  '**/sitemap.spec.ts',
 ];
 
 export default defineConfig({

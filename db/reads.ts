@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, between, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { getDb, type Database, type Executor } from './client';
 import { comments, postTags, posts, tags } from './schema';
 
@@ -157,17 +157,51 @@ export async function countPublishedPostsByTag(name: string, db: Database = getD
   return row?.n ?? 0;
 }
 
-export async function listSitemapEntries(db: Database = getDb()): Promise<{ slug: string; publishedAt: Date }[]> {
+/** The published posts with ids from `first` to `last`, in id order: one sitemap file's. */
+export async function listSitemapPostsInIdRange(
+  first: number,
+  last: number,
+  db: Database = getDb(),
+): Promise<{ slug: string; publishedAt: Date }[]> {
   const rows = await db
     .select({ slug: posts.slug, publishedAt: posts.publishedAt })
     .from(posts)
-    .where(isPublished)
-    .orderBy(...newestFirst);
+    .where(and(isPublished, between(posts.id, first, last)))
+    .orderBy(asc(posts.id));
   return rows.map((row) => ({ slug: row.slug, publishedAt: row.publishedAt ?? new Date(0) }));
 }
 
-/** Tags carried by at least one published post: per tag, the search stops at its first such post. */
+/**
+ * The blocks of `size` ids that hold at least one published post, in order, each with the newest
+ * publication time in it: the sitemap index's post files. One pass over the published posts.
+ */
+export async function listPublishedIdBlocks(
+  size: number,
+  db: Database = getDb(),
+): Promise<{ block: number; newest: Date }[]> {
+  const block = sql<number>`((${posts.id} - 1) / ${sql.raw(String(Math.trunc(size)))} + 1)::int`;
+  const rows = await db
+    .select({ block, newest: sql<Date>`max(${posts.publishedAt})` })
+    .from(posts)
+    .where(isPublished)
+    .groupBy(block)
+    .orderBy(block);
+  return rows.map((row) => ({ block: row.block, newest: new Date(row.newest) }));
+}
+
 export async function listTagsInUse(db: Database = getDb()): Promise<string[]> {
+  return listTagsInUseSlice(0, null, db);
+}
+
+/**
+ * Tag names carried by published posts, in name order, from `offset`, at most `limit` of them:
+ * per tag, the search stops at its first such post.
+ */
+export async function listTagsInUseSlice(
+  offset: number,
+  limit: number | null,
+  db: Database = getDb(),
+): Promise<string[]> {
   // A scalar subquery, not EXISTS: PostgreSQL turns EXISTS into a join of every tag link with every
   // published post (60 ms at 60,000 posts), where one index probe per tag answers.
   const firstPublishedPost = db
@@ -176,12 +210,23 @@ export async function listTagsInUse(db: Database = getDb()): Promise<string[]> {
     .innerJoin(posts, eq(posts.id, postTags.postId))
     .where(and(eq(postTags.tagId, tags.id), isPublished))
     .limit(1);
-  const rows = await db
+  const query = db
     .select({ name: tags.name })
     .from(tags)
     .where(sql`(${firstPublishedPost}) is not null`)
-    .orderBy(asc(tags.name));
+    .orderBy(asc(tags.name))
+    .offset(offset);
+  const rows = limit === null ? await query : await query.limit(limit);
   return rows.map((row) => row.name);
+}
+
+export async function countTagsInUse(db: Database = getDb()): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(distinct ${postTags.tagId})::int` })
+    .from(postTags)
+    .innerJoin(posts, eq(posts.id, postTags.postId))
+    .where(isPublished);
+  return row?.n ?? 0;
 }
 
 export async function listNewestPublishedSlugs(limit: number, db: Database = getDb()): Promise<string[]> {

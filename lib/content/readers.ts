@@ -3,22 +3,34 @@ import { unstable_cache } from 'next/cache';
 import {
   countPublishedPosts,
   countPublishedPostsByTag,
+  countTagsInUse,
   findPublishedPostIdBySlug,
   getPostSummaries,
   getPostState,
   getPublishedPost,
   listNewestPublishedSlugs,
   listPublishedComments,
+  listPublishedIdBlocks,
   listPublishedPostIds,
   listPublishedPostIdsByTag,
-  listSitemapEntries,
+  listSitemapPostsInIdRange,
   listTagsInUse,
+  listTagsInUseSlice,
   tagExists,
   type PostRow,
 } from '@/db/reads';
 import { tags } from '@/lib/core/cache-tags';
 import { excerptFromMarkdown } from './excerpt';
 import { renderMarkdown } from './markdown';
+import {
+  idRangeOf,
+  pagesFileCount,
+  SITEMAP_MAX_URLS,
+  sitemapFileName,
+  tagSliceOf,
+  type SitemapIndex,
+  type SitemapPost,
+} from './sitemap';
 
 /*
  * The cached readers behind every cached page. Each states its key, tags and lifetime first.
@@ -172,11 +184,39 @@ export async function getFeedPosts(): Promise<FeedItem[]> {
   );
 }
 
-export function getSitemap(): Promise<{ posts: { slug: string; publishedAt: string }[]; tags: string[] }> {
-  return cached(['sitemap'], [tags.postList, tags.tagsInUse], async () => ({
-    posts: (await listSitemapEntries()).map((row) => ({ slug: row.slug, publishedAt: row.publishedAt.toISOString() })),
-    tags: await listTagsInUse(),
+/*
+ * The sitemap, in files (lib/content/sitemap.ts). Each posts file depends on its own block of ids
+ * only, so publishing a post rebuilds the file it lands in and the index, and no other file. A
+ * file that holds nothing comes back as null: not listed by the index, a 404 and no cache entry.
+ */
+
+export function getSitemapIndex(): Promise<SitemapIndex> {
+  return cached(['sitemap-index'], [tags.postList, tags.tagsInUse], async () => ({
+    posts: (await listPublishedIdBlocks(SITEMAP_MAX_URLS)).map((row) => ({
+      n: row.block,
+      lastmod: row.newest.toISOString(),
+    })),
+    pagesFiles: pagesFileCount(await countTagsInUse()),
   }));
+}
+
+/** The published posts of posts file `n`, in id order, or null when it holds none. */
+export function getSitemapPosts(n: number): Promise<SitemapPost[] | null> {
+  return cached(['sitemap-posts', n], [tags.postBlock(n)], async () => {
+    const { first, last } = idRangeOf(n);
+    const rows = await listSitemapPostsInIdRange(first, last);
+    if (rows.length === 0) return null;
+    return rows.map((row) => ({ slug: row.slug, publishedAt: row.publishedAt.toISOString() }));
+  });
+}
+
+/** The tag names of pages file `n` (file 1 also lists the homepage), or null past the last file. */
+export function getSitemapTags(n: number): Promise<string[] | null> {
+  return cached(['sitemap-tags', n], [tags.tagsInUse], async () => {
+    const { offset, limit } = tagSliceOf(n);
+    const names = await listTagsInUseSlice(offset, limit);
+    return names.length === 0 && n > 1 ? null : names;
+  });
 }
 
 /** Build-time only: which pages `next build` renders ahead of the first visitor. */
@@ -186,6 +226,14 @@ export function getPrerenderedSlugs(): Promise<string[]> {
 
 export function getPrerenderedTags(): Promise<string[]> {
   return listTagsInUse();
+}
+
+export async function getPrerenderedSitemapFiles(): Promise<string[]> {
+  const [blocks, tagCount] = await Promise.all([listPublishedIdBlocks(SITEMAP_MAX_URLS), countTagsInUse()]);
+  return [
+    ...Array.from({ length: pagesFileCount(tagCount) }, (_, i) => sitemapFileName({ kind: 'pages', n: i + 1 })),
+    ...blocks.map((row) => sitemapFileName({ kind: 'posts', n: row.block })),
+  ];
 }
 
 /** Uncached: the statistics link posts by id, and only an operator follows those links. */

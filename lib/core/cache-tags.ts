@@ -1,4 +1,5 @@
 import type { InvalidationEvent } from '@/db/schema';
+import { postFileOf } from '@/lib/content/sitemap';
 import { config } from './config';
 
 /**
@@ -11,8 +12,14 @@ export const tags = {
   post: (id: number) => `post:${id}`,
   /** The published comments of one post (and so its comment count). */
   comments: (postId: number) => `post:${postId}:comments`,
-  /** Which posts are published, and in what order: membership of the homepage, feed and sitemap. */
+  /** Which posts are published, and in what order: membership of the homepage, feed and sitemap index. */
   postList: 'posts:list',
+  /**
+   * Which posts of one block of ids (lib/content/sitemap.ts) are published, under which slugs and
+   * dates: one sitemap file's content. A post belongs to one block for life, so publishing it
+   * leaves every other block's file cached.
+   */
+  postBlock: (block: number) => `posts:block:${block}`,
   /** Which published posts carry a tag, and in what order. */
   tag: (name: string) => `tag:${name}`,
   /**
@@ -39,13 +46,16 @@ export function tagsForPostChange(change: {
   slugs: readonly string[];
   listChanged: boolean;
   tagNames: readonly string[];
+  /** A tag gained its first published post or lost its last: the sitemap's tag pages change. */
+  tagsInUseChanged: boolean;
 }): string[] {
   const out = new Set<string>([tags.post(change.id)]);
   for (const slug of change.slugs) out.add(tags.slug(slug));
   if (change.listChanged) out.add(tags.postList);
+  // The post's sitemap file lists it by slug and date while it is published.
+  if (change.listChanged || change.slugs.length > 0) out.add(tags.postBlock(postFileOf(change.id)));
   for (const name of change.tagNames) out.add(tags.tag(name));
-  // A change of list membership already reaches the sitemap through the list tag.
-  if (!change.listChanged && change.tagNames.length > 0) out.add(tags.tagsInUse);
+  if (change.tagsInUseChanged) out.add(tags.tagsInUse);
   return [...out];
 }
 
@@ -76,7 +86,7 @@ export type TagKind = 'post' | 'comments' | 'list' | 'tag' | 'slug' | 'all' | 'o
 
 /** Classifies a tag for the statistics ("rebuilt because of comments"), inverse of the builders above. */
 export function tagKind(tag: string): TagKind {
-  if (tag === tags.postList || tag === tags.tagsInUse) return 'list';
+  if (tag === tags.postList || tag === tags.tagsInUse || /^posts:block:\d+$/.test(tag)) return 'list';
   if (tag === tags.everything) return 'all';
   if (/^post:\d+:comments$/.test(tag)) return 'comments';
   if (/^post:\d+$/.test(tag)) return 'post';

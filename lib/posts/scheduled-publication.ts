@@ -1,4 +1,5 @@
 import { claimDuePublications, nextPublicationDue } from '@/db/scheduled';
+import { tagsInUseElsewhere } from '@/db/tags-in-use';
 import { effectiveInvalidation, tagsForPostChange } from '@/lib/core/cache-tags';
 import { processSlot } from '@/lib/core/process-singleton';
 import { describeError } from '@/lib/core/redis-connection';
@@ -40,8 +41,17 @@ export async function announceDuePublications(runtime: PageCacheRuntime | null):
   const { result: due } = await commitInvalidation(async (tx) => {
     const due = await claimDuePublications(tx);
     if (due.length === 0) return { result: due, invalidation: null };
+    // A tag comes into use if no published post but these carries it.
+    const names = [...new Set(due.flatMap((post) => post.tags))].sort();
+    const elsewhere = await tagsInUseElsewhere(
+      tx,
+      due.map((post) => post.id),
+      names,
+      true,
+    );
+    const tagsInUseChanged = names.some((name) => !elsewhere.has(name));
     const changed = due.flatMap((post) =>
-      tagsForPostChange({ id: post.id, slugs: [post.slug], listChanged: true, tagNames: post.tags }),
+      tagsForPostChange({ id: post.id, slugs: [post.slug], listChanged: true, tagNames: post.tags, tagsInUseChanged }),
     );
     return {
       result: due,

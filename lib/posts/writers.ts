@@ -1,6 +1,8 @@
 import 'server-only';
 import { z } from 'zod';
 import type { PostState } from '@/db/reads';
+import type { Executor } from '@/db/client';
+import { tagsInUseElsewhere } from '@/db/tags-in-use';
 import { insertPost, postStateAfter, updatePost } from '@/db/writes';
 import { tagsForPostChange } from '@/lib/core/cache-tags';
 import { MAX_SLUG_LENGTH, MAX_TAG_LENGTH, NAME_PATTERN } from '@/lib/core/route-params';
@@ -64,8 +66,26 @@ const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === 
 const onPages = (post: PostState, now: Date) =>
   post.status === 'published' && post.publishedAt !== null && post.publishedAt <= now;
 
-/** The tags a change from `before` to `after` invalidates, and the event that explains it. */
-export function describePostChange(before: PostState | null, after: PostState): ContentChange | null {
+/**
+ * The tags whose published posts this change adds or removes this post from: the only tags that can
+ * come into use or go out of use with it.
+ */
+export function tagsChangingUse(before: PostState | null, after: PostState, now = new Date()): string[] {
+  const had = new Set(before && onPages(before, now) ? before.tags : []);
+  const has = new Set(onPages(after, now) ? after.tags : []);
+  return [...new Set([...had, ...has])].filter((name) => had.has(name) !== has.has(name)).sort();
+}
+
+/**
+ * The tags a change from `before` to `after` invalidates, and the event that explains it.
+ * `inUseElsewhere`: which of the post's tags another published post carries (`tagsInUseElsewhere`);
+ * without it every tag the post joins or leaves is taken to come into or go out of use.
+ */
+export function describePostChange(
+  before: PostState | null,
+  after: PostState,
+  inUseElsewhere: ReadonlySet<string> = new Set(),
+): ContentChange | null {
   const now = new Date();
   const wasPublic = before !== null && onPages(before, now);
   const isPublic = onPages(after, now);
@@ -73,6 +93,7 @@ export function describePostChange(before: PostState | null, after: PostState): 
   // A draft or a scheduled post is on no page: writing one changes nothing a visitor can see.
   // A scheduled post's pages are invalidated at its time (lib/posts/scheduled-publication.ts).
   if (!wasPublic && !isPublic) return null;
+  const tagsInUseChanged = tagsChangingUse(before, after, now).some((name) => !inUseElsewhere.has(name));
 
   if (!before || wasPublic !== isPublic || !sameTime(before.publishedAt, after.publishedAt)) {
     const kind = !wasPublic ? 'post-published' : !isPublic ? 'post-unpublished' : 'post-redated';
@@ -82,6 +103,7 @@ export function describePostChange(before: PostState | null, after: PostState): 
         slugs: [...(before ? [before.slug] : []), after.slug],
         listChanged: true,
         tagNames: [...(before?.tags ?? []), ...after.tags],
+        tagsInUseChanged,
       }),
       event: { kind, postId: id, description: `post ${id} ${kind.replace('post-', '')}: “${after.title}”` },
     };
@@ -97,6 +119,7 @@ export function describePostChange(before: PostState | null, after: PostState): 
       slugs: before.slug === after.slug ? [] : [before.slug, after.slug],
       listChanged: false,
       tagNames: changedTags,
+      tagsInUseChanged,
     }),
     event: {
       kind: changedTags.length > 0 ? 'post-retagged' : 'post-edited',
@@ -107,8 +130,19 @@ export function describePostChange(before: PostState | null, after: PostState): 
 }
 
 /** What saving `change` over `before` would invalidate, without saving: the dry run of the editor. */
-export function plannedPostChange(before: PostState, change: PostChange, now = new Date()): ContentChange | null {
-  return describePostChange(before, postStateAfter(before, change, now));
+export function plannedPostChange(
+  before: PostState,
+  change: PostChange,
+  now = new Date(),
+  inUseElsewhere: ReadonlySet<string> = new Set(),
+): ContentChange | null {
+  return describePostChange(before, postStateAfter(before, change, now), inUseElsewhere);
+}
+
+/** Inside the write's transaction: whether the tags it moves are in use elsewhere, read under lock. */
+async function describeWrite(tx: Executor, before: PostState | null, after: PostState): Promise<ContentChange | null> {
+  const moved = tagsChangingUse(before, after);
+  return describePostChange(before, after, await tagsInUseElsewhere(tx, [after.id], moved, true));
 }
 
 export interface PostWriteResult {
@@ -119,7 +153,7 @@ export interface PostWriteResult {
 export async function createPost(input: NewPost, context: WriteContext): Promise<PostWriteResult> {
   const { result: post, invalidated } = await writeContent(async (tx) => {
     const post = await insertPost(input, tx);
-    return { result: post, change: describePostChange(null, post) };
+    return { result: post, change: await describeWrite(tx, null, post) };
   }, context);
   rearmPublicationTimer();
   return { post, invalidated };
@@ -132,7 +166,7 @@ export async function changePost(
 ): Promise<PostWriteResult | null> {
   const { result, invalidated } = await writeContent(async (tx) => {
     const result = await updatePost(id, change, tx);
-    return { result, change: result ? describePostChange(result.before, result.after) : null };
+    return { result, change: result ? await describeWrite(tx, result.before, result.after) : null };
   }, context);
   rearmPublicationTimer();
   return result ? { post: result.after, invalidated } : null;

@@ -105,8 +105,17 @@ test('the feed is RSS 2.0 with the 20 latest posts', async ({ page, request, blo
   expect(parsed.dates.every((date) => !Number.isNaN(Date.parse(date)))).toBe(true);
 });
 
-test('the sitemap lists every published post', async ({ request, blog }) => {
-  const xml = await (await request.get('/sitemap.xml')).text();
+test('the sitemap index leads to files that list every published post', async ({ request, blog }) => {
+  const index = await (await request.get('/sitemap.xml')).text();
+  expect(index).toContain('<sitemapindex');
+  const files = [...index.matchAll(/<loc>([^<]+)<\/loc>/g)].map((match) => new URL(match[1]!).pathname);
+  expect(files).toContain('/sitemaps/pages-1.xml');
+  let xml = '';
+  for (const file of files) {
+    const response = await request.get(file);
+    expect(response.status(), file).toBe(200);
+    xml += await response.text();
+  }
   const newest = await blog.publishedNewestFirst();
   for (const post of newest) expect(xml).toContain(`/posts/${post.slug}</loc>`);
 });

@@ -15,6 +15,7 @@ const cachedRoutes = [
   '/tags/[tag]/page/[n]',
   '/feed.xml',
   '/sitemap.xml',
+  '/sitemaps/[file]',
 ];
 
 /**
@@ -57,7 +58,9 @@ test('the prerender manifest gives cached pages a lifetime of a week', async () 
   };
   expect(manifest.routes['/']?.initialRevalidateSeconds).toBe(604800);
   expect(manifest.routes['/feed.xml']?.initialRevalidateSeconds).toBe(604800);
-  for (const route of ['/posts/[slug]', '/tags/[tag]', '/page/[n]'])
+  expect(manifest.routes['/sitemap.xml']?.initialRevalidateSeconds).toBe(604800);
+  expect(manifest.routes['/sitemaps/posts-1.xml']?.initialRevalidateSeconds).toBe(604800);
+  for (const route of ['/posts/[slug]', '/tags/[tag]', '/page/[n]', '/sitemaps/[file]'])
     expect(Object.keys(manifest.dynamicRoutes)).toContain(route);
   const prerenderedPosts = Object.keys(manifest.routes).filter((route) => route.startsWith('/posts/'));
   expect(prerenderedPosts).toHaveLength(20);

@@ -44,6 +44,7 @@ test('no page or feed lets a shared cache keep it; cached pages keep their ETag 
     'not found': '/posts/no-such-post-here',
     feed: '/feed.xml',
     sitemap: '/sitemap.xml',
+    'sitemap file': '/sitemaps/posts-1.xml',
   })) {
     // The second answer is the one from the page cache.
     await request.get(path);
@@ -65,7 +66,7 @@ test('no page or feed lets a shared cache keep it; cached pages keep their ETag 
       expect(headers[name], `${what}: ${name}`).toBeUndefined();
     }
   }
-  for (const what of ['home', 'post', 'tag', 'page 2', 'feed', 'sitemap'])
+  for (const what of ['home', 'post', 'tag', 'page 2', 'feed', 'sitemap', 'sitemap file'])
     expect(responses[what]!.headers()['cache-control'], what).toBe(REVALIDATE_EVERY_TIME);
   // Next gives route handlers' answers (feed, sitemap) no ETag: a cache in front refetches them whole.
   for (const what of ['home', 'post', 'tag', 'page 2']) {

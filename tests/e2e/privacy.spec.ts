@@ -10,6 +10,8 @@ test('no page, feed or sitemap contains the e-mail address of any commenter', as
     '/',
     '/feed.xml',
     '/sitemap.xml',
+    '/sitemaps/pages-1.xml',
+    '/sitemaps/posts-1.xml',
     ...Array.from({ length: Math.ceil(posts.length / 10) - 1 }, (_, i) => `/page/${i + 2}`),
     ...posts.map((post) => `/posts/${post.slug}`),
     ...tags.map((tag) => `/tags/${tag}`),

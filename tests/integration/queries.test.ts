@@ -3,18 +3,22 @@ import { describe, test } from 'node:test';
 import {
   countPublishedPosts,
   countPublishedPostsByTag,
+  countTagsInUse,
   findPublishedPostIdBySlug,
   getPostState,
   getPostSummaries,
   getPublishedPost,
   listNewestPublishedSlugs,
   listPublishedComments,
+  listPublishedIdBlocks,
   listPublishedPostIds,
   listPublishedPostIdsByTag,
-  listSitemapEntries,
+  listSitemapPostsInIdRange,
   listTagsInUse,
+  listTagsInUseSlice,
   tagExists,
 } from '@/db/reads';
+import { tagsInUseElsewhere } from '@/db/tags-in-use';
 import { deleteComment, insertCommentOnPublishedPost, insertPost, setCommentStatus, updatePost } from '@/db/writes';
 import { seededDatabaseForFile } from '../support/test-database';
 
@@ -80,15 +84,57 @@ describe('published post lists', () => {
     assert.deepEqual(await listPublishedPostIdsByTag('no-such-tag', 10, 0, db), []);
   });
 
-  test('the sitemap and prerender lists hold published posts only', async () => {
+  test('the sitemap reads, by blocks of ids and slices of tags, hold every published post and tag in use once', async () => {
     const { db } = database;
-    const entries = await listSitemapEntries(db);
-    assert.equal(entries.length, await countPublishedPosts(db));
-    const newest = await listNewestPublishedSlugs(20, db);
+    const total = await countPublishedPosts(db);
+    // Blocks of 50 ids, so the seed's 200 posts fill several.
+    const blocks = await listPublishedIdBlocks(50, db);
     assert.deepEqual(
-      newest,
-      entries.slice(0, 20).map((e) => e.slug),
+      blocks.map((b) => b.block),
+      [1, 2, 3, 4],
     );
+    const slugs: string[] = [];
+    for (const { block, newest } of blocks) {
+      const rows = await listSitemapPostsInIdRange((block - 1) * 50 + 1, block * 50, db);
+      assert.ok(rows.length > 0 && rows.length <= 50);
+      assert.equal(newest.getTime(), Math.max(...rows.map((row) => row.publishedAt.getTime())));
+      slugs.push(...rows.map((row) => row.slug));
+    }
+    assert.equal(slugs.length, total);
+    assert.equal(new Set(slugs).size, total);
+    const newest = await listNewestPublishedSlugs(20, db);
+    assert.ok(newest.every((slug) => slugs.includes(slug)));
+    assert.deepEqual(await listSitemapPostsInIdRange(1_000_001, 1_050_000, db), []);
+
+    const inUse = await listTagsInUse(db);
+    assert.equal(await countTagsInUse(db), inUse.length);
+    assert.deepEqual(
+      [
+        ...(await listTagsInUseSlice(0, 7, db)),
+        ...(await listTagsInUseSlice(7, 7, db)),
+        ...(await listTagsInUseSlice(14, 7, db)),
+      ],
+      inUse,
+    );
+  });
+
+  test('a tag is in use elsewhere when a published post other than the ones named carries it', async () => {
+    const { db } = database;
+    const post = await insertPost(
+      { slug: 'tags-in-use-probe', title: 'Probe', body: 'x', status: 'published', tags: ['probe-only', 'caching'] },
+      db,
+    );
+    const [shared] = await listTagsInUse(db);
+    assert.ok(shared);
+    const elsewhere = await tagsInUseElsewhere(db, [post.id], ['probe-only', shared, 'caching'], false);
+    assert.equal(elsewhere.has('probe-only'), false, 'only the probe carries it');
+    assert.equal(elsewhere.has(shared), true);
+    assert.equal((await tagsInUseElsewhere(db, [], ['probe-only'], false)).has('probe-only'), true);
+    await db.transaction(async (tx) => {
+      assert.deepEqual([...(await tagsInUseElsewhere(tx, [post.id], ['probe-only'], true))], []);
+    });
+    await updatePost(post.id, { status: 'draft' }, db);
+    assert.equal((await tagsInUseElsewhere(db, [], ['probe-only'], false)).has('probe-only'), false);
   });
 });
 

@@ -21,13 +21,39 @@ describe('tags for post changes', () => {
     assert.equal(change?.event.kind, 'post-edited');
   });
 
-  test('publishing invalidates the list, the slug and every tag of the post', () => {
-    const change = describePostChange({ ...published, status: 'draft', publishedAt: null }, published);
+  test('publishing invalidates the list, the slug, the sitemap block and every tag of the post', () => {
+    const draft = { ...published, status: 'draft' as const, publishedAt: null };
+    const change = describePostChange(draft, published, new Set(['caching', 'performance']));
     assert.deepEqual(
       new Set(change?.tags),
-      new Set([tags.post(7), tags.slug('on-caching'), tags.postList, tags.tag('caching'), tags.tag('performance')]),
+      new Set([
+        tags.post(7),
+        tags.slug('on-caching'),
+        tags.postList,
+        tags.postBlock(1),
+        tags.tag('caching'),
+        tags.tag('performance'),
+      ]),
     );
     assert.equal(change?.event.kind, 'post-published');
+  });
+
+  test('publishing the first post of a tag brings the tag into use; its other tags being in use elsewhere does not', () => {
+    const draft = { ...published, status: 'draft' as const, publishedAt: null };
+    assert.ok(describePostChange(draft, published, new Set(['caching']))?.tags.includes(tags.tagsInUse));
+    assert.ok(describePostChange(published, draft, new Set(['performance']))?.tags.includes(tags.tagsInUse));
+    assert.ok(
+      !describePostChange(published, draft, new Set(['caching', 'performance']))?.tags.includes(tags.tagsInUse),
+    );
+    // Unknown: every tag the post joins or leaves is taken to change its use.
+    assert.ok(describePostChange(draft, published)?.tags.includes(tags.tagsInUse));
+  });
+
+  test('the sitemap block of a post follows its id, 50,000 ids a block', () => {
+    const at = (id: number) => describePostChange(null, { ...published, id }, new Set(published.tags))?.tags ?? [];
+    assert.ok(at(50_000).includes(tags.postBlock(1)));
+    assert.ok(at(50_001).includes(tags.postBlock(2)));
+    assert.ok(!at(50_001).includes(tags.postBlock(1)));
   });
 
   test('scheduling a post, or editing it before its time, invalidates nothing: it is on no page yet', () => {
@@ -59,11 +85,20 @@ describe('tags for post changes', () => {
     assert.equal(change?.event.kind, 'post-retagged');
   });
 
-  test('renaming a slug frees the old one and claims the new one', () => {
+  test('a retag between tags other published posts carry leaves the tags in use, and the sitemap, alone', () => {
+    const change = describePostChange(
+      published,
+      { ...published, tags: ['caching', 'redis'] },
+      new Set(['performance', 'redis']),
+    );
+    assert.deepEqual(new Set(change?.tags), new Set([tags.post(7), tags.tag('performance'), tags.tag('redis')]));
+  });
+
+  test('renaming a slug frees the old one, claims the new one and rebuilds the sitemap block', () => {
     const change = describePostChange(published, { ...published, slug: 'caching-whole-pages' });
     assert.deepEqual(
       new Set(change?.tags),
-      new Set([tags.post(7), tags.slug('on-caching'), tags.slug('caching-whole-pages')]),
+      new Set([tags.post(7), tags.slug('on-caching'), tags.slug('caching-whole-pages'), tags.postBlock(1)]),
     );
   });
 
@@ -80,6 +115,7 @@ describe('tag kinds', () => {
     assert.equal(tagKind(tags.comments(1)), 'comments');
     assert.equal(tagKind(tags.postList), 'list');
     assert.equal(tagKind(tags.tagsInUse), 'list');
+    assert.equal(tagKind(tags.postBlock(3)), 'list');
     assert.equal(tagKind(tags.tag('css')), 'tag');
     assert.equal(tagKind(tags.slug('a-b')), 'slug');
     assert.equal(tagKind(tags.everything), 'all');
