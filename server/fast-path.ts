@@ -194,6 +194,8 @@ export class FastPath {
   private readonly answers: Answers;
   private readonly encoding = new Set<string>();
   private readonly counts = { served: 0, notModified: 0 };
+  /** The best-quality brotli under way: one at a time (see refineBrotli). */
+  private refining: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: FastPathOptions) {
     this.answers = new Answers(options.memoryBytes);
@@ -381,25 +383,40 @@ export class FastPath {
       }
     }
     this.answers.set(key, withRawHeaders(key, answer, headers));
-    if (answer.br && answer.br !== previous?.br) void this.refineBrotli(key, answer.br);
+    const quick = answer.br;
+    if (quick && quick !== previous?.br) setTimeout(() => void this.refineBrotli(key, quick), REFINE_AFTER_MS).unref();
   }
 
   /**
    * Brotli at its best quality costs ~40 ms for a 30 KB page, during which every reader of a page
    * just changed would go to Next: the answer is kept at once with a quick encoding, and its
-   * brotli bytes are replaced by the best ones when they are ready, if it still holds those bytes.
+   * brotli bytes are replaced by the best ones once it has stayed a while (REFINE_AFTER_MS), one
+   * page at a time, if it still holds those bytes: a page that changes every few hundred
+   * milliseconds (a busy comment thread) would otherwise keep a core compressing versions that
+   * are gone before they are done.
    */
   private async refineBrotli(key: string, quick: Buffer): Promise<void> {
     const held = this.answers.peek(key);
     if (held?.br !== quick) return;
-    const best = await compressBrotli(held.identity, brotliAt(zlib.BROTLI_MAX_QUALITY, held.identity));
-    const current = this.answers.peek(key);
-    if (current?.br === quick) this.answers.set(key, withRawHeaders(key, { ...current, br: best }, current.headers));
+    const previous = this.refining;
+    let done!: () => void;
+    this.refining = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await previous;
+      if (this.answers.peek(key)?.br !== quick) return;
+      const best = await compressBrotli(held.identity, brotliAt(zlib.BROTLI_MAX_QUALITY, held.identity));
+      const current = this.answers.peek(key);
+      if (current?.br === quick) this.answers.set(key, withRawHeaders(key, { ...current, br: best }, current.headers));
+    } finally {
+      done();
+    }
   }
 }
 
 /** Quick to make (~1 ms for 30 KB), within 15% of the best's size: what a changed page is first served in. */
 const FIRST_BROTLI_QUALITY = 5;
+/** An answer held this long gets the best brotli (see refineBrotli). */
+const REFINE_AFTER_MS = 1000;
 
 const brotliAt = (quality: number, body: Buffer) => ({
   params: { [zlib.BROTLI_PARAM_QUALITY]: quality, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },

@@ -35,8 +35,10 @@ import { fetchOwnPage, warmTargets } from './warming';
 export const AHEAD_HEADER = 'x-freshpress-ahead';
 /** On the answer to a render ahead: `1` when its render was kept aside for the change. */
 export const KEPT_HEADER = 'x-freshpress-ahead-kept';
-/** A joined render ahead is asked again after this long, doubled each time (see renderPageAhead). */
+/** A joined render ahead is asked again after this long (see renderPageAhead)… */
 const RETRY_MS = 5;
+/** …and, joined to readers' lookups, at most this many times. */
+const LOOKUP_RETRIES = 4;
 
 /** At most this many pages are rendered ahead of one change, the most read first. */
 export const MAX_AHEAD_PAGES = 20;
@@ -157,22 +159,25 @@ export async function renderAhead(
 }
 
 /**
- * Asks for `page` as a render ahead of change `token` until its own render is kept, or `deadline`
- * passes. Joined to a reader's lookup (a HIT: the page as it was), it asks again while there is
- * time. Joined to a render under way (a MISS: a reader's, or another change's render ahead), it
- * asks once more, for a render that surely began after this change was committed; past that, the
- * page is changing faster than it renders, and further renders would only load the server.
+ * Asks for `page` as a render ahead of change `token` until its own render is kept, within
+ * `deadline`. Joined to a reader's lookup (a HIT: the page as it was, a millisecond's work), it
+ * asks again, up to LOOKUP_RETRIES times. Joined to a render under way (a MISS: a reader's, or
+ * another change's render ahead), it asks once more, for a render that surely began after this
+ * change was committed. Past that, readers or writers keep the page busy, the writer is kept
+ * waiting and the server loaded for a render that would rarely go live: it is warmed after the
+ * change instead.
  */
 async function renderPageAhead(page: string, token: string, deadline: number): Promise<boolean> {
-  let afterRender = false;
-  for (let pause = RETRY_MS; ; pause *= 2) {
+  let lookups = 0;
+  let renders = 0;
+  for (;;) {
     const headers = await fetchOwnPage(page, { [AHEAD_HEADER]: token }, deadline - Date.now());
     if (!headers) return false;
     if (headers[KEPT_HEADER] === '1') return true;
-    const joinedLookup = headers[NEXT_HEADERS.cacheState] === 'HIT';
-    if ((!joinedLookup && afterRender) || Date.now() + pause >= deadline) return false;
-    afterRender ||= !joinedLookup;
+    if (headers[NEXT_HEADERS.cacheState] === 'HIT') lookups += 1;
+    else renders += 1;
+    if (lookups > LOOKUP_RETRIES || renders > 1 || Date.now() + RETRY_MS >= deadline) return false;
     report.retried += 1;
-    await new Promise((resolve) => setTimeout(resolve, pause));
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }
 }
