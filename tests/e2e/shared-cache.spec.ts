@@ -15,6 +15,12 @@ test.beforeAll(async () => site.open('shared_cache'));
 test.afterAll(async () => site.close());
 
 const startServer = (extra: Record<string, string> = {}, port?: number) => site.start(extra, port);
+
+const health = async (base: string) =>
+  (await (await fetch(`${base}/api/health`)).json()) as {
+    invalidationBacklog: number | null;
+    cache: { cannotInvalidate: { since: string; error: string } | null };
+  };
 const publishedNewestFirst = () => site.publishedNewestFirst();
 
 test('a page rendered through one server is a cache hit, with the same render, through another', async () => {
@@ -239,6 +245,12 @@ test('with Redis hung or down, pages render from the database; when it is back, 
     expect(during.status).toBe(200);
     expect(during.html).toContain(body);
     expect((await get(server.base, '/')).status).toBe(200);
+    const down = await health(server.base);
+    expect(down.cache.cannotInvalidate, 'health says the invalidation could not be recorded').toMatchObject({
+      since: expect.any(String),
+      error: expect.any(String),
+    });
+    expect(down.invalidationBacklog).toBeGreaterThanOrEqual(1);
 
     await redis.start();
     const staleAnswers: string[] = [];
@@ -253,6 +265,9 @@ test('with Redis hung or down, pages render from the database; when it is back, 
       )
       .toBe('HIT');
     expect(staleAnswers).toEqual([]);
+    const back = await health(server.base);
+    expect(back.cache.cannotInvalidate).toBeNull();
+    expect(back.invalidationBacklog).toBe(0);
   } finally {
     await server.stop();
     await redis.stop();
