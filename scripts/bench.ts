@@ -907,7 +907,7 @@ async function atScale(bench: Bench) {
   const importedAt = Date.now() - (performance.now() - t0);
   const bulk = {
     tags: announced?.event.bulkTags ?? null,
-    announcedAfterMs: announced ? Math.max(0, Date.parse(announced.at) - importedAt) : null,
+    announcedAfterMs: announced ? Math.max(0, Math.round(Date.parse(announced.at) - importedAt)) : null,
     cachedAgainMs: servers.map((server) => again.get(server) ?? null),
   };
   const api = await timedGet(`${first.url}/api/stats?range=24h`);
