@@ -382,7 +382,7 @@ export class FastPath {
         this.encoding.delete(key);
       }
     }
-    this.answers.set(key, withRawHeaders(key, answer, headers));
+    this.answers.set(key, withRawHeaders(key, answer));
     const quick = answer.br;
     if (quick && quick !== previous?.br) setTimeout(() => void this.refineBrotli(key, quick), REFINE_AFTER_MS).unref();
   }
@@ -406,7 +406,7 @@ export class FastPath {
       if (this.answers.peek(key)?.br !== quick) return;
       const best = await compressBrotli(held.identity, brotliAt(zlib.BROTLI_MAX_QUALITY, held.identity));
       const current = this.answers.peek(key);
-      if (current?.br === quick) this.answers.set(key, withRawHeaders(key, { ...current, br: best }, current.headers));
+      if (current?.br === quick) this.answers.set(key, withRawHeaders(key, { ...current, br: best }));
     } finally {
       done();
     }
@@ -423,7 +423,8 @@ const brotliAt = (quality: number, body: Buffer) => ({
 });
 
 /** The answer with its prepared header lists and its size, from the headers kept and its bodies. */
-function withRawHeaders(key: string, answer: Answer, headers: OutgoingHttpHeaders): Answer {
+function withRawHeaders(key: string, answer: Answer): Answer {
+  const { headers } = answer;
   const raw = {
     head: rawHeaders(headers),
     identity: rawHeaders(headers, ['content-length', answer.identity.length]),
@@ -436,5 +437,5 @@ function withRawHeaders(key: string, answer: Answer, headers: OutgoingHttpHeader
     (answer.br?.length ?? 0) +
     (answer.gzip?.length ?? 0) +
     JSON.stringify(headers).length;
-  return { ...answer, headers, raw, size };
+  return { ...answer, raw, size };
 }

@@ -66,9 +66,7 @@ export function tagsForPostChange(change: {
  * nearly every page is rebuilt anyway, and one tag keeps Redis, the edge and the log bounded.
  */
 export function effectiveTags(changed: readonly string[]): string[] {
-  if (config.INVALIDATION_STRATEGY === 'global') return [tags.everything];
-  const unique = [...new Set(changed)];
-  return unique.length > config.INVALIDATION_BULK_THRESHOLD ? [tags.everything] : unique;
+  return strategyOf(changed).tags;
 }
 
 /** A change's invalidation under effectiveTags, its event saying when it became site-wide, and why. */
@@ -76,10 +74,17 @@ export function effectiveInvalidation(
   changed: readonly string[],
   event: InvalidationEvent,
 ): { tags: string[]; event: InvalidationEvent } {
-  const effective = effectiveTags(changed);
-  const unique = new Set(changed).size;
-  const bulk = config.INVALIDATION_STRATEGY === 'precise' && unique > config.INVALIDATION_BULK_THRESHOLD;
-  return { tags: effective, event: bulk ? { ...event, bulkTags: unique } : event };
+  const { tags: effective, bulkTags } = strategyOf(changed);
+  return { tags: effective, event: bulkTags === null ? event : { ...event, bulkTags } };
+}
+
+/** The one rule behind both: the tags invalidated, and how many a bulk change touched (null: not one). */
+function strategyOf(changed: readonly string[]): { tags: string[]; bulkTags: number | null } {
+  if (config.INVALIDATION_STRATEGY === 'global') return { tags: [tags.everything], bulkTags: null };
+  const unique = [...new Set(changed)];
+  return unique.length > config.INVALIDATION_BULK_THRESHOLD
+    ? { tags: [tags.everything], bulkTags: unique.length }
+    : { tags: unique, bulkTags: null };
 }
 
 export type TagKind = 'post' | 'comments' | 'list' | 'tag' | 'slug' | 'all' | 'other';

@@ -331,6 +331,7 @@ export class SharedStore {
   ): Promise<{ at: number; installed: number }> {
     if (tags.length === 0) return { at: 0, installed: 0 };
     let result = { at: 0, installed: 0 };
+    const eventText = event ? JSON.stringify(event) : '';
     // In batches: a script's arguments, its run time and Redis's stack stay bounded whatever the
     // size of the change. Each batch marks its tags later than any before, so applying a change
     // again (the outbox after a crash midway) only marks them once more. Renders ahead are
@@ -340,10 +341,7 @@ export class SharedStore {
       const keys = [this.keys.tags, this.keys.epoch, this.keys.tagEvents, this.keys.clock];
       if (token && last) keys.push(this.keys.prepared(token), this.keys.change(token));
       const batch = tags.slice(from, from + INVALIDATE_BATCH);
-      const [at, installed] = (await this.script(INVALIDATE, keys, [event ? JSON.stringify(event) : '', ...batch])) as [
-        number,
-        number,
-      ];
+      const [at, installed] = (await this.script(INVALIDATE, keys, [eventText, ...batch])) as [number, number];
       result = { at: Number(at), installed: Number(installed) };
       if (!last) afterBatch?.();
     }
