@@ -184,9 +184,9 @@ const gcProbe = {
 };
 
 /**
- * A server's memory right after a full collection (scripts/gc-probe.mjs), in MB: what it keeps.
- * RSS read as is also holds garbage V8 has not yet collected, which it returns once the process
- * is idle for a while.
+ * A server's memory after a full collection, once RSS has settled (scripts/gc-probe.mjs), in MB:
+ * what it keeps. RSS read as is also holds garbage V8 has not yet collected, which it returns once
+ * the process is idle for a while.
  */
 async function collectedMb(server: Server): Promise<{ rss: number; heapUsed: number } | null> {
   const pid = server.child.pid;

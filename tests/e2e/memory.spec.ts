@@ -81,8 +81,9 @@ test('a scan of 4,000 made-up addresses, query strings and header values leaves 
   ).toBe(true);
   const report = `RSS ${before.rss.toFixed(0)} → ${after.rss.toFixed(0)} MB, heap in use ${before.heapUsed.toFixed(0)} → ${after.heapUsed.toFixed(0)} MB`;
   console.log(`[memory] after 4,000 made-up requests: ${report}`);
-  // What the server keeps is its heap; the resident size also holds freed memory the allocator has
-  // not returned (compression's buffers above all), so it gets a looser bound.
+  // RSS is read once it has settled after the collection (scripts/gc-probe.mjs); it still holds
+  // memory the allocator keeps for reuse, so it gets a looser bound than the heap. By hand, over
+  // seven scans of 4,000 it grew 1 to 11 MB a scan; a leak of 10 KB an address would be 40 MB.
   expect(after.heapUsed - before.heapUsed, report).toBeLessThan(20);
-  expect(after.rss - before.rss, report).toBeLessThan(100);
+  expect(after.rss - before.rss, report).toBeLessThan(40);
 });
