@@ -1,7 +1,8 @@
 import 'server-only';
-import { and, asc, between, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, between, desc, eq, inArray, sql } from 'drizzle-orm';
 import { getDb, type Database, type Executor } from './client';
 import { comments, postTags, posts, tags } from './schema';
+import { isPublished } from './visibility';
 
 /*
  * What pages (and the writers' before/after comparisons) read. Nothing here selects
@@ -9,9 +10,6 @@ import { comments, postTags, posts, tags } from './schema';
  * must never reach HTML, RSS or JSON.
  */
 
-// A post published with a future time is scheduled: on no page until then, when the server's
-// publication timer (lib/posts/scheduled-publication.ts) invalidates the pages it joins.
-const isPublished = and(eq(posts.status, 'published'), lte(posts.publishedAt, sql`now()`));
 const newestFirst = [desc(posts.publishedAt), desc(posts.id)] as const;
 
 export interface PostSummaryRow {
@@ -279,4 +277,13 @@ export async function readTagNames(db: Executor, postId: number): Promise<string
 
 export async function getPostState(id: number, db: Database = getDb()): Promise<PostState | null> {
   return readPostState(db, id, false);
+}
+
+/** The slug of a public post (isPublished): a draft's or a scheduled post's is not public. */
+export async function getPublicPostSlug(id: number, db: Database = getDb()): Promise<string | null> {
+  const [row] = await db
+    .select({ slug: posts.slug })
+    .from(posts)
+    .where(and(eq(posts.id, id), isPublished));
+  return row?.slug ?? null;
 }

@@ -1,6 +1,7 @@
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from './client';
 import { postTags, posts, tags } from './schema';
+import { isPublished } from './visibility';
 
 /*
  * Whether a post change brings a tag into use (its first published post) or out of use (its last):
@@ -39,9 +40,7 @@ export async function tagsInUseElsewhere(
     .where(
       and(
         inArray(tags.name, [...names]),
-        // Published as db/reads.ts decides it: a future publication time is not yet.
-        eq(posts.status, 'published'),
-        lte(posts.publishedAt, sql`now()`),
+        isPublished,
         // One array parameter, not one per id: an import announces tens of thousands of posts at
         // once, past PostgreSQL's 65,535 parameters.
         ...(exceptIds.length > 0 ? [sql`not (${posts.id} = any(${sql.param([...exceptIds])}::int[]))`] : []),

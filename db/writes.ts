@@ -4,6 +4,7 @@ import { getDb, type Executor } from './client';
 import { readPostState, type PostState } from './reads';
 import { markAnnouncedIfDue } from './scheduled';
 import { comments, postTags, posts, tags, type CommentStatus } from './schema';
+import { isPublished } from './visibility';
 
 /*
  * Content writes. Each returns what a writer needs to name the tags it must invalidate; the
@@ -18,8 +19,9 @@ export interface InsertedComment {
 }
 
 /**
- * Inserts only when the post exists and is published, in one statement, so a comment can never
- * be attached to a draft between a check and an insert.
+ * Inserts only when the post is public (isPublished: neither a draft nor scheduled), in one
+ * statement, so a comment can never be attached to a draft between a check and an insert, and the
+ * answer to a forged one tells nothing of a scheduled post.
  */
 export async function insertCommentOnPublishedPost(
   input: { postId: number; authorName: string; authorEmail: string; body: string; status: CommentStatus },
@@ -28,7 +30,7 @@ export async function insertCommentOnPublishedPost(
   const rows = await db.execute<{ id: number; post_id: number; status: CommentStatus; created_at: string }>(sql`
     insert into ${comments} (post_id, author_name, author_email, body, status)
     select ${input.postId}, ${input.authorName}, ${input.authorEmail}, ${input.body}, ${input.status}
-    where exists (select 1 from ${posts} where id = ${input.postId} and status = 'published')
+    where exists (select 1 from ${posts} where ${posts.id} = ${input.postId} and ${isPublished})
     returning id, post_id, status, created_at`);
   const row = rows[0];
   if (!row) return null;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { sql } from 'drizzle-orm';
 import {
   countPublishedPosts,
   countPublishedPostsByTag,
@@ -7,6 +8,7 @@ import {
   findPublishedPostIdBySlug,
   getPostState,
   getPostSummaries,
+  getPublicPostSlug,
   getPublishedPost,
   listNewestPublishedSlugs,
   listPublishedComments,
@@ -196,10 +198,20 @@ describe('a single post', () => {
     assert.equal(await deleteComment(spam!.id, db), null);
   });
 
-  test('a comment on a draft or a missing post is refused without storing anything', async () => {
+  test('a comment on a draft, a scheduled or a missing post is refused without storing anything', async () => {
     const { db } = database;
     const draft = await insertPost({ slug: 'draft-no-comments', title: 'Draft', body: 'x', status: 'draft' }, db);
-    for (const postId of [draft.id, 987_654]) {
+    const scheduled = await insertPost(
+      {
+        slug: 'scheduled-no-comments',
+        title: 'Scheduled',
+        body: 'x',
+        status: 'published',
+        publishedAt: new Date(Date.now() + 3 * 86_400_000),
+      },
+      db,
+    );
+    for (const postId of [draft.id, scheduled.id, 987_654]) {
       const inserted = await insertCommentOnPublishedPost(
         { postId, authorName: 'A', authorEmail: 'a@example.net', body: 'hi', status: 'published' },
         db,
@@ -207,6 +219,31 @@ describe('a single post', () => {
       assert.equal(inserted, null);
     }
     assert.deepEqual(await listPublishedComments(draft.id, db), []);
+    const stored = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from comments where post_id in (${draft.id}, ${scheduled.id})`,
+    );
+    assert.equal(stored[0]!.n, 0);
+  });
+
+  test('only a public post’s slug is given by id: not a draft’s, not a scheduled post’s', async () => {
+    const { db } = database;
+    const [publicId] = await listPublishedPostIds(1, 0, db);
+    const draft = await insertPost({ slug: 'draft-no-slug', title: 'Draft', body: 'x', status: 'draft' }, db);
+    const scheduled = await insertPost(
+      {
+        slug: 'scheduled-no-slug',
+        title: 'Scheduled',
+        body: 'x',
+        status: 'published',
+        publishedAt: new Date(Date.now() + 3 * 86_400_000),
+      },
+      db,
+    );
+    assert.equal(await getPublicPostSlug(publicId!, db), (await getPostState(publicId!, db))!.slug);
+    assert.equal(await getPublicPostSlug(draft.id, db), null);
+    assert.equal(await getPublicPostSlug(scheduled.id, db), null);
+    await updatePost(scheduled.id, { publishedAt: new Date(Date.now() - 1000) }, db);
+    assert.equal(await getPublicPostSlug(scheduled.id, db), 'scheduled-no-slug');
   });
 });
 
