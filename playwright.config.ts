@@ -27,6 +27,7 @@ const SECOND_LANE = [
   '**/fuzz.spec.ts',
   '**/flood.spec.ts',
   '**/scale.spec.ts',
+  '**/log-secrets.spec.ts',
   '**/edge.spec.ts',
   '**/memory.spec.ts',
   '**/bulk.spec.ts',

@@ -1,6 +1,7 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { config } from '@/lib/core/config';
+import { redactUrl } from '@/lib/core/redact';
 import { processSlot } from '@/lib/core/process-singleton';
 import { databaseCode } from './errors';
 import { noteQueryOutcome } from './outage';
@@ -91,12 +92,12 @@ export async function closeDatabase(): Promise<void> {
 /** Turns driver errors that mean "no server there" into a sentence that says what to do. */
 export function describeConnectionError(error: unknown, url: string): string | undefined {
   const code = databaseCode(error);
-  let where = url;
+  let where: string;
   try {
     const parsed = new URL(url);
     where = `${parsed.hostname}:${parsed.port || '5432'}`;
   } catch {
-    // Keep the raw value: describing a malformed URL is still better than nothing.
+    where = redactUrl(url);
   }
   if (code === 'ECONNREFUSED') return `PostgreSQL at ${where} refused the connection: is it running?`;
   if (code === 'ENOTFOUND') return `PostgreSQL host in ${where} was not found: check DATABASE_URL.`;

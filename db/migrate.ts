@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { config } from '@/lib/core/config';
+import { redactError } from '@/lib/core/redact';
 import { createDatabase, describeConnectionError } from './client';
 
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'drizzle');
@@ -25,7 +26,7 @@ export async function runCli(main: (url: string) => Promise<void>): Promise<void
   try {
     await main(url);
   } catch (error) {
-    console.error(describeConnectionError(error, url) ?? error);
+    console.error(describeConnectionError(error, url) ?? redactError(error));
     process.exit(1);
   }
 }

@@ -6,6 +6,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '@/db/embedded';
 import { errorCodes } from '@/db/errors';
 import { growDatabase, GrowRefused, MAX_GROW_POSTS, type GrowReport } from '@/db/grow';
 import { config } from '@/lib/core/config';
+import { redactSecrets } from '@/lib/core/redact';
 
 /*
  * `npm run db:grow -- 60000 [--comments 5] [--years 10]`: adds that many published archive posts
@@ -45,9 +46,9 @@ function integer(raw: string, what: string, min: number, max: number): number {
 
 /** Drizzle's "Failed query" names the statement; the reason is on its cause. */
 function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+  if (!(error instanceof Error)) return redactSecrets(String(error));
   const cause = error.cause instanceof Error ? `\n${error.cause.message}` : '';
-  return `${error.message}${cause}`;
+  return redactSecrets(`${error.message}${cause}`);
 }
 
 const number = (n: number) => n.toLocaleString('en');

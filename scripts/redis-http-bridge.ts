@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { errors } from '@upstash/redis';
+import { redactUrl } from '@/lib/core/redact';
 import { createTcpRequester } from '@/lib/core/tcp-requester';
 
 /*
@@ -180,13 +181,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   const token = process.env.BRIDGE_TOKEN || DEV_TOKEN;
   const bridge = await startRedisHttpBridge({ redisUrl, token, port: portFrom(process.env.BRIDGE_PORT, 8079) });
-  console.log(
-    `[redis-http] Upstash-compatible REST API for ${redisUrl.replace(/\/\/([^@/]*):[^@/]*@/, '//$1:***@')} on ${bridge.url}`,
-  );
+  console.log(`[redis-http] Upstash-compatible REST API for ${redactUrl(redisUrl)} on ${bridge.url}`);
   if (!process.env.BRIDGE_TOKEN)
     console.log('[redis-http] BRIDGE_TOKEN is not set: using the fixed development token below');
   console.log(`UPSTASH_REDIS_REST_URL=${bridge.url}`);
-  console.log(`UPSTASH_REDIS_REST_TOKEN=${token}`);
+  // The fixed development token is no secret; a token of the operator's own never reaches a log.
+  console.log(`UPSTASH_REDIS_REST_TOKEN=${process.env.BRIDGE_TOKEN ? '(your BRIDGE_TOKEN)' : token}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       void bridge.close().then(

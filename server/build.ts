@@ -63,6 +63,9 @@ export async function bundleRuntime(): Promise<void> {
 async function completeStandalone(distDir: string): Promise<void> {
   const standalone = path.join(distDir, 'standalone');
   if (!existsSync(standalone)) return;
+  // Next's own server.js would serve the site without ours: without the security headers and the
+  // guards, and believing the client header ours always overwrites (lib/core/client-address.ts).
+  await rm(path.join(standalone, 'server.js'), { force: true });
   await cp(path.join(distDir, 'static'), path.join(standalone, path.basename(distDir), 'static'), { recursive: true });
   await mkdir(path.join(standalone, '.freshpress'), { recursive: true });
   for (const file of [runtimeFiles.server, runtimeFiles.migrate, runtimeFiles.cacheHandler]) {

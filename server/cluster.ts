@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { cachePrefix, config } from '@/lib/core/config';
+import { redactUrl } from '@/lib/core/redact';
 import { openRedisConnection } from '@/lib/core/redis-connection';
 
 /*
@@ -24,7 +25,9 @@ export async function planProcesses(): Promise<{ processes: number; pageCache: '
     return { processes: 1, pageCache: 'local' };
   }
   if (config.PAGE_CACHE === 'auto' && !(await redisAnswers())) {
-    log(`Redis at ${config.REDIS_URL} is unreachable: one server process on Next's own file cache, not ${wanted}`);
+    log(
+      `Redis at ${redactUrl(config.REDIS_URL)} is unreachable: one server process on Next's own file cache, not ${wanted}`,
+    );
     return { processes: 1, pageCache: 'local' };
   }
   return { processes: wanted, pageCache: 'shared' };

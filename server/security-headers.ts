@@ -5,11 +5,15 @@ import type { ServerResponse } from 'node:http';
  * Security headers on every response, cached pages included, set by the server (server/serve.ts)
  * in front of Next.
  *
- * The Content-Security-Policy allows no inline script but the page's own: each inline <script> of
- * an HTML response (Next's hydration data) is listed by its SHA-256, computed from the response
- * itself. A nonce would do the same job only if every page were rendered per request, which would
- * switch the page cache off; a hash fits a page rendered once and served many times, and is
- * computed once per distinct page (remembered by the ETag Next gives each cached page).
+ * The Content-Security-Policy allows no inline script but Next's own: each inline <script> of an
+ * HTML response that has the exact shape of one Next writes (its bootstrap and its flight data, a
+ * fixed statement around JSON) is listed by its SHA-256, computed from the response itself, and
+ * any other is left out, so it does not run: an HTML-injection bug elsewhere must not have its
+ * script approved here. A nonce would do the same job only if every page were rendered per
+ * request, which would switch the page cache off; a hash fits a page rendered once and served many
+ * times, and is computed once per distinct page (remembered by the ETag Next gives each cached
+ * page). A page that streamed Suspense boundaries would also carry React's own inline runtime,
+ * which is not recognised: none does today, and the browser tests see every refused script.
  * Scripts load from this origin only ('self': Next's own bundles); nothing is ever evaluated
  * from a string, and JSON answers cannot be loaded as script (nosniff).
  */
@@ -23,18 +27,53 @@ const STATIC_HEADERS: ReadonlyArray<[string, string]> = [
 ];
 
 // Inline scripts only: a <script src=…> is covered by 'self'.
-const INLINE_SCRIPT = /<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/gi;
+const INLINE_SCRIPT = /<script(?![^>]*\ssrc=)([^>]*)>([\s\S]*?)<\/script>/gi;
 
-export function inlineScriptHashes(html: string): string[] {
-  const hashes = new Set<string>();
-  for (const match of html.matchAll(INLINE_SCRIPT)) {
-    hashes.add(
-      `'sha256-${createHash('sha256')
-        .update(match[1] ?? '', 'utf8')
-        .digest('base64')}'`,
-    );
+/**
+ * The inline scripts Next 16 writes, as read from its output: each a fixed statement, around JSON
+ * where it carries data. The captured part must parse as JSON whole, so nothing can follow it.
+ */
+const NEXT_SCRIPTS: readonly RegExp[] = [
+  // The flight data's queue, then its chunks: a row number and a JSON string (or null).
+  /^\(self\.__next_f=self\.__next_f\|\|\[\]\)\.push\(\[0\]\)$/,
+  /^self\.__next_f\.push\(\[[1-3],([\s\S]*)\]\)$/,
+  // Turbopack's bootstrap: the chunks to load and the modules to run.
+  /^\(globalThis\["TURBOPACK"\] \|\| \(globalThis\["TURBOPACK"\] = \[\]\)\)\.push\(([\s\S]*)\);$/,
+];
+
+// A type the browser does not run as script (JSON-LD, say) needs no hash.
+const DATA_BLOCK = /\stype\s*=\s*["']?(?!(?:text|application)\/(?:x-)?(?:java|ecma)script|module)[^"'\s>]/i;
+
+function isNextScript(body: string): boolean {
+  // Markup the HTML parser would treat specially inside a script: Next escapes '<' in its data.
+  if (/<!--|<script/i.test(body)) return false;
+  for (const shape of NEXT_SCRIPTS) {
+    const match = body.match(shape);
+    if (!match) continue;
+    if (match[1] === undefined) return true;
+    try {
+      JSON.parse(match[1]);
+      return true;
+    } catch {
+      return false;
+    }
   }
-  return [...hashes];
+  return false;
+}
+
+export function inlineScriptHashes(html: string): { hashes: string[]; refused: number } {
+  const hashes = new Set<string>();
+  let refused = 0;
+  for (const match of html.matchAll(INLINE_SCRIPT)) {
+    const [, attributes = '', body = ''] = match;
+    if (DATA_BLOCK.test(attributes)) continue;
+    if (!isNextScript(body)) {
+      refused += 1;
+      continue;
+    }
+    hashes.add(`'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`);
+  }
+  return { hashes: [...hashes], refused };
 }
 
 export function contentSecurityPolicy(scriptHashes: readonly string[]): string {
@@ -61,7 +100,12 @@ function policyFor(body: Buffer, etag: unknown): string {
   const key = typeof etag === 'string' ? etag : null;
   const known = key === null ? undefined : policyByEtag.get(key);
   if (known) return known;
-  const policy = contentSecurityPolicy(inlineScriptHashes(body.toString('utf8')));
+  const { hashes, refused } = inlineScriptHashes(body.toString('utf8'));
+  if (refused > 0)
+    console.warn(
+      `[security] ${refused} inline script${refused === 1 ? '' : 's'} of a page (ETag ${key ?? 'none'}) ${refused === 1 ? 'is' : 'are'} not Next's and will not run`,
+    );
+  const policy = contentSecurityPolicy(hashes);
   if (key !== null) {
     if (policyByEtag.size >= MEMO_LIMIT) policyByEtag.delete(policyByEtag.keys().next().value as string);
     policyByEtag.set(key, policy);

@@ -1,12 +1,14 @@
 import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import compression from 'compression';
 import next from 'next';
 import { closeDatabase } from '@/db/client';
-import { CLIENT_HEADER, clientAddress } from '@/lib/core/client-address';
+import { CLIENT_HEADER, clientAddress, trustedProxies } from '@/lib/core/client-address';
 import { config } from '@/lib/core/config';
+import { redactError } from '@/lib/core/redact';
 import { closeSharedUpstashRedis } from '@/lib/core/upstash-redis';
 import { edgePurger, purgeEdgeForNewBuild } from '@/lib/edge/edge-purge';
 import { applyEdgeCacheControl } from '@/lib/edge/headers';
@@ -97,16 +99,13 @@ export async function startServer(options: {
   // Next's own compression is off (next.config.ts): it would compress before the security headers
   // could see the page. Applied here first, so the page passes through them on its way in.
   const compress = compression();
+  const proxies = trustedProxies(config.TRUST_PROXY);
   const server = createServer((req, res) => {
     // A kept answer already carries every header below (server/fast-path.ts): the fast path goes first.
     const toNext = (capture: () => void) => {
       setSecurityHeaders(res);
       if (refuseBeforeNext(req, res)) return;
-      req.headers[CLIENT_HEADER] = clientAddress(
-        req.socket.remoteAddress,
-        req.headers['x-forwarded-for'],
-        config.TRUST_PROXY,
-      );
+      req.headers[CLIENT_HEADER] = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], proxies);
       rewriteFailures(req, res);
       applyEdgeCacheControl(res, edge);
       if ((recorder || warming) && (req.method === 'GET' || req.method === 'HEAD')) countWhenDone(req, res);
@@ -124,7 +123,7 @@ export async function startServer(options: {
   server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve) => server.listen(options.port, options.hostname, resolve));
-  const warmUps = startWarming(pageCache.runtime, options.port);
+  const warmUps = startWarming(pageCache.runtime, `http://${ownHost(options.hostname)}:${options.port}`);
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -152,15 +151,21 @@ export async function startServer(options: {
   return { server, close, pageCache: pageCache.description };
 }
 
+/** How this host reaches a server listening on `host`: every interface includes the loopback. */
+function ownHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return isIPv6(host) ? `[${host}]` : host;
+}
+
 /** One server process: alone, or one of the primary's workers. */
 async function runServerProcess(pageCache?: PageCacheSetting): Promise<void> {
-  const { close, pageCache: description } = await startServer({ port: config.PORT, pageCache });
+  const { close, pageCache: description } = await startServer({ port: config.PORT, hostname: config.HOST, pageCache });
   const which =
     config.FRESHPRESS_PROCESSES > 1
       ? ` (process ${config.FRESHPRESS_PROCESS_INDEX + 1} of ${config.FRESHPRESS_PROCESSES}, pid ${process.pid})`
       : '';
   console.log(
-    `[freshpress] ready on http://localhost:${config.PORT}${which}: ${description}${recordingEnabled() ? '' : '; statistics off'}`,
+    `[freshpress] ready on http://${ownHost(config.HOST)}:${config.PORT}${which}: ${description}${recordingEnabled() ? '' : '; statistics off'}`,
   );
   // `on`, not `once`: a signal to the process group reaches a worker twice (directly and from the
   // primary), and a second one with no handler would kill it before its counts are written.
@@ -169,7 +174,7 @@ async function runServerProcess(pageCache?: PageCacheSetting): Promise<void> {
       void close().then(
         () => process.exit(0),
         (error: unknown) => {
-          console.error('[freshpress] shutdown failed', error);
+          console.error(`[freshpress] shutdown failed: ${redactError(error)}`);
           process.exit(1);
         },
       );

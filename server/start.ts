@@ -8,6 +8,7 @@ import { describeConnectionError } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { seedIfEmpty } from '@/db/seed';
 import { config } from '@/lib/core/config';
+import { redactSecrets } from '@/lib/core/redact';
 import { build } from './build';
 import { runtimeFiles } from './runtime-files';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@/db/embedded';
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     await migrateDatabase(url);
     await seedIfEmpty(url, log);
   } catch (error) {
-    console.error(`[freshpress] ${describeConnectionError(error, url) ?? String(error)}`);
+    console.error(`[freshpress] ${describeConnectionError(error, url) ?? redactSecrets(String(error))}`);
     await release();
     await stopEmbedded();
     process.exit(1);

@@ -1,8 +1,7 @@
 import type { Metadata } from 'next';
-import { cookies } from 'next/headers';
 import { StatsDashboard } from '@/components/stats/StatsDashboard';
 import { StatsLogin } from '@/components/stats/StatsLogin';
-import { hasAccess, STATS_COOKIE } from '@/lib/stats/access';
+import { hasAccess } from '@/lib/stats/access';
 import { getStatsReport, parseRange, StatsUnavailableError } from '@/lib/stats/report';
 import type { StatsReport } from '@/lib/stats/types';
 
@@ -12,7 +11,7 @@ export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Cache statistics', robots: { index: false } };
 
 export default async function StatsPage({ searchParams }: { searchParams: Promise<{ range?: string }> }) {
-  if (!hasAccess((await cookies()).get(STATS_COOKIE)?.value, null)) return <StatsLogin />;
+  if (!(await hasAccess(null))) return <StatsLogin />;
   const range = parseRange((await searchParams).range) ?? '24h';
   let report: StatsReport | null = null;
   let error: string | null = null;

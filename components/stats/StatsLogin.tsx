@@ -12,7 +12,7 @@ export function StatsLogin() {
       <h1 id="stats-login-heading">Cache statistics</h1>
       <p>These statistics are protected. Enter the statistics password to see them.</p>
       <form action={action}>
-        <PasswordField id="stats-password" error={state.status === 'wrong' ? 'That password is not right.' : null} />
+        <PasswordField id="stats-password" error={state.status === 'refused' ? state.message : null} />
         <SubmitButton pending={pending} label="Show statistics" busy="Checking…" />
       </form>
     </section>

@@ -4,7 +4,12 @@ vcl 4.1;
 # Needs the xkey vmod (Debian: apt install varnish varnish-modules). Pages are kept for as long as
 # the server says (EDGE_MAX_AGE at most) and purged by their content tags the moment a comment or a
 # post changes them.
+#
+# PURGE needs both an address in `purgers` and the shared secret: varnishd's environment variable
+# FRESHPRESS_PURGE_TOKEN, equal to Freshpress's EDGE_PURGE_TOKEN (see the README, "Varnish, step by
+# step"). Unset or shorter than 16 characters, every PURGE is refused.
 
+import cookie;
 import std;
 import xkey;
 
@@ -16,7 +21,8 @@ backend freshpress {
     .first_byte_timeout = 60s;
 }
 
-# Edit: the addresses of the Freshpress servers, which send the purges. Nobody else may.
+# Edit: the addresses of the Freshpress servers, which send the purges. Not enough alone: behind a
+# TLS terminator on this host every visitor comes from 127.0.0.1, hence the secret as well.
 acl purgers {
     "127.0.0.1";
     "::1";
@@ -27,6 +33,11 @@ sub vcl_recv {
         if (client.ip !~ purgers) {
             return (synth(403, "Forbidden"));
         }
+        # std.getenv gives "" when unset, and "" equals a missing header: the length test comes first.
+        if (std.getenv("FRESHPRESS_PURGE_TOKEN") !~ "^.{16,}$" ||
+            req.http.X-Purge-Token != std.getenv("FRESHPRESS_PURGE_TOKEN")) {
+            return (synth(403, "Forbidden"));
+        }
         if (!req.http.xkey) {
             return (synth(400, "PURGE needs an xkey header"));
         }
@@ -34,12 +45,38 @@ sub vcl_recv {
         set req.http.x-purged = xkey.purge(req.http.xkey);
         return (synth(200, "Purged " + req.http.x-purged));
     }
-    # Comments and the admin API (POST and the rest) always reach the server.
+    # Comments, server actions and the admin API (POST and the rest) always reach the server, with
+    # every cookie they came with.
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
-    # Someone signed in (the statistics, the admin) sees pages made for them.
-    if (req.http.Authorization || req.http.Cookie) {
+    # Campaign and click identifiers: the server ignores the query, so each value would only be one
+    # more copy of the same page (analytics read them in the browser, whose address keeps them).
+    # The query gets a leading "&" so every parameter starts alike; what is left, if anything, is
+    # put back after a "?".
+    if (req.url ~ "\?") {
+        set req.http.X-Kept-Query = regsuball(regsub(req.url, "^[^?]*\?", "&"),
+            "&(?:utm_[^=&]*|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|yclid|twclid|ttclid|igshid|mc_cid|mc_eid|_ga|_gl)(?:=[^&]*)?(?=&|$)",
+            "");
+        set req.url = regsub(req.url, "\?.*$", "") + regsub(req.http.X-Kept-Query, "^&", "?");
+        unset req.http.X-Kept-Query;
+    }
+    # Only Freshpress's own cookies change an answer: the admin's session (sent to /admin alone),
+    # the statistics' unlock, Next's draft mode. Anyone holding one reaches the server with that
+    # one; every other cookie (analytics, a consent banner's) is dropped, so it neither makes each
+    # page a miss nor reaches the server.
+    if (req.http.Cookie) {
+        cookie.parse(req.http.Cookie);
+        cookie.keep("freshpress_admin,freshpress_stats,__prerender_bypass,__next_preview_data");
+        # get_string ends each cookie with ";", the last one too.
+        set req.http.Cookie = regsub(cookie.get_string(), ";\s*$", "");
+        if (req.http.Cookie == "") {
+            unset req.http.Cookie;
+        } else {
+            return (pass);
+        }
+    }
+    if (req.http.Authorization) {
         return (pass);
     }
     # The router headers only mean something on a React Server Components request; dropping them

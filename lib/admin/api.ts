@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { databaseCode } from '@/db/errors';
 import { config } from '@/lib/core/config';
+import { redactError } from '@/lib/core/redact';
 import { parseId } from '@/lib/core/route-params';
 
 /*
@@ -14,13 +15,17 @@ export function json(body: unknown, status = 200): Response {
   return Response.json(body, { status, headers: { 'Cache-Control': 'no-store' } });
 }
 
-function refuseUnlessAdmin(request: Request): Response | null {
-  if (!config.ADMIN_TOKEN) return json({ error: 'The admin API is disabled: set ADMIN_TOKEN to enable it.' }, 404);
+/** Whether the request carries ADMIN_TOKEN as its bearer token: the admin API's check, and /api/health's for its detail. */
+export function hasAdminToken(request: Request): boolean {
+  if (!config.ADMIN_TOKEN) return false;
   const given = Buffer.from(request.headers.get('authorization')?.replace(/^Bearer\s+/i, '') ?? '');
   const expected = Buffer.from(config.ADMIN_TOKEN);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return json({ error: 'Missing or wrong bearer token.' }, 401);
-  }
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function refuseUnlessAdmin(request: Request): Response | null {
+  if (!config.ADMIN_TOKEN) return json({ error: 'The admin API is disabled: set ADMIN_TOKEN to enable it.' }, 404);
+  if (!hasAdminToken(request)) return json({ error: 'Missing or wrong bearer token.' }, 401);
   return null;
 }
 
@@ -43,7 +48,7 @@ function writeFailed(error: unknown, what: string): Response {
   if (code === '23505') return json({ error: 'Another post already uses that slug.' }, 409);
   // A PATCH can clear the date of a published post, or publish a draft with `publishedAt: null`.
   if (code === '23514') return json({ error: 'A published post needs a publication date.' }, 422);
-  console.error(`[admin] ${what} failed`, error);
+  console.error(`[admin] ${what} failed`, redactError(error));
   return json({ error: `${what} failed; nothing was changed. See the server log.` }, 500);
 }
 

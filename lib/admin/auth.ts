@@ -1,8 +1,8 @@
 import 'server-only';
-import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { config, siteUrl } from '@/lib/core/config';
-import { openSession, sealSession, sessionKey, SESSION_LIFETIME_SECONDS, type AdminSession } from './session';
+import { config } from '@/lib/core/config';
+import { ADMIN_SESSION, type Session } from '@/lib/core/session';
+import { sessionCookie } from '@/lib/core/session-cookie';
 
 /*
  * Who may use the admin pages. `adminSession()` is the one check: every admin page calls
@@ -14,29 +14,26 @@ import { openSession, sealSession, sessionKey, SESSION_LIFETIME_SECONDS, type Ad
 
 export const LOGIN_PATH = '/admin/login';
 
-// Sent to /admin only: the public pages never receive it, so nothing about them changes with a login.
-const COOKIE = { name: 'freshpress_admin', path: '/admin' } as const;
-
-type Key = { password: string; key: Uint8Array };
-let derived: Key | null = null;
-
-function key(password: string): Uint8Array {
-  if (derived?.password !== password) derived = { password, key: sessionKey(password) };
-  return derived.key;
-}
+const cookie = sessionCookie({
+  kind: ADMIN_SESSION,
+  name: 'freshpress_admin',
+  // Sent to /admin only: the public pages never receive it, so nothing about them changes with a login.
+  path: '/admin',
+  sameSite: 'strict',
+  password: () => config.ADMIN_PASSWORD,
+});
 
 /** False when ADMIN_PASSWORD is unset: nobody can log in, and the login page says how to turn it on. */
 export function adminEnabled(): boolean {
   return config.ADMIN_PASSWORD !== undefined;
 }
 
-export async function adminSession(): Promise<AdminSession | null> {
-  if (config.ADMIN_PASSWORD === undefined) return null;
-  return openSession((await cookies()).get(COOKIE.name)?.value, key(config.ADMIN_PASSWORD), new Date());
+export function adminSession(): Promise<Session | null> {
+  return cookie.read();
 }
 
 /** For admin pages and layouts: the session, or a redirect to the login. */
-export async function requireAdmin(): Promise<AdminSession> {
+export async function requireAdmin(): Promise<Session> {
   const session = await adminSession();
   if (!session) redirect(LOGIN_PATH);
   return session;
@@ -56,32 +53,10 @@ export function adminAction<Args extends unknown[], Result>(
   return async (...args) => ((await adminSession()) ? act(...args) : NOT_SIGNED_IN);
 }
 
-/**
- * Secure whenever the visitor's browser speaks HTTPS: the site's public address says so, or the
- * proxy that ended TLS does. A browser refuses to send a Secure cookie over plain http, so on
- * http://localhost the flag would lock the admin out.
- */
-async function secure(): Promise<boolean> {
-  return siteUrl.startsWith('https:') || (await headers()).get('x-forwarded-proto') === 'https';
+export function startSession(): Promise<void> {
+  return cookie.start();
 }
 
-export async function startSession(): Promise<void> {
-  if (config.ADMIN_PASSWORD === undefined) return;
-  (await cookies()).set(COOKIE.name, await sealSession(key(config.ADMIN_PASSWORD), new Date()), {
-    path: COOKIE.path,
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: await secure(),
-    maxAge: SESSION_LIFETIME_SECONDS,
-  });
-}
-
-export async function endSession(): Promise<void> {
-  (await cookies()).delete({
-    name: COOKIE.name,
-    path: COOKIE.path,
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: await secure(),
-  });
+export function endSession(): Promise<void> {
+  return cookie.end();
 }

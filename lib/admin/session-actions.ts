@@ -3,7 +3,7 @@
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { adminAction, endSession, LOGIN_PATH, startSession } from '@/lib/admin/auth';
-import { passwordMatches } from '@/lib/admin/session';
+import { passwordMatches } from '@/lib/core/session';
 import { CLIENT_HEADER } from '@/lib/core/client-address';
 import { config } from '@/lib/core/config';
 import { admitLogin, describeWait } from '@/lib/core/flood-control';

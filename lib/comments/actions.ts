@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { config } from '@/lib/core/config';
 import { admitComment } from '@/lib/core/flood-control';
 import { publicAction } from '@/lib/core/public-action';
+import { redactError } from '@/lib/core/redact';
 import { MAX_ID } from '@/lib/core/route-params';
 import {
   FORM_ELAPSED_FIELD,
@@ -82,7 +83,7 @@ export const postComment = publicAction<CommentValues, NewCommentInput, CommentS
         values: keep(values),
       };
     } catch (error) {
-      console.error('[comments] saving a comment failed', error);
+      console.error('[comments] saving a comment failed', redactError(error));
       return {
         status: 'failed',
         message:

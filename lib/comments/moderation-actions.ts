@@ -3,6 +3,7 @@
 import { refresh } from 'next/cache';
 import { z } from 'zod';
 import { adminAction, type Refused } from '@/lib/admin/auth';
+import { redactError } from '@/lib/core/redact';
 import { COMMENT_ACTIONS, OUTCOME_OF, type CommentAction } from './moderation';
 import { moderateComment, removeComment } from '@/lib/comments/writers';
 
@@ -64,7 +65,7 @@ export const moderate = adminAction(async (_previous: ModerationState, form: For
       results.push({ id, found: result !== null, invalidated: result?.invalidated ?? [] });
     }
   } catch (error) {
-    console.error('[admin] moderation failed', error);
+    console.error('[admin] moderation failed', redactError(error));
     return {
       status: 'failed',
       message: `The database did not answer; ${results.length} of ${input.ids.length} were done. Reload the queue and try again.`,

@@ -1,4 +1,15 @@
 import { z } from 'zod';
+import { parseTrustedProxies } from './client-address';
+
+/** Rules such as "5/1m,20/1h" (tokens per window, the windows as @upstash/ratelimit writes them), or "off". */
+const rateRules = (name: string, fallback: string) =>
+  z
+    .string()
+    .regex(
+      /^(off|\d+\s*\/\s*\d+\s*(ms|s|m|h|d)(\s*,\s*\d+\s*\/\s*\d+\s*(ms|s|m|h|d))*)$/,
+      `${name} must be "off" or rules like "${fallback}"`,
+    )
+    .default(fallback);
 
 /**
  * The only reader of process.env. Parsed once, at first import, so a bad value fails the
@@ -16,6 +27,8 @@ const EnvSchema = z
     /** Next's build directory; a second build (the embedded smoke test) can live beside the first. */
     FRESHPRESS_DIST_DIR: z.string().min(1).default('.next'),
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    /** The address the server listens on (127.0.0.1: only this host); unset, every interface. */
+    HOST: z.string().min(1).optional(),
     SITE_URL: z.url('SITE_URL must be an absolute URL such as https://blog.example.com').optional(),
     SITE_TITLE: z.string().min(1).default('Freshpress'),
     SITE_DESCRIPTION: z.string().default('Notes on caching, databases and the craft of building for the web.'),
@@ -55,29 +68,47 @@ const EnvSchema = z
     STATS_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
     /** Distinct counters held in memory while Redis is unreachable; past it, counts are dropped (and counted). */
     STATS_BUFFER_LIMIT: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
-    STATS_PASSWORD: z.string().min(1).optional(),
+    /** Protects /stats and /api/stats; unset, they are public. Changing it ends every statistics session. */
+    STATS_PASSWORD: z
+      .string()
+      .min(
+        12,
+        'STATS_PASSWORD must be at least 12 characters: it is all that stands between the internet and the statistics',
+      )
+      .optional(),
     /** The Varnish instance (`varnishd -n`) whose cache hits `npm run edge:collect` counts; unset: the default one. */
     VARNISH_NAME: z.string().min(1).optional(),
     /**
      * Comments one client may post: one or more "<count>/<window>" rules (windows as @upstash/ratelimit
      * writes them: "60 s", "1 h"…), comma-separated; "off" for none.
      */
-    COMMENT_RATE_LIMIT: z
-      .string()
-      .regex(
-        /^(off|\d+\s*\/\s*\d+\s*(ms|s|m|h|d)(\s*,\s*\d+\s*\/\s*\d+\s*(ms|s|m|h|d))*)$/,
-        'COMMENT_RATE_LIMIT must be "off" or rules like "5/1m,20/1h"',
-      )
-      .default('5/1m,20/1h'),
+    COMMENT_RATE_LIMIT: rateRules('COMMENT_RATE_LIMIT', '5/1m,20/1h'),
     /** A comment posted sooner than this after the form was shown is refused as a bot's (0: off). */
     COMMENT_MIN_FILL_SECONDS: z.coerce.number().min(0).max(600).default(3),
     /** Web addresses one comment may contain. */
     COMMENT_MAX_LINKS: z.coerce.number().int().min(0).max(10_000).default(3),
     /**
-     * Proxies in front of the server whose X-Forwarded-For may be believed (0: none; the client is
-     * the TCP peer). With one proxy, the client is the last address that proxy appended.
+     * The proxies in front of the server whose X-Forwarded-For is believed: addresses, ranges
+     * (10.0.0.0/8) or loopback, linklocal, uniquelocal, comma-separated. Empty: none; the client is
+     * the TCP peer. See lib/core/client-address.ts for why a count is refused.
      */
-    TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+    TRUST_PROXY: z
+      .string()
+      .default('')
+      .transform((value, context) => {
+        const parsed = parseTrustedProxies(value);
+        if ('problem' in parsed) {
+          context.addIssue({ code: 'custom', message: parsed.problem });
+          return z.NEVER;
+        }
+        return parsed.entries;
+      }),
+    /**
+     * Attempts at the admin's and the statistics' logins from all clients together, beside each
+     * client's own limit: a guesser with many addresses is held to this, the same rule format as
+     * COMMENT_RATE_LIMIT.
+     */
+    LOGIN_GLOBAL_LIMIT: rateRules('LOGIN_GLOBAL_LIMIT', '30/1m,300/1h'),
     /**
      * The caching tier in front of the server that Freshpress purges by tag. none: HTML and feeds
      * are sent as "revalidate every time", so no shared cache can keep an old page.
@@ -87,6 +118,18 @@ const EnvSchema = z
     EDGE_MAX_AGE: z.coerce.number().int().min(1).max(31_536_000).default(3600),
     /** Varnish: where PURGE requests go. Fastly, Cloudflare: the API's base URL, if not the public one. */
     EDGE_PURGE_URL: z.url('EDGE_PURGE_URL must be an absolute URL such as http://127.0.0.1:6081/').optional(),
+    /**
+     * Varnish: the secret each PURGE carries (X-Purge-Token), the same as FRESHPRESS_PURGE_TOKEN in
+     * varnishd's environment. The VCL's address list alone would let every local process purge, and
+     * behind a TLS terminator on the same host every visitor is local.
+     */
+    EDGE_PURGE_TOKEN: z
+      .string()
+      .regex(
+        /^[\x21-\x7e]{16,}$/,
+        'EDGE_PURGE_TOKEN must be at least 16 visible ASCII characters without spaces (e.g. openssl rand -hex 32)',
+      )
+      .optional(),
     FASTLY_SERVICE_ID: z.string().min(1).optional(),
     FASTLY_API_TOKEN: z.string().min(1).optional(),
     CLOUDFLARE_ZONE_ID: z.string().min(1).optional(),
@@ -145,9 +188,11 @@ const EnvSchema = z
     /**
      * Tests only: `crash-after-commit` kills the server between a write's commit and its
      * invalidation, the one crash the outbox exists for, which cannot be timed from outside;
-     * `crash-mid-apply` kills it between two batches of a change applied in several.
+     * `crash-mid-apply` kills it between two batches of a change applied in several;
+     * `unsanitised-posts` renders post bodies without the sanitiser, the HTML-injection bug the
+     * script policy must hold against (server/security-headers.ts).
      */
-    FRESHPRESS_FAULT: z.enum(['crash-after-commit', 'crash-mid-apply']).optional(),
+    FRESHPRESS_FAULT: z.enum(['crash-after-commit', 'crash-mid-apply', 'unsanitised-posts']).optional(),
     /** Set by Next while it builds; nothing is recorded during a build. */
     NEXT_PHASE: z.string().optional(),
   })
@@ -155,8 +200,10 @@ const EnvSchema = z
     const require = (name: keyof typeof env, why: string) => {
       if (!env[name]) context.addIssue({ code: 'custom', path: [name], message: `${name} is required ${why}` });
     };
-    if (env.EDGE === 'varnish')
+    if (env.EDGE === 'varnish') {
       require('EDGE_PURGE_URL', 'with EDGE=varnish (where Varnish listens, e.g. http://127.0.0.1:6081/)');
+      require('EDGE_PURGE_TOKEN', "with EDGE=varnish (the secret in varnishd's FRESHPRESS_PURGE_TOKEN)");
+    }
     if (env.EDGE === 'fastly') {
       require('FASTLY_SERVICE_ID', 'with EDGE=fastly');
       require('FASTLY_API_TOKEN', 'with EDGE=fastly (a token with purge scope)');

@@ -89,14 +89,15 @@ export function describeWait(seconds: number): string {
   return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
 
-type Counted = 'comment' | 'login';
+type Counted = 'comment' | 'login' | 'login-all';
 
 const limiters = () => processSingleton('flood.limiters', () => new Map<Counted, CommentLimiter>());
 const warnedAt = () => processSingleton('flood.warnedAt', (): Partial<Record<Counted, number>> => ({}));
 
-const FAILING_OPEN: Record<Counted, string> = {
-  comment: 'comments are accepted without it',
-  login: 'admin logins are checked without it',
+const FAILING_OPEN: Record<Counted, { log: string; limit: string; meanwhile: string }> = {
+  comment: { log: 'comments', limit: 'comment', meanwhile: 'comments are accepted without it' },
+  login: { log: 'logins', limit: 'login', meanwhile: 'logins are checked without it' },
+  'login-all': { log: 'logins', limit: 'site-wide login', meanwhile: 'logins are checked without it' },
 };
 
 function warnFailingOpen(counted: Counted, cause: string): void {
@@ -104,8 +105,9 @@ function warnFailingOpen(counted: Counted, cause: string): void {
   const warned = warnedAt();
   if (warned[counted] !== undefined && now - warned[counted] < WARN_EVERY_MS) return;
   warned[counted] = now;
+  const { log, limit, meanwhile } = FAILING_OPEN[counted];
   console.warn(
-    `[${counted}s] the ${counted} rate limit is not being applied (Redis: ${cause}); ${FAILING_OPEN[counted]} until Redis answers`,
+    `[${log}] the ${limit} rate limit is not being applied (Redis: ${cause}); ${meanwhile} until Redis answers`,
   );
 }
 
@@ -130,10 +132,16 @@ export function admitComment(client: string): Promise<Admission> {
 }
 
 /**
- * Admin login attempts, right or wrong, per client: five a minute lets a person who mistypes try
- * again at once and holds a guesser to 7,200 a day. Like comments it fails open while Redis is
- * away: an outage nobody outside can cause should not lock the owner out of their own admin.
+ * Login attempts, right or wrong, per client: five a minute lets a person who mistypes try again at
+ * once and holds a guesser to 7,200 a day. A guesser with many addresses (a botnet, or IPv6 blocks)
+ * is held by LOGIN_GLOBAL_LIMIT, counted for every client together once the client's own limit has
+ * admitted the attempt, so one client's refused attempts spend nobody else's. The price is that a
+ * flood of guesses also keeps the owner out until the window passes; the owner's bearer token (the
+ * admin API) is not counted. Like comments it fails open while Redis is away: an outage nobody
+ * outside can cause should not lock the owner out of their own admin.
  */
-export function admitLogin(client: string): Promise<Admission> {
-  return limiterFor('login', () => [{ tokens: 5, window: '1 m' }]).admit(client);
+export async function admitLogin(client: string): Promise<Admission> {
+  const own = await limiterFor('login', () => [{ tokens: 5, window: '1 m' }]).admit(client);
+  if (!own.admitted) return own;
+  return limiterFor('login-all', () => parseRateRules(config.LOGIN_GLOBAL_LIMIT)).admit('every client');
 }

@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { redactSecrets, redactUrl } from './redact';
 
 /*
  * One TCP connection to Redis with the policies every caller here needs: commands fail at once
@@ -65,7 +66,7 @@ export class RedisUnavailableError extends Error {
 }
 
 export function openRedisConnection(url: string, options: RedisConnectionOptions): RedisConnection {
-  const where = redactedUrl(url);
+  const where = redactUrl(url);
   const client = createTcpClient(url, options.connectTimeoutMs ?? options.commandTimeoutMs);
 
   // Without an 'error' listener a refused connection would crash the process. One line per outage:
@@ -151,18 +152,9 @@ export function withDeadline<T>(work: Promise<T>, ms: number, where: string, sig
   });
 }
 
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable REDIS_URL)';
-  }
-}
-
+/** An error's message for a log line or /api/health, without the credentials it may quote (./redact.ts). */
 export function describeError(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(describeError).join('; ');
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
+  if (error instanceof Error) return redactSecrets(error.message || error.name);
+  return redactSecrets(String(error));
 }

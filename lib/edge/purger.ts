@@ -1,4 +1,5 @@
 import { edgeKeyOf, tags as cacheTags } from '@/lib/core/cache-tags';
+import { redactSecrets } from '@/lib/core/redact';
 import type { PurgeTier } from './tiers';
 
 /*
@@ -208,6 +209,7 @@ export class EdgePurger {
     // One line a minute: while the edge is down, every comment would log otherwise.
     if (this.now() - this.lastWarning < 60_000) return;
     this.lastWarning = this.now();
-    console.warn(`[edge] ${message}`);
+    // A failure's message names the purge URL, which may carry credentials.
+    console.warn(`[edge] ${redactSecrets(message)}`);
   }
 }

@@ -6,6 +6,9 @@ import type { Config } from '@/lib/core/config';
  * ./purger.ts.
  */
 
+/** Where a PURGE carries EDGE_PURGE_TOKEN; deploy/varnish/freshpress.vcl checks it beside its address list. */
+export const PURGE_TOKEN_HEADER = 'x-purge-token';
+
 export interface PurgeTier {
   name: string;
   /** Keys per request: the tier's own limit. */
@@ -50,7 +53,13 @@ async function postJson(
 export function purgeTierOf(
   env: Pick<
     Config,
-    'EDGE' | 'EDGE_PURGE_URL' | 'FASTLY_SERVICE_ID' | 'FASTLY_API_TOKEN' | 'CLOUDFLARE_ZONE_ID' | 'CLOUDFLARE_API_TOKEN'
+    | 'EDGE'
+    | 'EDGE_PURGE_URL'
+    | 'EDGE_PURGE_TOKEN'
+    | 'FASTLY_SERVICE_ID'
+    | 'FASTLY_API_TOKEN'
+    | 'CLOUDFLARE_ZONE_ID'
+    | 'CLOUDFLARE_API_TOKEN'
   >,
 ): PurgeTier | null {
   switch (env.EDGE) {
@@ -58,6 +67,7 @@ export function purgeTierOf(
       return null;
     case 'varnish': {
       const url = env.EDGE_PURGE_URL!;
+      const token = env.EDGE_PURGE_TOKEN!;
       return {
         name: 'varnish',
         // The VCL's xkey.purge takes space-separated keys; Varnish's request header limit is 8 KB.
@@ -65,7 +75,11 @@ export function purgeTierOf(
         maxChars: 6000,
         async send(keys, signal) {
           await expectOk(
-            await fetch(url, { method: 'PURGE', headers: { xkey: keys.join(' ') }, signal }),
+            await fetch(url, {
+              method: 'PURGE',
+              headers: { xkey: keys.join(' '), [PURGE_TOKEN_HEADER]: token },
+              signal,
+            }),
             `PURGE ${url}`,
           );
         },

@@ -2,6 +2,7 @@ import type { Executor } from '@/db/client';
 import { markApplied, writeWithInvalidation, type RecordedInvalidation } from '@/db/outbox';
 import type { InvalidationEvent } from '@/db/schema';
 import { config } from '@/lib/core/config';
+import { redactError } from '@/lib/core/redact';
 import { renderAhead } from '@/lib/page-cache/render-ahead';
 import { pageCacheRuntime, type PageCacheRuntime } from '@/lib/page-cache/runtime';
 import { getRecorder } from '@/lib/stats/runtime';
@@ -43,7 +44,7 @@ export async function commitInvalidation<T>(
   // Failing to mark it only means the sweep applies it once more: harmless.
   if (appliedAt)
     await markApplied([recorded.id], appliedAt).catch((error: unknown) =>
-      console.warn('[cache] could not mark an invalidation applied', error),
+      console.warn('[cache] could not mark an invalidation applied', redactError(error)),
     );
   return { result, recorded, appliedAt };
 }

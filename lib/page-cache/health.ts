@@ -3,13 +3,16 @@ import { sql } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { countUnapplied } from '@/db/outbox';
 import { config } from '@/lib/core/config';
+import { describeError } from '@/lib/core/redis-connection';
 import { pageCacheRuntime } from './runtime';
 import { aheadReport, type AheadReport } from './render-ahead';
 import { fastPathReport, type FastPathReport } from './served-entry';
 
 /*
  * What /api/health reports. Every probe has its own deadline and they run side by side, so the
- * answer never takes much longer than one deadline, whatever is down.
+ * answer never takes much longer than one deadline, whatever is down. Anyone gets whether each part
+ * is up (PublicHealth); the detail — driver errors naming internal hosts, the pid, the build id,
+ * memory — only with the admin token (app/api/health/route.ts).
  */
 
 const PROBE_MS = 1000;
@@ -43,6 +46,22 @@ export interface Health {
   renderedAhead: AheadReport;
 }
 
+/** What a load balancer or a visitor is told: up or down, part by part, and nothing that helps an attacker. */
+export interface PublicHealth {
+  status: Health['status'];
+  database: 'ok' | 'down';
+  /** unused: no shared page cache (Next's file cache, or not the production server). */
+  redis: 'ok' | 'down' | 'unused';
+}
+
+export function publicHealth(health: Health): PublicHealth {
+  return {
+    status: health.status,
+    database: health.database.ok ? 'ok' : 'down',
+    redis: !health.redis.used ? 'unused' : health.redis.ok ? 'ok' : 'down',
+  };
+}
+
 async function probe<T>(work: () => Promise<T>): Promise<Probe & { value?: T }> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
@@ -58,7 +77,7 @@ async function probe<T>(work: () => Promise<T>): Promise<Probe & { value?: T }> 
     return {
       ok: false,
       ms: Math.round(performance.now() - started),
-      error: error instanceof Error ? error.message : String(error),
+      error: describeError(error),
     };
   } finally {
     clearTimeout(timer);

@@ -210,14 +210,14 @@ export class Warmer {
 }
 
 /** Where warm-ups go: the edge when one is configured (so it is refilled too), else this server itself. */
-export function warmOrigin(port: number): { origin: string; host?: string } {
+function warmOrigin(own: string): { origin: string; host?: string } {
   const explicitSite = config.SITE_URL ? new URL(siteUrl).host : undefined;
   if (config.EDGE === 'varnish' && config.EDGE_PURGE_URL) {
     // Varnish answers GETs where it takes PURGEs; readers reach it under the site's own name.
     return { origin: new URL(config.EDGE_PURGE_URL).origin, host: explicitSite };
   }
   if (config.EDGE !== 'none' && config.SITE_URL) return { origin: new URL(siteUrl).origin };
-  return { origin: `http://127.0.0.1:${port}` };
+  return { origin: own };
 }
 
 /** One warm-up: a document GET marked as such, read to its end (the render is stored before it is sent). */
@@ -292,17 +292,18 @@ function logFailure(what: string, error: unknown): void {
 
 /**
  * Starts warming in this server once it listens (an invalidation applied before, at start-up,
- * warms nothing: there is no server to ask yet), and writing its reads to the shared store.
+ * warms nothing: there is no server to ask yet), and writing its reads to the shared store. `own`
+ * is where this server answers on this host.
  */
-export function startWarming(runtime: PageCacheRuntime, port: number): { stop(): Promise<void> } {
+export function startWarming(runtime: PageCacheRuntime, own: string): { stop(): Promise<void> } {
   const state = warming();
   const windowMs = config.WARM_WINDOW * 1000;
   if (windowMs > 0) {
-    const { origin, host } = warmOrigin(port);
+    const { origin, host } = warmOrigin(own);
     const agent = new http.Agent({ keepAlive: true, maxSockets: config.WARM_CONCURRENCY });
     state.agent = agent;
     state.own = {
-      origin: `http://127.0.0.1:${port}`,
+      origin: own,
       agent: new http.Agent({ keepAlive: true, maxSockets: config.WARM_CONCURRENCY }),
     };
     state.warmer = new Warmer(

@@ -4,6 +4,7 @@ import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { adminAction } from '@/lib/admin/auth';
 import { databaseCode } from '@/db/errors';
+import { redactError } from '@/lib/core/redact';
 import { changePost, createPost, NewPostInput, PostChangeInput } from '@/lib/posts/writers';
 import { dryRunPostSave } from './dry-run';
 import {
@@ -46,7 +47,7 @@ function failed(values: EditorValues, error: unknown): EditorState {
   const code = databaseCode(error);
   if (code === '23505')
     return { status: 'invalid', values, errors: { slug: ['Another post already uses that slug.'] } };
-  console.error('[admin] saving a post failed', error);
+  console.error('[admin] saving a post failed', redactError(error));
   return {
     status: 'failed',
     values,
@@ -85,7 +86,7 @@ export const savePost = adminAction(
       try {
         return await plan(id, values);
       } catch (error) {
-        console.error('[admin] planning a save failed', error);
+        console.error('[admin] planning a save failed', redactError(error));
         return {
           status: 'failed',
           values,

@@ -1,5 +1,6 @@
 import 'server-only';
 import { config } from '@/lib/core/config';
+import { redactError } from '@/lib/core/redact';
 import { readStats } from './reader';
 import { sharedUpstashRedis } from '@/lib/core/upstash-redis';
 import { getRecorder } from './runtime';
@@ -27,7 +28,7 @@ export async function getStatsReport(range: StatsRange, page?: string): Promise<
   try {
     report = await readStats(sharedUpstashRedis().redis, config.STATS_PREFIX, range, Date.now(), page);
   } catch (error) {
-    console.error('[stats] reading the statistics failed', error);
+    console.error('[stats] reading the statistics failed', redactError(error));
     const since = store.unreachableSince ?? new Date().toISOString();
     throw new StatsUnavailableError(`The statistics store cannot be read (since ${since}).`, {
       ...store,

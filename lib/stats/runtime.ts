@@ -1,5 +1,6 @@
 import { config } from '@/lib/core/config';
 import { processSingleton } from '@/lib/core/process-singleton';
+import { describeError } from '@/lib/core/redis-connection';
 import { sharedUpstashRedis, upstashTransport, upstashSettings } from '@/lib/core/upstash-redis';
 import { StatsRecorder } from './recorder';
 
@@ -22,7 +23,7 @@ export function getRecorder(): StatsRecorder {
       flushMs: config.STATS_FLUSH_MS,
       bufferLimit: config.STATS_BUFFER_LIMIT,
       onFlushError: (error) =>
-        console.error('[stats] the stats store is unreachable; counts are buffered in memory:', String(error)),
+        console.error('[stats] the stats store is unreachable; counts are buffered in memory:', describeError(error)),
     }).start(),
   );
 }

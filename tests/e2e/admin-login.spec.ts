@@ -5,8 +5,8 @@ import { comment, OwnSite, type SiteServer } from './support/site';
 
 /*
  * The admin's login on a site of its own, with manual moderation (so comments wait as pending)
- * and one trusted proxy, so each test speaks as a client of its own through X-Forwarded-For and
- * the login limit of one test does not reach another.
+ * and the loopback trusted as a proxy, so each test speaks as a client of its own through
+ * X-Forwarded-For and the login limit of one test does not reach another.
  */
 
 const PASSWORD = 'a long admin password for tests';
@@ -21,7 +21,7 @@ test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   await site.open('admin-login');
-  server = await site.start({ ADMIN_PASSWORD: PASSWORD, COMMENT_MODERATION: 'manual', TRUST_PROXY: '1' });
+  server = await site.start({ ADMIN_PASSWORD: PASSWORD, COMMENT_MODERATION: 'manual', TRUST_PROXY: 'loopback' });
 });
 
 test.afterAll(async () => {
@@ -33,14 +33,17 @@ class LoginPage {
   readonly password;
   readonly status;
 
-  constructor(private readonly page: Page) {
+  constructor(
+    private readonly page: Page,
+    private readonly base = server.base,
+  ) {
     this.password = page.getByLabel('Password');
     this.status = page.getByRole('status');
   }
 
   async open(): Promise<void> {
     await this.page.context().setExtraHTTPHeaders({ 'x-forwarded-for': newClient() });
-    await this.page.goto(`${server.base}/admin/login`);
+    await this.page.goto(`${this.base}/admin/login`);
   }
 
   /**
@@ -53,7 +56,7 @@ class LoginPage {
     await expect(button).toBeEnabled();
     await this.password.fill(password);
     const answered = this.page.waitForResponse(
-      (response) => response.request().method() === 'POST' && response.url().startsWith(`${server.base}/admin/login`),
+      (response) => response.request().method() === 'POST' && response.url().startsWith(`${this.base}/admin/login`),
     );
     await button.click();
     await answered;
@@ -192,6 +195,34 @@ test('six quick wrong logins from one client: the sixth is told how long to wait
 
   // Counted per client: another one can still log in.
   await loggedIn(page);
+});
+
+test('guesses from many clients are held by the site-wide ceiling (LOGIN_GLOBAL_LIMIT): the fifth of four a minute is told to wait, from a new client, with the right password', async ({
+  page,
+}) => {
+  // A count of its own, so the other tests' logins do not spend this one's ceiling.
+  const ceiling = await site.start({
+    ADMIN_PASSWORD: PASSWORD,
+    TRUST_PROXY: 'loopback',
+    LOGIN_GLOBAL_LIMIT: '4/1m',
+    STATS_PREFIX: `${site.prefix}_ceiling`,
+  });
+  try {
+    const login = new LoginPage(page, ceiling.base);
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      await login.open();
+      await login.logIn(`wrong guess from client ${attempt}`);
+      await expect(login.password).toHaveAccessibleDescription('That password is not right.');
+    }
+    await login.open();
+    await login.logIn(PASSWORD);
+    await expect(login.status).toHaveText(/^Too many login attempts\. Please wait \d+ seconds? and try again\.$/);
+    expect((await page.context().cookies(`${ceiling.base}/admin`)).some((cookie) => cookie.name === COOKIE)).toBe(
+      false,
+    );
+  } finally {
+    await ceiling.stop();
+  }
 });
 
 test('without ADMIN_PASSWORD the admin says it is off and how to turn it on', async ({ page }) => {

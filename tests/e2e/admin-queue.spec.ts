@@ -20,7 +20,7 @@ test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   await site.open('admin-queue');
-  server = await site.start({ ADMIN_PASSWORD: PASSWORD, COMMENT_MODERATION: 'manual', TRUST_PROXY: '1' });
+  server = await site.start({ ADMIN_PASSWORD: PASSWORD, COMMENT_MODERATION: 'manual', TRUST_PROXY: 'loopback' });
   http = await playwrightRequest.newContext({ baseURL: server.base });
 });
 

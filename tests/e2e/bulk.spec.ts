@@ -4,7 +4,7 @@ import { slotPrefix } from '@/lib/core/redis-keys';
 import type { StatsReport } from '@/lib/stats/types';
 import { testRedisUrl } from '../support/redis';
 import { expect, test } from './support/fixtures';
-import { get, OwnSite, type SiteServer } from './support/site';
+import { get, healthDetail, OwnSite, type SiteServer } from './support/site';
 
 /*
  * Big changes on a grown database (db/grow.ts, what `npm run db:grow` runs): an import written
@@ -23,7 +23,7 @@ interface Health {
   cache: { catchingUp: boolean; cannotInvalidate: { since: string; error: string } | null };
 }
 
-const health = async (server: SiteServer) => (await (await fetch(`${server.base}/api/health`)).json()) as Health;
+const health = (server: SiteServer) => healthDetail<Health>(server.base);
 
 const connect = () => createClient({ url: testRedisUrl, RESP: 2 });
 

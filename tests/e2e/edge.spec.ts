@@ -8,18 +8,23 @@ import { postComment, OwnSite, type SiteServer } from './support/site';
 import { statsReport } from './support/stats';
 import { startVarnish, type Varnish } from '../../scripts/varnish';
 import { startHoldingProxy } from './support/holding-proxy';
+import { PURGE_TOKEN_HEADER } from '@/lib/edge/tiers';
 
 /*
  * Freshpress behind Debian's Varnish with the shipped VCL (deploy/varnish/freshpress.vcl) and
  * EDGE=varnish: pages are kept at the edge, tagged with their content, and purged by those tags
  * the moment a change is committed. Between Varnish and the server sits a pass-through proxy
- * that can hold one answer back, to put a page in transit while a purge goes by.
+ * that can hold one answer back, to put a page in transit while a purge goes by, and that records
+ * what reached the server (which cookies, which address).
  */
 
 const site = new OwnSite();
 const REVALIDATE_EVERY_TIME = 'public, max-age=0, must-revalidate';
 // Longer than this file's steps between a purge and the check that the race left an old page.
 const REPURGE_MS = 4000;
+const ADMIN_PASSWORD = 'an admin password behind Varnish';
+// What a site's analytics and consent banner leave in every visitor's browser.
+const ANALYTICS_COOKIES = '_ga=GA1.2.3; _gid=x; cookie_consent=yes';
 
 let server: SiteServer;
 let varnish: Varnish;
@@ -62,10 +67,10 @@ async function warmAtEdge(path: string): Promise<EdgeAnswer> {
 }
 
 /** A PURGE sent from a given local address (the VCL's ACL allows only the servers'). */
-function purgeFrom(localAddress: string, headers: Record<string, string>): Promise<number> {
+function purgeFrom(localAddress: string, headers: Record<string, string>, to: Varnish = varnish): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port: varnish.port, method: 'PURGE', path: '/', localAddress, headers },
+      { host: '127.0.0.1', port: to.port, method: 'PURGE', path: '/', localAddress, headers },
       (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -88,7 +93,9 @@ test.beforeAll(async () => {
   server = await site.start({
     EDGE: 'varnish',
     EDGE_PURGE_URL: `${varnish.base}/`,
+    EDGE_PURGE_TOKEN: varnish.purgeToken,
     EDGE_REPURGE_MS: String(REPURGE_MS),
+    ADMIN_PASSWORD,
     STATS_FLUSH_MS: '200',
     // What the purge alone does is under test here: a warm-up would refill Varnish behind the purge
     // and race the GETs that look for its effect.
@@ -152,13 +159,144 @@ test('pages reach Varnish with their content tags and a lifetime only Varnish re
   expect((await viaVarnish(script!)).cache).toBe('HIT');
   await viaVarnish('/stats');
   expect((await viaVarnish('/stats')).cache).toBe('MISS');
-  // Someone with a cookie (signed in to the statistics or the admin) always reaches the server.
-  expect((await viaVarnish(`/posts/${post.slug}`, { cookie: 'session=x' })).cache).toBe('MISS');
 
-  // PURGE only from the ACL's addresses, and only by key.
-  expect(await purgeFrom('127.0.0.2', { xkey: 'all' })).toBe(403);
+  // PURGE only from the ACL's addresses, even with the secret, and only by key.
+  const secret = { [PURGE_TOKEN_HEADER]: varnish.purgeToken };
+  expect(await purgeFrom('127.0.0.2', { xkey: 'all', ...secret })).toBe(403);
   expect((await viaVarnish(`/posts/${post.slug}`)).cache, 'a refused purge removed nothing').toBe('HIT');
-  expect(await purgeFrom('127.0.0.1', {})).toBe(400);
+  expect(await purgeFrom('127.0.0.1', secret)).toBe(400);
+});
+
+test('a PURGE from an allowed address without the secret, or with a wrong one, is refused and removes nothing', async () => {
+  const post = offHomepage(5);
+  const before = await warmAtEdge(`/posts/${post.slug}`);
+  // Any local process (and, behind a TLS terminator on the same host, any visitor) is 127.0.0.1.
+  const attempts: Record<string, string>[] = [
+    { xkey: 'all' },
+    { xkey: 'all', [PURGE_TOKEN_HEADER]: '' },
+    { xkey: 'all', [PURGE_TOKEN_HEADER]: 'not-the-purge-secret-0123456789' },
+    { xkey: 'all', [PURGE_TOKEN_HEADER]: varnish.purgeToken.slice(0, -1) },
+    { xkey: 'all', [PURGE_TOKEN_HEADER]: `${varnish.purgeToken}x` },
+  ];
+  for (const headers of attempts) expect(await purgeFrom('127.0.0.1', headers)).toBe(403);
+  const after = await viaVarnish(`/posts/${post.slug}`);
+  expect(after.cache, 'the refused purges removed nothing').toBe('HIT');
+  expect(after.object, 'the very object Varnish had').toBe(before.object);
+});
+
+test('a Varnish without the secret in its environment, or with one too short, refuses every PURGE', async () => {
+  const post = offHomepage(6);
+  for (const purgeToken of ['', 'short-secret']) {
+    const edge = await startVarnish(proxy.port, { purgeToken });
+    try {
+      await fetch(`${edge.base}/posts/${post.slug}`);
+      const kept = await fetch(`${edge.base}/posts/${post.slug}`, { headers: { connection: 'close' } });
+      expect(kept.headers.get('x-cache')).toBe('HIT');
+      // A missing header and an empty one would both equal an unset variable's "".
+      expect(await purgeFrom('127.0.0.1', { xkey: 'all' }, edge)).toBe(403);
+      expect(await purgeFrom('127.0.0.1', { xkey: 'all', [PURGE_TOKEN_HEADER]: '' }, edge)).toBe(403);
+      expect(await purgeFrom('127.0.0.1', { xkey: 'all', [PURGE_TOKEN_HEADER]: purgeToken }, edge)).toBe(403);
+      const still = await fetch(`${edge.base}/posts/${post.slug}`, { headers: { connection: 'close' } });
+      expect(still.headers.get('x-cache'), `secret ${JSON.stringify(purgeToken)}: nothing purged`).toBe('HIT');
+    } finally {
+      await edge.remove();
+    }
+  }
+});
+
+test('visitors with analytics and consent cookies are served from Varnish, and the server never sees those cookies', async () => {
+  const post = offHomepage(7);
+  const path = `/posts/${post.slug}`;
+  const first = await viaVarnish(path, { cookie: ANALYTICS_COOKIES });
+  expect(first.cache).toBe('MISS');
+  const hit = await viaVarnish(path, { cookie: ANALYTICS_COOKIES });
+  expect(hit.cache, 'a cookie of no concern to Freshpress is no reason to pass').toBe('HIT');
+  expect((await viaVarnish(path)).object, 'one object for visitors with and without them').toBe(hit.object);
+  const fetched = proxy.received.filter((r) => r.url === path);
+  expect(fetched).toHaveLength(1);
+  expect(fetched[0]!.cookie, 'the fill went without the visitor’s cookies').toBeUndefined();
+});
+
+test('a visitor with Freshpress’s own cookie (statistics, admin) reaches the server with Freshpress’s cookies alone', async () => {
+  const post = offHomepage(8);
+  const path = `/posts/${post.slug}`;
+  const cached = await warmAtEdge(path);
+  const cases = [
+    [`${ANALYTICS_COOKIES}; freshpress_stats=unlocked`, 'freshpress_stats=unlocked'],
+    [`freshpress_admin=session; ${ANALYTICS_COOKIES}`, 'freshpress_admin=session'],
+    [
+      `freshpress_admin=session; _ga=GA1.2.3; freshpress_stats=unlocked`,
+      'freshpress_admin=session; freshpress_stats=unlocked',
+    ],
+  ] as const;
+  for (const [cookie, ours] of cases) {
+    const sent = proxy.received.length;
+    for (let i = 0; i < 2; i++) {
+      const answer = await viaVarnish(path, { cookie });
+      expect(answer.cache, `${cookie}: passed, not served from the cache`).toBe('MISS');
+    }
+    expect(proxy.received.slice(sent).map((r) => [r.url, r.cookie])).toEqual([
+      [path, ours],
+      [path, ours],
+    ]);
+  }
+  const after = await viaVarnish(path);
+  expect(after.cache, 'the passed answers replaced nothing').toBe('HIT');
+  expect(after.object).toBe(cached.object);
+});
+
+test('signing in to the admin through Varnish works beside analytics cookies, and only the session reaches the server', async ({
+  page,
+}) => {
+  await page.context().addCookies(
+    ['_ga=GA1.2.3', '_gid=x', 'cookie_consent=yes'].map((pair) => {
+      const [name, value] = pair.split('=') as [string, string];
+      return { name, value, url: varnish.base };
+    }),
+  );
+  await page.goto(`${varnish.base}/admin/login`);
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  const heading = page.getByRole('heading', { level: 1, name: 'Admin', exact: true });
+  await expect(heading).toBeVisible();
+
+  const sent = proxy.received.length;
+  await page.goto(`${varnish.base}/admin`);
+  await expect(heading).toBeVisible();
+  const admin = proxy.received.slice(sent).filter((r) => r.method === 'GET' && r.url === '/admin');
+  expect(admin).toHaveLength(1);
+  expect(admin[0]!.cookie).toMatch(/^freshpress_admin=[^;]+$/);
+});
+
+test('tracking parameters are served the edge object of the page without them; other parameters keep their own', async () => {
+  const home = await warmAtEdge('/');
+  for (const path of ['/?utm_source=a&utm_medium=b', '/?fbclid=x', '/?gclid=1&utm_campaign=spring&msclkid=2']) {
+    const answer = await viaVarnish(path);
+    expect(answer.cache, path).toBe('HIT');
+    expect(answer.object, `${path}: the homepage's object`).toBe(home.object);
+  }
+  const kept = await viaVarnish('/?page=2');
+  expect(kept.cache, 'a parameter Varnish does not know is its own object').toBe('MISS');
+  const keptHit = await viaVarnish('/?page=2');
+  expect(keptHit.cache).toBe('HIT');
+  for (const path of ['/?utm_source=a&page=2', '/?page=2&fbclid=x', '/?_ga=1&page=2&utm_term=z']) {
+    const answer = await viaVarnish(path);
+    expect(answer.cache, path).toBe('HIT');
+    expect(answer.object, `${path}: the object of /?page=2`).toBe(keptHit.object);
+  }
+  // What the server received had no tracking parameter, and the kept one intact.
+  expect(proxy.received.filter((r) => /[?&](utm_|fbclid|gclid|msclkid|_ga=)/.test(r.url))).toEqual([]);
+  expect(proxy.received.filter((r) => r.url === '/?page=2')).toHaveLength(1);
+});
+
+test('with the secret, the server’s own purges still reach Varnish: a comment refreshes its page there', async () => {
+  const post = offHomepage(9);
+  await warmAtEdge(`/posts/${post.slug}`);
+  const body = `Purged with the secret ${Date.now()}.`;
+  expect((await postComment(server.base, post.id, body)).status).toBe(201);
+  const after = await viaVarnish(`/posts/${post.slug}`);
+  expect(after.cache).toBe('MISS');
+  expect(after.html).toContain(body);
 });
 
 test('a comment without JavaScript shows through Varnish on the next request; the homepage and an unrelated post stay Varnish hits', async () => {
@@ -355,6 +493,7 @@ test('purges that never arrive are retried and counted, and the page heals withi
   const lonely = await site.start({
     EDGE: 'varnish',
     EDGE_PURGE_URL: nowhere,
+    EDGE_PURGE_TOKEN: 'purges-that-go-nowhere-0123',
     EDGE_MAX_AGE: String(maxAge),
     STATS_PREFIX: `${site.prefix}_lost`,
     STATS_FLUSH_MS: '200',

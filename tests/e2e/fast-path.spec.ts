@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { expect, test } from './support/fixtures';
-import { comment, OwnSite, type SiteServer } from './support/site';
+import { comment, healthDetail, OwnSite, type SiteServer } from './support/site';
 
 /*
  * The fast path for hits (server/fast-path.ts) answers exactly as Next does. Two servers of this
@@ -61,7 +61,7 @@ function comparable(headers: IncomingHttpHeaders): Record<string, unknown> {
 }
 
 async function fastServed(): Promise<number> {
-  const health = (await (await fetch(`${fast.base}/api/health`)).json()) as { fastPath: { served: number } | null };
+  const health = await healthDetail<{ fastPath: { served: number } | null }>(fast.base);
   if (!health.fastPath) throw new Error('the fast path is not on');
   return health.fastPath.served;
 }

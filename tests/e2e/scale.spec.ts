@@ -3,7 +3,7 @@ import { migrateDatabase } from '../../db/migrate';
 import { startPrivatePostgres } from '../support/postgres';
 import { expect, test } from './support/fixtures';
 import { freePort } from './support/server';
-import { comment, get, OwnSite } from './support/site';
+import { comment, get, OwnSite, SITE_ADMIN_TOKEN } from './support/site';
 
 /*
  * Several server processes on one port, and the health endpoint that says how the site is doing.
@@ -22,10 +22,21 @@ interface HealthBody {
   invalidationBacklog: number | null;
 }
 
+/** /api/health with the admin token: the detail. */
 async function health(base: string): Promise<{ status: number; body: HealthBody; ms: number }> {
   const started = performance.now();
-  const response = await fetch(`${base}/api/health`, { headers: { connection: 'close' } });
+  const response = await fetch(`${base}/api/health`, {
+    headers: { connection: 'close', authorization: `Bearer ${SITE_ADMIN_TOKEN}` },
+  });
   return { status: response.status, body: (await response.json()) as HealthBody, ms: performance.now() - started };
+}
+
+/** /api/health as a load balancer, or anyone without the admin token (`token`: none, or a wrong one), is told it. */
+async function publicHealth(base: string, token?: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${base}/api/health`, {
+    headers: { connection: 'close', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  });
+  return { status: response.status, body: await response.json() };
 }
 
 /** The pids answering on a port, over a number of fresh connections. */
@@ -135,13 +146,17 @@ test('killing one server process loses no request that was not in flight, and a 
   }
 });
 
-test('health answers 503 naming the database when PostgreSQL is unreachable, quickly, and 200 again when it is back', async () => {
+test('health answers 503 naming the database when PostgreSQL is unreachable, quickly, and 200 again when it is back; without the admin token it says only which part is down', async () => {
   const postgres = await startPrivatePostgres();
   try {
     await migrateDatabase(postgres.url);
     const server = await site.start({ DATABASE_URL: postgres.url });
     try {
       expect((await health(server.base)).status).toBe(200);
+      expect(await publicHealth(server.base)).toEqual({
+        status: 200,
+        body: { status: 'ok', database: 'ok', redis: 'ok' },
+      });
       await postgres.stop();
       const down = await health(server.base);
       expect(down.status).toBe(503);
@@ -150,6 +165,14 @@ test('health answers 503 naming the database when PostgreSQL is unreachable, qui
       expect(down.body.database.error).toBeTruthy();
       expect(down.body.redis).toMatchObject({ used: true, ok: true });
       expect(down.ms).toBeLessThan(2500);
+      // Anyone else, a wrong token included: the parts, no driver error (it names the database's
+      // address), no pid, build id or memory.
+      for (const token of [undefined, 'not-the-admin-token-0123456789']) {
+        expect(await publicHealth(server.base, token), `token ${token}`).toEqual({
+          status: 503,
+          body: { status: 'down', database: 'down', redis: 'ok' },
+        });
+      }
 
       await postgres.start();
       await expect

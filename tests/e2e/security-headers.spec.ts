@@ -1,4 +1,5 @@
 import { expect, test } from './support/fixtures';
+import { OwnSite, SITE_ADMIN_TOKEN } from './support/site';
 
 /*
  * Security headers on every kind of response, cached pages included, and a Content-Security-
@@ -96,4 +97,47 @@ test('browsing runs every script of the site and nothing injected: no policy vio
   });
   await expect.poll(() => violations.length).toBeGreaterThanOrEqual(2);
   expect(await page.evaluate(() => (window as unknown as { injected?: string }).injected)).toBeUndefined();
+});
+
+test('a script injected into a page by a bug (a post rendered without its sanitiser) is not approved by the policy and does not run; Next’s own do', async ({
+  page,
+}) => {
+  const site = new OwnSite();
+  await site.open('injected-script');
+  const server = await site.start({ FRESHPRESS_FAULT: 'unsanitised-posts' });
+  try {
+    const slug = `injected-${Date.now().toString(36)}`;
+    const created = await fetch(`${server.base}/api/admin/posts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SITE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        slug,
+        title: 'A post with a script in it',
+        body: 'Before the script.\n\n<script>window.injected = "stored"</script>\n\nAfter the script.',
+        status: 'published',
+        tags: ['caching'],
+      }),
+    });
+    expect(created.status).toBe(201);
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    const response = await page.goto(`${server.base}/posts/${slug}`);
+    // The bug is real: the script reached the page as written.
+    expect(await response!.text()).toContain('<script>window.injected = "stored"</script>');
+    await expect.poll(() => violations.length).toBeGreaterThanOrEqual(1);
+    expect(await page.evaluate(() => (window as unknown as { injected?: string }).injected)).toBeUndefined();
+    // Next's scripts ran: the page is hydrated, and its links are followed by the client router.
+    await page.evaluate(() => ((window as unknown as { survivor: number }).survivor = 1));
+    await page.getByRole('link', { name: 'Freshpress' }).first().click();
+    await expect(page).toHaveURL(`${server.base}/`);
+    expect(await page.evaluate(() => (window as unknown as { survivor?: number }).survivor)).toBe(1);
+    expect(server.output()).toMatch(
+      /\[security\] 1 inline script of a page \(ETag [^)]+\) is not Next's and will not run/,
+    );
+  } finally {
+    await server.stop();
+    await site.close();
+  }
 });

@@ -3,7 +3,7 @@ import { startPrivateRedis } from '../support/redis';
 import { expect, test } from './support/fixtures';
 import postgres from 'postgres';
 import { freePort, startProcess, waitForHttp } from './support/server';
-import { comment, get, OwnSite, postComment, SITE_ADMIN_TOKEN } from './support/site';
+import { comment, get, healthDetail, OwnSite, postComment, SITE_ADMIN_TOKEN } from './support/site';
 
 /*
  * The page cache shared by every server: production servers of this file's own site (its own
@@ -16,11 +16,11 @@ test.afterAll(async () => site.close());
 
 const startServer = (extra: Record<string, string> = {}, port?: number) => site.start(extra, port);
 
-const health = async (base: string) =>
-  (await (await fetch(`${base}/api/health`)).json()) as {
+const health = (base: string) =>
+  healthDetail<{
     invalidationBacklog: number | null;
     cache: { cannotInvalidate: { since: string; error: string } | null };
-  };
+  }>(base);
 const publishedNewestFirst = () => site.publishedNewestFirst();
 
 test('a page rendered through one server is a cache hit, with the same render, through another', async () => {

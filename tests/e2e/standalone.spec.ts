@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createDatabase, dropDatabase } from '../support/databases';
 import { expect, test } from './support/fixtures';
 import { freePort, startProcess, waitForHttp } from './support/server';
-import { comment, get, OwnSite, SITE_ADMIN_TOKEN } from './support/site';
+import { comment, get, healthDetail, OwnSite, SITE_ADMIN_TOKEN } from './support/site';
 
 /*
  * The deployable folder: `<distDir>/standalone`, copied alone to a place with no source tree and
@@ -34,6 +34,8 @@ test('the standalone folder, copied alone to another place, migrates a database 
     );
     expect(entries).not.toContain('app');
     expect(entries).not.toContain('next.config.ts');
+    // No server but ours: Next's would skip the security headers and believe a forged client header.
+    expect(entries).not.toContain('server.js');
 
     // The shipped systemd unit runs files the folder has, from the folder.
     const unit = await readFile(path.join(process.cwd(), 'deploy', 'freshpress.service'), 'utf8');
@@ -72,7 +74,7 @@ test('the standalone folder, copied alone to another place, migrates a database 
     try {
       await waitForHttp(`${base}/api/health`, server.child, server.output, 60_000);
       expect(server.output()).toContain('starting 2 server processes');
-      const health = (await (await fetch(`${base}/api/health`)).json()) as { status: string; cache: { mode: string } };
+      const health = await healthDetail<{ status: string; cache: { mode: string } }>(base);
       expect(health).toMatchObject({ status: 'ok', cache: { mode: 'shared' } });
 
       const home = await get(base, '/');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AheadReport } from '@/lib/page-cache/render-ahead';
 import type { StatsReport } from '@/lib/stats/types';
 import { expect, pickUnrelatedTag, test } from './support/fixtures';
-import { comment, get, OwnSite, type SiteServer } from './support/site';
+import { comment, get, healthDetail, OwnSite, type SiteServer } from './support/site';
 
 /*
  * Warming after an invalidation (lib/page-cache/warming.ts), on production servers of this file's
@@ -145,8 +145,7 @@ test('the pages a comment changes are rendered ahead of it and go live with it: 
     const { markers, before } = await readOnBoth(a, b, affected);
 
     const installed = async () =>
-      ((await (await fetch(`${a.base}/api/health`)).json()) as { renderedAhead: { installed: number } }).renderedAhead
-        .installed;
+      (await healthDetail<{ renderedAhead: { installed: number } }>(a.base)).renderedAhead.installed;
     const installedBefore = await installed();
     const count = await site.publishedComments(target.id);
     const body = `rendered ahead ${randomUUID()}`;
@@ -237,7 +236,7 @@ function readWithoutPause(servers: SiteServer[], path: string, perServer: number
 }
 
 const aheadReport = async (server: SiteServer) =>
-  ((await (await fetch(`${server.base}/api/health`)).json()) as { renderedAhead: AheadReport }).renderedAhead;
+  (await healthDetail<{ renderedAhead: AheadReport }>(server.base)).renderedAhead;
 
 test('with readers asking for the homepage through Next without pause, every page rendered ahead of a comment goes live with it', async () => {
   // Next joins a render ahead to a reader's request for the same page under way; with every read

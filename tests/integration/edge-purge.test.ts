@@ -58,12 +58,15 @@ beforeEach(() => {
 
 const NONE = {
   EDGE_PURGE_URL: undefined,
+  EDGE_PURGE_TOKEN: undefined,
   FASTLY_SERVICE_ID: undefined,
   FASTLY_API_TOKEN: undefined,
   CLOUDFLARE_ZONE_ID: undefined,
   CLOUDFLARE_API_TOKEN: undefined,
 };
-const varnish = () => purgeTierOf({ ...NONE, EDGE: 'varnish', EDGE_PURGE_URL: `${base}/` })!;
+const VARNISH_TOKEN = 'varnish-purge-secret-0123456789';
+const varnish = () =>
+  purgeTierOf({ ...NONE, EDGE: 'varnish', EDGE_PURGE_URL: `${base}/`, EDGE_PURGE_TOKEN: VARNISH_TOKEN })!;
 const fastly = () =>
   purgeTierOf({
     ...NONE,
@@ -105,13 +108,14 @@ async function receivedAtLeast(n: number, timeoutMs = 10_000): Promise<void> {
 const tagsNumbered = (n: number) => Array.from({ length: n }, (_, i) => `post:${i + 1}:comments`);
 
 describe('the tiers’ purge requests', () => {
-  test('Varnish: PURGE with the keys in xkey, split so no header passes its limit', async () => {
+  test('Varnish: PURGE with the keys in xkey and the shared secret, split so no header passes its limit', async () => {
     const { instance, attempts } = purger(varnish());
     await instance.purge(tagsNumbered(1000), { waitMs: 10_000 });
     assert.ok(received.length >= 3, `${received.length} requests`);
     const keys = received.flatMap((r) => {
       assert.equal(r.method, 'PURGE');
       assert.equal(r.url, '/');
+      assert.equal(r.headers['x-purge-token'], VARNISH_TOKEN);
       assert.ok((r.headers.xkey as string).length <= 6000);
       return (r.headers.xkey as string).split(' ');
     });

@@ -26,6 +26,13 @@ import { seededDatabaseForFile } from '../support/test-database';
 
 const database = seededDatabaseForFile('queries');
 
+/** Published, three days from now: scheduled. */
+const insertScheduledPost = (slug: string, db: typeof database.db) =>
+  insertPost(
+    { slug, title: 'Scheduled', body: 'x', status: 'published', publishedAt: new Date(Date.now() + 3 * 86_400_000) },
+    db,
+  );
+
 describe('published post lists', () => {
   test('list ids newest first, without drafts, paging without overlap', async () => {
     const { db } = database;
@@ -201,16 +208,7 @@ describe('a single post', () => {
   test('a comment on a draft, a scheduled or a missing post is refused without storing anything', async () => {
     const { db } = database;
     const draft = await insertPost({ slug: 'draft-no-comments', title: 'Draft', body: 'x', status: 'draft' }, db);
-    const scheduled = await insertPost(
-      {
-        slug: 'scheduled-no-comments',
-        title: 'Scheduled',
-        body: 'x',
-        status: 'published',
-        publishedAt: new Date(Date.now() + 3 * 86_400_000),
-      },
-      db,
-    );
+    const scheduled = await insertScheduledPost('scheduled-no-comments', db);
     for (const postId of [draft.id, scheduled.id, 987_654]) {
       const inserted = await insertCommentOnPublishedPost(
         { postId, authorName: 'A', authorEmail: 'a@example.net', body: 'hi', status: 'published' },
@@ -229,16 +227,7 @@ describe('a single post', () => {
     const { db } = database;
     const [publicId] = await listPublishedPostIds(1, 0, db);
     const draft = await insertPost({ slug: 'draft-no-slug', title: 'Draft', body: 'x', status: 'draft' }, db);
-    const scheduled = await insertPost(
-      {
-        slug: 'scheduled-no-slug',
-        title: 'Scheduled',
-        body: 'x',
-        status: 'published',
-        publishedAt: new Date(Date.now() + 3 * 86_400_000),
-      },
-      db,
-    );
+    const scheduled = await insertScheduledPost('scheduled-no-slug', db);
     assert.equal(await getPublicPostSlug(publicId!, db), (await getPostState(publicId!, db))!.slug);
     assert.equal(await getPublicPostSlug(draft.id, db), null);
     assert.equal(await getPublicPostSlug(scheduled.id, db), null);

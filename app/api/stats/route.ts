@@ -1,12 +1,11 @@
-import { cookies } from 'next/headers';
-import { hasAccess, STATS_COOKIE } from '@/lib/stats/access';
+import { hasAccess } from '@/lib/stats/access';
 import { getStatsReport, parseRange, StatsUnavailableError } from '@/lib/stats/report';
 
 export const dynamic = 'force-dynamic';
 
 export async function GET(request: Request) {
   const headers = { 'Cache-Control': 'no-store' };
-  if (!hasAccess((await cookies()).get(STATS_COOKIE)?.value, request.headers.get('authorization'))) {
+  if (!(await hasAccess(request.headers.get('authorization')))) {
     return Response.json(
       { error: 'The statistics are protected: send the password with HTTP Basic auth.' },
       { status: 401, headers: { ...headers, 'WWW-Authenticate': 'Basic realm="Freshpress statistics"' } },

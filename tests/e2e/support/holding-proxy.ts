@@ -1,6 +1,13 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { freePort } from './server';
 
+/** A request as it reached the server: what Varnish passed on, after its VCL. */
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  cookie: string | undefined;
+}
+
 export interface HeldResponse {
   /** Resolves once the origin's whole answer is in the proxy's hands. */
   arrived: Promise<void>;
@@ -14,7 +21,9 @@ export interface HeldResponse {
 export async function startHoldingProxy(initialTarget: number) {
   let targetPort = initialTarget;
   const holds = new Map<string, { arrived: () => void; released: Promise<void> }>();
+  const received: ReceivedRequest[] = [];
   const server = createServer((req, res) => {
+    received.push({ method: req.method ?? '', url: req.url ?? '', cookie: req.headers.cookie });
     const upstream = httpRequest(
       { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
@@ -46,6 +55,8 @@ export async function startHoldingProxy(initialTarget: number) {
     retarget(port: number) {
       targetPort = port;
     },
+    /** Every request passed to the server so far, oldest first. */
+    received: received as readonly ReceivedRequest[],
     /** Holds the origin's answer to the next GET of `url` until released. */
     hold(url: string): HeldResponse {
       let arrived!: () => void;

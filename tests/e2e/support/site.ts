@@ -62,8 +62,10 @@ export class OwnSite {
       COMMENT_MIN_FILL_SECONDS: '0',
       ...extra,
     });
-    await waitForHttp(`http://127.0.0.1:${chosen}/api/health`, server.child, server.output, 60_000);
-    return { ...server, base: `http://127.0.0.1:${chosen}`, port: chosen };
+    // HOST, when a test sets it, is an IPv4 address of this host's loopback.
+    const base = `http://${extra.HOST ?? '127.0.0.1'}:${chosen}`;
+    await waitForHttp(`${base}/api/health`, server.child, server.output, 60_000);
+    return { ...server, base, port: chosen };
   }
 
   /** A build directory name of this site's own, removed at the end (for builds the test makes). */
@@ -124,4 +126,10 @@ export function postComment(base: string, postId: number, body: string): Promise
 export async function comment(base: string, postId: number, body: string): Promise<void> {
   const response = await postComment(base, postId, body);
   expect(response.status, await response.clone().text()).toBe(201);
+}
+
+/** /api/health with its detail (pid, memory, errors, render-ahead counts…): only the admin token gets it. */
+export async function healthDetail<T>(base: string): Promise<T> {
+  const response = await fetch(`${base}/api/health`, { headers: { authorization: `Bearer ${SITE_ADMIN_TOKEN}` } });
+  return (await response.json()) as T;
 }

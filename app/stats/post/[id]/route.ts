@@ -1,8 +1,7 @@
-import { cookies } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
 import { getPublishedPostSlugById } from '@/lib/content/readers';
 import { parseId } from '@/lib/core/route-params';
-import { hasAccess, STATS_COOKIE } from '@/lib/stats/access';
+import { hasAccess } from '@/lib/stats/access';
 
 export const dynamic = 'force-dynamic';
 
@@ -10,7 +9,7 @@ export const dynamic = 'force-dynamic';
 // published posts have one, and with STATS_PASSWORD set only an operator may ask: the log also
 // names drafts, whose slugs are not public.
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
-  if (!hasAccess((await cookies()).get(STATS_COOKIE)?.value, request.headers.get('authorization'))) notFound();
+  if (!(await hasAccess(request.headers.get('authorization')))) notFound();
   const id = parseId((await params).id);
   if (id === null) notFound();
   const slug = await getPublishedPostSlugById(id);
