@@ -11,6 +11,7 @@ const nextConfig: NextConfig = {
   // <distDir>/standalone: a folder that runs on any Node host without the source tree
   // (completed by server/build.ts; README, "Deploying").
   output: 'standalone',
+  typescript: { ignoreBuildErrors: config.FRESHPRESS_BUILD_TYPECHECK === 'off' },
   // The page cache: shared in Redis or Next's own, durable either way (lib/page-cache/handler.ts). `npm run build`
   // bundles it first; `next dev` without a build runs with Next's own cache.
   cacheHandler: existsSync(runtimeFiles.cacheHandler) ? runtimeFiles.cacheHandler : undefined,

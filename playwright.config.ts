@@ -29,7 +29,6 @@ const SECOND_LANE = [
   '**/scale.spec.ts',
   '**/log-secrets.spec.ts',
   '**/edge.spec.ts',
-  '**/memory.spec.ts',
   '**/bulk.spec.ts',
   '**/sitemap.spec.ts',
 ];

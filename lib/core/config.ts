@@ -193,6 +193,11 @@ const EnvSchema = z
      * script policy must hold against (server/security-headers.ts).
      */
     FRESHPRESS_FAULT: z.enum(['crash-after-commit', 'crash-mid-apply', 'unsanitised-posts']).optional(),
+    /**
+     * Tests only: `off` skips `next build`'s type check, for the builds of a test run whose own
+     * static checks have just type-checked the same tree (tests/run.ts).
+     */
+    FRESHPRESS_BUILD_TYPECHECK: z.enum(['on', 'off']).default('on'),
     /** Set by Next while it builds; nothing is recorded during a build. */
     NEXT_PHASE: z.string().optional(),
   })

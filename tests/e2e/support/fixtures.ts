@@ -1,5 +1,6 @@
 import { test as base, expect, type APIRequestContext } from '@playwright/test';
 import postgres from 'postgres';
+import { processOutputs } from './server';
 
 /** What a test needs to know about one response of a cached page. */
 export interface Snapshot {
@@ -125,10 +126,21 @@ export class Blog {
   }
 }
 
-export const test = base.extend<{ adminToken: string }, { blog: Blog }>({
+export const test = base.extend<{ adminToken: string; serverOutputOnFailure: void }, { blog: Blog }>({
   baseURL: async ({}, use) => {
     await use(process.env.E2E_BASE_URL);
   },
+  // A server's 500 shows in the browser as an error page; why is in the server's own output.
+  serverOutputOnFailure: [
+    async ({}, use, testInfo) => {
+      const since = Date.now();
+      await use();
+      if (testInfo.status === testInfo.expectedStatus) return;
+      const outputs = processOutputs(since);
+      if (outputs.length > 0) console.log(`[${testInfo.title}] what its servers printed:\n${outputs.join('\n')}`);
+    },
+    { auto: true },
+  ],
   adminToken: async ({}, use) => {
     await use(process.env.E2E_ADMIN_TOKEN ?? '');
   },

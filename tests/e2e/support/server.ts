@@ -5,6 +5,24 @@ import { freePort } from '@/lib/core/free-port';
 
 export { freePort };
 
+interface Started {
+  command: string;
+  startedAt: number;
+  child: ChildProcess;
+  output: () => string;
+}
+const started: Started[] = [];
+
+/**
+ * What the processes this worker started printed, for a failed test's report (tests/e2e/support/
+ * fixtures.ts): those still running, and those started since `since` (a test's own, already stopped).
+ */
+export function processOutputs(since: number): string[] {
+  return started
+    .filter((entry) => entry.startedAt >= since || (entry.child.exitCode === null && entry.child.signalCode === null))
+    .map((entry) => `--- pid ${entry.child.pid}: ${entry.command}\n${entry.output().slice(-6000)}`);
+}
+
 /** Resolves once `url` answers, or rejects with the process's output when it exits or time runs out. */
 export async function waitForHttp(
   url: string,
@@ -50,6 +68,7 @@ export function startProcess(
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  started.push({ command: [command, ...args].join(' '), startedAt: Date.now(), child, output: () => output });
   return {
     child,
     output: () => output,
