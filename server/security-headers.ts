@@ -96,15 +96,32 @@ export function contentSecurityPolicy(scriptHashes: readonly string[]): string {
 const MEMO_LIMIT = 1000;
 const policyByEtag = new Map<string, string>();
 
+// A page rendered per request has no ETag to remember its policy by: its warning would repeat on
+// every request. One line a minute, counting the pages it stands for.
+const WARN_EVERY_MS = 60_000;
+let warnedAt = -Infinity;
+let unwarned = 0;
+
+function warnRefused(refused: number, etag: string | null): void {
+  const now = Date.now();
+  if (now - warnedAt < WARN_EVERY_MS) {
+    unwarned++;
+    return;
+  }
+  const since = unwarned > 0 ? ` (and ${unwarned} more page${unwarned === 1 ? '' : 's'} since the last warning)` : '';
+  console.warn(
+    `[security] ${refused} inline script${refused === 1 ? '' : 's'} of a page (ETag ${etag ?? 'none'}) ${refused === 1 ? 'is' : 'are'} not Next's and will not run${since}`,
+  );
+  warnedAt = now;
+  unwarned = 0;
+}
+
 function policyFor(body: Buffer, etag: unknown): string {
   const key = typeof etag === 'string' ? etag : null;
   const known = key === null ? undefined : policyByEtag.get(key);
   if (known) return known;
   const { hashes, refused } = inlineScriptHashes(body.toString('utf8'));
-  if (refused > 0)
-    console.warn(
-      `[security] ${refused} inline script${refused === 1 ? '' : 's'} of a page (ETag ${key ?? 'none'}) ${refused === 1 ? 'is' : 'are'} not Next's and will not run`,
-    );
+  if (refused > 0) warnRefused(refused, key);
   const policy = contentSecurityPolicy(hashes);
   if (key !== null) {
     if (policyByEtag.size >= MEMO_LIMIT) policyByEtag.delete(policyByEtag.keys().next().value as string);

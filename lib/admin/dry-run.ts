@@ -1,4 +1,5 @@
 import 'server-only';
+import { RedisUnavailableError } from '@/lib/core/redis-connection';
 import { cachedPages, type CachedPage } from '@/lib/page-cache/listing';
 import { pageCacheRuntime } from '@/lib/page-cache/runtime';
 
@@ -29,13 +30,18 @@ export interface PlanWords {
   staying: string;
 }
 
+/** The cached pages, or null when the cache could not be listed: the plan then names tags, not pages. */
+export type PageListing = readonly CachedPage[] | null;
+
 /** The pure core: which of `pages` an invalidation of `invalidated` reaches, and which carrying a `related` tag it leaves. */
 export function planOnPages(
   invalidated: readonly string[],
   related: readonly string[],
-  pages: readonly CachedPage[],
+  pages: PageListing,
   words: PlanWords,
 ): PagePlan {
+  if (pages === null)
+    return { tags: [...invalidated], rebuilt: [], stayCached: [], summary: unlisted(words, invalidated) };
   const hit = new Set(invalidated);
   const near = new Set(related);
   const rebuilt: string[] = [];
@@ -47,9 +53,17 @@ export function planOnPages(
   return { tags: [...invalidated], rebuilt, stayCached, summary: describe(words, invalidated, rebuilt, stayCached) };
 }
 
-/** The pages cached now, read once per admin page: every row's dry run uses the same listing. */
-export function currentCachedPages(): Promise<CachedPage[]> {
-  return cachedPages(pageCacheRuntime());
+/**
+ * The pages cached now, read once per admin page: every row's dry run uses the same listing. A
+ * shared cache that does not answer in time costs the plans their page names, not the admin page.
+ */
+export async function currentCachedPages(): Promise<PageListing> {
+  try {
+    return await cachedPages(pageCacheRuntime());
+  } catch (error) {
+    if (error instanceof RedisUnavailableError) return null;
+    throw error;
+  }
 }
 
 /** Items a plan names; past them it counts ("a, b, … and 12 more"), so a site-wide change stays one line. */
@@ -62,6 +76,11 @@ export function listInWords(items: readonly string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 const pages = (n: number) => `${n} ${n === 1 ? 'page' : 'pages'}`;
+
+function unlisted(words: PlanWords, invalidated: readonly string[]): string {
+  if (invalidated.length === 0) return `${words.verb} rebuilds nothing — no page shows ${words.subject}.`;
+  return `${words.verb} invalidates ${listInWords(invalidated)}; the cached pages cannot be listed now (the shared cache did not answer), so which of them rebuild is not known.`;
+}
 
 function describe(
   words: PlanWords,

@@ -7,10 +7,16 @@ import {
   type QueueFilter,
 } from '@/db/admin-reads';
 import type { CommentStatus } from '@/db/schema';
-import { currentCachedPages, listInWords, planOnPages, type PagePlan, type PlanWords } from '@/lib/admin/dry-run';
+import {
+  currentCachedPages,
+  listInWords,
+  planOnPages,
+  type PageListing,
+  type PagePlan,
+  type PlanWords,
+} from '@/lib/admin/dry-run';
 import { readAdminPage, type AdminPage } from '@/lib/admin/pagination';
 import { effectiveTags, tags } from '@/lib/core/cache-tags';
-import type { CachedPage } from '@/lib/page-cache/listing';
 import { commentOutcomeChange, type CommentOutcome } from './writers';
 
 /*
@@ -51,11 +57,7 @@ const commentWords = (action: CommentAction): PlanWords => ({
 });
 
 /** The dry run of `action` on `comment`, against the pages in `pages` (the cache's listing). */
-export function planCommentAction(
-  action: CommentAction,
-  comment: PlannedComment,
-  pages: readonly CachedPage[],
-): DryRun {
+export function planCommentAction(action: CommentAction, comment: PlannedComment, pages: PageListing): DryRun {
   const change = commentOutcomeChange(comment, comment.status, OUTCOME_OF[action]);
   const related = [tags.post(comment.postId), tags.comments(comment.postId)];
   return { action, ...planOnPages(change ? effectiveTags(change.tags) : [], related, pages, commentWords(action)) };

@@ -3,6 +3,7 @@ import { Ratelimit, type Duration } from '@upstash/ratelimit';
 import type { Redis } from '@upstash/redis';
 import { config } from './config';
 import { processSingleton } from './process-singleton';
+import { withDeadline } from './redis-connection';
 import { slotPrefix } from './redis-keys';
 import { sharedUpstashRedis } from './upstash-redis';
 
@@ -55,7 +56,8 @@ export function createCommentLimiter(
         redis,
         limiter: Ratelimit.slidingWindow(rule.tokens, rule.window),
         prefix: `${slotPrefix(prefix)}:${index}`,
-        timeout: LIMIT_TIMEOUT_MS,
+        // Off: the library's own deadline loses to a reply that arrived while the loop was busy.
+        timeout: 0,
         analytics: false,
         // Off, the library passes "" as its script's dynamic-limit key, which hashes to slot 0 and
         // makes Redis Cluster refuse every call (CROSSSLOT); on, that key is <prefix>:dynamic:global,
@@ -67,9 +69,8 @@ export function createCommentLimiter(
     async admit(client) {
       for (const limiter of limiters) {
         try {
-          const result = await limiter.limit(client);
-          if (result.reason === 'timeout') onUnavailable(`no answer within ${LIMIT_TIMEOUT_MS} ms`);
-          else if (!result.success) {
+          const result = await withDeadline(limiter.limit(client), LIMIT_TIMEOUT_MS, 'the rate limit store');
+          if (!result.success) {
             // Stop here: an attempt refused by one rule should not spend the others' allowance.
             return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((result.reset - Date.now()) / 1000)) };
           }

@@ -136,9 +136,12 @@ export function withDeadline<T>(work: Promise<T>, ms: number, where: string, sig
   // node-redis's own per-command timeout is off (createTcpClient), and stopped counting once a
   // command was written anyway: a Redis that stops answering would hold the caller forever without
   // this. The timer is cleared as soon as the work settles, so it holds nothing afterwards.
+  // When the timer fires, the answer may already be waiting on the socket: a render that held the
+  // event loop past the deadline delays the timer and the reply alike. The rejection waits one turn
+  // (setImmediate runs after the loop's I/O), so only a Redis that really did not answer loses.
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new RedisUnavailableError(`no answer from Redis at ${where} within ${ms} ms`)),
+      () => setImmediate(() => reject(new RedisUnavailableError(`no answer from Redis at ${where} within ${ms} ms`))),
       ms,
     );
     const onAbort = () =>

@@ -3,9 +3,8 @@ import { getDb } from '@/db/client';
 import { getPostState, type PostState } from '@/db/reads';
 import { tagsInUseElsewhere } from '@/db/tags-in-use';
 import { postStateAfter } from '@/db/writes';
-import { currentCachedPages, planOnPages, type PagePlan, type PlanWords } from '@/lib/admin/dry-run';
+import { currentCachedPages, planOnPages, type PageListing, type PagePlan, type PlanWords } from '@/lib/admin/dry-run';
 import { effectiveTags, tagsForPostChange } from '@/lib/core/cache-tags';
-import type { CachedPage } from '@/lib/page-cache/listing';
 import { plannedPostChange, tagsChangingUse, type PostChange } from './writers';
 
 /*
@@ -27,7 +26,7 @@ const postWords: PlanWords = {
 export function planPostSave(
   before: PostState,
   change: PostChange,
-  pages: readonly CachedPage[],
+  pages: PageListing,
   now = new Date(),
   inUseElsewhere: ReadonlySet<string> = new Set(),
 ): PagePlan {

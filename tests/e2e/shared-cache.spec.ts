@@ -217,22 +217,38 @@ test('an entry rendered by another build is never served', async () => {
   }
 });
 
-test('with Redis hung or down, pages render from the database; when it is back, the cache catches up before serving from it', async () => {
+test('with Redis hung or down, pages render from the database; when it is back, the cache catches up before serving from it', async ({
+  page,
+}) => {
   const redis = await startPrivateRedis();
+  const password = 'an admin password for a hung Redis';
   // No periodic sweep within the test: catching up must follow from Redis coming back, not a timer.
-  const server = await startServer({ REDIS_URL: redis.url, PAGE_CACHE: 'shared', INVALIDATION_SWEEP_MS: '600000' });
+  const server = await startServer({
+    REDIS_URL: redis.url,
+    PAGE_CACHE: 'shared',
+    INVALIDATION_SWEEP_MS: '600000',
+    ADMIN_PASSWORD: password,
+  });
   try {
     const posts = await publishedNewestFirst();
     const post = posts[7]!;
     await get(server.base, `/posts/${post.slug}`);
     expect((await get(server.base, `/posts/${post.slug}`)).cache).toBe('HIT');
+    await page.goto(`${server.base}/admin/login`);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Admin', exact: true })).toBeVisible();
 
     // Hung: every call runs into its deadline, and the page is rendered instead.
     redis.pause();
     const hung = await get(server.base, `/posts/${post.slug}`);
+    // The queue's dry runs cannot list the cached pages: they say so, and the queue still opens.
+    const queue = await page.goto(`${server.base}/admin/comments?status=published`);
     redis.resume();
     expect(hung.status).toBe(200);
     expect(hung.cache).toBe('MISS');
+    expect(queue?.status()).toBe(200);
+    await expect(page.getByText('the cached pages cannot be listed now').first()).toBeVisible();
 
     // Down, and back with its data (a persistent Redis restarting): the old copy of the page is still
     // there, and the invalidation made meanwhile never reached it.

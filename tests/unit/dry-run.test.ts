@@ -135,3 +135,10 @@ test('a change that rebuilds thousands of pages names a few and counts the rest'
     'Importing rebuilds /posts/p0, /posts/p1, /posts/p2, /posts/p3, /posts/p4, /posts/p5, /posts/p6, /posts/p7 and 4,992 more — they show everything.',
   );
 });
+
+test('when the cache cannot be listed, the plan names the tags it would invalidate and says the pages are not known', () => {
+  const plan = planCommentAction('approve', pending, null);
+  assert.deepEqual(plan.tags, ['post:3:comments']);
+  assert.deepEqual(plan.rebuilt, []);
+  assert.match(plan.summary, /^Approving invalidates post:3:comments; the cached pages cannot be listed now/);
+});
