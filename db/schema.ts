@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigserial,
+  boolean,
   check,
+  customType,
   index,
   integer,
   jsonb,
@@ -13,6 +16,14 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * What search reads of a post: title and tag names weigh most, then the body. Kept by PostgreSQL
+ * itself (a generated column), so no writer, import or seed can let it drift from the post.
+ */
+const SEARCH_DOCUMENT = sql`setweight(to_tsvector('english', coalesce("title", '')), 'A') || setweight(to_tsvector('english', coalesce("tag_names", '')), 'A') || setweight(to_tsvector('english', coalesce("body", '')), 'B')`;
 
 export const postStatus = pgEnum('post_status', ['draft', 'published']);
 export const commentStatus = pgEnum('comment_status', ['pending', 'published', 'spam']);
@@ -30,6 +41,9 @@ export const posts = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     /** The publication time whose arrival has been announced to the caches (db/scheduled.ts). */
     announcedAt: timestamp('announced_at', { withTimezone: true, mode: 'date' }),
+    /** The post's tag names, space-separated: kept by a trigger on post_tags (drizzle/0004), for search. */
+    tagNames: text('tag_names').notNull().default(''),
+    search: tsvector('search').notNull().generatedAlwaysAs(SEARCH_DOCUMENT),
   },
   (t) => [
     uniqueIndex('posts_slug_key').on(t.slug),
@@ -47,6 +61,7 @@ export const posts = pgTable(
     // A tag's page joins its posts by id; with their status and date here, it reads no post row
     // (drizzle has no INCLUDE, so they are trailing key columns: the same index-only lookups).
     index('posts_listing_idx').on(t.id, t.status, t.publishedAt),
+    index('posts_search_idx').using('gin', t.search),
   ],
 );
 
@@ -75,6 +90,13 @@ export const comments = pgTable(
     postId: integer('post_id')
       .notNull()
       .references(() => posts.id, { onDelete: 'cascade' }),
+    /**
+     * The comment this one answers, on the same post (db/writes.ts checks). Deleting it keeps its
+     * replies: they stay in their thread under a line saying the comment was removed.
+     */
+    parentId: integer('parent_id').references((): AnyPgColumn => comments.id, { onDelete: 'set null' }),
+    /** Set when the comment it answered was deleted, so the thread still shows where it stood. */
+    parentRemoved: boolean('parent_removed').notNull().default(false),
     authorName: text('author_name').notNull(),
     /** Kept for moderation only: no query that feeds a page selects it. */
     authorEmail: text('author_email').notNull(),
@@ -94,6 +116,8 @@ export const comments = pgTable(
     // Every comment of a post whatever its state: the duplicate check of each new comment, the
     // posts that have comments (the queue's filter by post), the cascade when a post is deleted.
     index('comments_post_idx').on(t.postId),
+    // The replies of a comment: a deleted comment's replies are marked, and a reply's parent is checked.
+    index('comments_parent_idx').on(t.parentId),
   ],
 );
 
