@@ -1,5 +1,6 @@
 import 'server-only';
-import { and, asc, between, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, between, desc, eq, inArray, lt, ne, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { getDb, type Database, type Executor } from './client';
 import { comments, postTags, posts, tags } from './schema';
 import { isPublished } from './visibility';
@@ -83,6 +84,54 @@ export async function getPostSummaries(ids: readonly number[], db: Database = ge
       tags: tagNamesOf,
       commentCount: publishedCommentCountOf,
     })
+    .from(posts)
+    .where(and(isPublished, inArray(posts.id, [...ids])));
+  const byId = new Map(rows.map((row) => [row.id, { ...row, publishedAt: row.publishedAt ?? new Date(0) }]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+/**
+ * The related posts of post `id`, published at `publishedAt`: the public posts published before it
+ * that share the most tags with it, the newest first among equals. Earlier posts only, so that
+ * publishing a post changes no other post's choice (lib/core/cache-tags.ts, `tags.related`).
+ */
+export async function listRelatedPostIds(
+  id: number,
+  publishedAt: Date,
+  limit: number,
+  db: Database = getDb(),
+): Promise<number[]> {
+  const mine = alias(postTags, 'mine');
+  const rows = await db
+    .select({ id: posts.id })
+    .from(mine)
+    .innerJoin(postTags, and(eq(postTags.tagId, mine.tagId), ne(postTags.postId, mine.postId)))
+    .innerJoin(posts, eq(posts.id, postTags.postId))
+    .where(
+      and(
+        eq(mine.postId, id),
+        isPublished,
+        or(lt(posts.publishedAt, publishedAt), and(eq(posts.publishedAt, publishedAt), lt(posts.id, id))),
+      ),
+    )
+    .groupBy(posts.id)
+    .orderBy(desc(sql`count(*)`), ...newestFirst)
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
+export interface PostTitleRow {
+  id: number;
+  slug: string;
+  title: string;
+  publishedAt: Date;
+}
+
+/** Titles and dates in the order of `ids`; ids of posts that are not public are left out. */
+export async function getPostTitles(ids: readonly number[], db: Database = getDb()): Promise<PostTitleRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({ id: posts.id, slug: posts.slug, title: posts.title, publishedAt: posts.publishedAt })
     .from(posts)
     .where(and(isPublished, inArray(posts.id, [...ids])));
   const byId = new Map(rows.map((row) => [row.id, { ...row, publishedAt: row.publishedAt ?? new Date(0) }]));

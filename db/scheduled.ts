@@ -15,6 +15,7 @@ export interface DuePublication {
   id: number;
   slug: string;
   title: string;
+  publishedAt: Date;
   tags: string[];
 }
 
@@ -37,20 +38,32 @@ export async function nextPublicationDue(db: Database = getDb()): Promise<Date |
 export async function claimDuePublications(tx: Executor): Promise<DuePublication[]> {
   // One statement whatever the number of posts due (an import can make 60,000 due at once): a list
   // of their ids as parameters would pass PostgreSQL's limit of 65,535.
-  const rows = await tx.execute<{ id: number; slug: string; title: string; tags: string[] }>(sql`
+  const rows = await tx.execute<{
+    id: number;
+    slug: string;
+    title: string;
+    published_at: Date | string;
+    tags: string[];
+  }>(sql`
     with claimed as (
       update ${posts} set ${sql.identifier(posts.announcedAt.name)} = ${posts.publishedAt}
       where ${and(unannounced, lte(posts.publishedAt, sql`clock_timestamp()`))}
-      returning ${posts.id}, ${posts.slug}, ${posts.title}
+      returning ${posts.id}, ${posts.slug}, ${posts.title}, ${posts.publishedAt}
     )
-    select claimed.id, claimed.slug, claimed.title,
+    select claimed.id, claimed.slug, claimed.title, claimed.published_at,
       coalesce(array_agg(${tags.name} order by ${tags.name}) filter (where ${tags.name} is not null), '{}') as tags
     from claimed
     left join ${postTags} on ${postTags.postId} = claimed.id
     left join ${tags} on ${tags.id} = ${postTags.tagId}
-    group by claimed.id, claimed.slug, claimed.title
+    group by claimed.id, claimed.slug, claimed.title, claimed.published_at
     order by claimed.id`);
-  return rows.map((row) => ({ id: Number(row.id), slug: row.slug, title: row.title, tags: row.tags }));
+  return rows.map((row) => ({
+    id: Number(row.id),
+    slug: row.slug,
+    title: row.title,
+    publishedAt: new Date(row.published_at),
+    tags: row.tags,
+  }));
 }
 
 /** After a write: a post public at once was announced by that write itself, not by the timer. */

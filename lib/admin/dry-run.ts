@@ -1,5 +1,5 @@
 import 'server-only';
-import { RedisUnavailableError } from '@/lib/core/redis-connection';
+import { isRedisUnavailable } from '@/lib/core/redis-connection';
 import { cachedPages, type CachedPage } from '@/lib/page-cache/listing';
 import { pageCacheRuntime } from '@/lib/page-cache/runtime';
 
@@ -61,7 +61,7 @@ export async function currentCachedPages(): Promise<PageListing> {
   try {
     return await cachedPages(pageCacheRuntime());
   } catch (error) {
-    if (error instanceof RedisUnavailableError) return null;
+    if (isRedisUnavailable(error)) return null;
     throw error;
   }
 }

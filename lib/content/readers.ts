@@ -6,6 +6,7 @@ import {
   countTagsInUse,
   findPublishedPostIdBySlug,
   getPostSummaries,
+  getPostTitles,
   getPublicPostSlug,
   getPublishedPost,
   listNewestPublishedSlugs,
@@ -13,13 +14,14 @@ import {
   listPublishedIdBlocks,
   listPublishedPostIds,
   listPublishedPostIdsByTag,
+  listRelatedPostIds,
   listSitemapPostsInIdRange,
   listTagsInUse,
   listTagsInUseSlice,
   tagExists,
   type PostRow,
 } from '@/db/reads';
-import { tags } from '@/lib/core/cache-tags';
+import { monthOf, tags } from '@/lib/core/cache-tags';
 import { excerptFromMarkdown } from './excerpt';
 import { renderMarkdown } from './markdown';
 import {
@@ -44,6 +46,7 @@ import {
 export const CONTENT_LIFETIME_SECONDS = 60 * 60 * 24 * 7;
 export const PAGE_SIZE = 10;
 export const FEED_SIZE = 20;
+export const RELATED_POSTS = 3;
 
 function cached<T>(key: readonly (string | number)[], tagList: readonly string[], read: () => Promise<T>): Promise<T> {
   return unstable_cache(read, key.map(String), {
@@ -148,6 +151,34 @@ export async function getPost(slug: string): Promise<PostDetail | null> {
     const row = await getPublishedPost(id);
     return row ? toPostDetail(row) : null;
   });
+}
+
+export interface RelatedPost {
+  id: number;
+  slug: string;
+  title: string;
+  publishedAt: string;
+}
+
+/**
+ * The posts shown under `post` as related (db/reads.ts `listRelatedPostIds`), in two steps like a
+ * list. The choice depends on the post's own tags and date (`post:<id>`) and on which earlier posts
+ * carry those tags (`related:<tag>:<month>`, invalidated only by a post becoming a candidate at or
+ * before this post's month); what is shown of the chosen ones, on their title, slug and date
+ * (`post:<id>` of each). Not on their comments: the list shows no counts.
+ */
+export async function getRelatedPosts(post: PostDetail): Promise<RelatedPost[]> {
+  if (post.tags.length === 0) return [];
+  const month = monthOf(new Date(post.publishedAt));
+  const ids = await cached(
+    ['related-ids', post.id],
+    [tags.post(post.id), ...post.tags.map((name) => tags.related(name, month))],
+    () => listRelatedPostIds(post.id, new Date(post.publishedAt), RELATED_POSTS),
+  );
+  if (ids.length === 0) return [];
+  return cached(['related-items', ids.join(',')], ids.map(tags.post), async () =>
+    (await getPostTitles(ids)).map((row) => ({ ...row, publishedAt: row.publishedAt.toISOString() })),
+  );
 }
 
 /** The one way a stored post becomes what Article renders: the public page and the admin preview. */

@@ -34,11 +34,38 @@ export const tags = {
    */
   slug: (slug: string) => `slug:${slug}`,
   /**
+   * Which posts carrying tag `name` and published before a month's end are candidates for the
+   * related posts of a post published in `month` (YYYY-MM, UTC): a post page lists earlier posts
+   * only, so a post joining the tag changes the choice of later posts alone (relatedTagsFrom).
+   */
+  related: (name: string, month: string) => `related:${name}:${month}`,
+  /**
    * The original design's strategy, kept as a switch for comparison: every write invalidates this
    * one tag, which every cached reader carries.
    */
   everything: 'all',
 } as const;
+
+/** A post's month for the related-posts tags: YYYY-MM in UTC. */
+export const monthOf = (date: Date) => date.toISOString().slice(0, 7);
+
+/**
+ * The related-posts tags of every month from `from`'s to `now`'s, for each tag name: a post that
+ * becomes a candidate at `from` (published, tagged or re-dated to it) can enter the related posts
+ * of the posts of those tags published after it, and of no other. One tag per month and name.
+ */
+export function relatedTagsFrom(names: readonly string[], from: Date, now = new Date()): string[] {
+  const out: string[] = [];
+  if (from > now) return out;
+  const months: string[] = [];
+  const cursor = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1));
+  while (cursor <= now) {
+    months.push(monthOf(cursor));
+    cursor.setUTCMonth(cursor.getUTCMonth() + 1);
+  }
+  for (const name of names) for (const month of months) out.push(tags.related(name, month));
+  return out;
+}
 
 /** Tags a post change touches, given what changed. Used by writers so the rules live in one place. */
 export function tagsForPostChange(change: {
@@ -48,6 +75,12 @@ export function tagsForPostChange(change: {
   tagNames: readonly string[];
   /** A tag gained its first published post or lost its last: the sitemap's tag pages change. */
   tagsInUseChanged: boolean;
+  /**
+   * The tags under which the post became a related-posts candidate (published, tagged or re-dated),
+   * and its publication time from then on. A post that stops being one needs nothing here: the
+   * pages listing it carry its `post:<id>` tag.
+   */
+  entered?: { tagNames: readonly string[]; publishedAt: Date; now?: Date };
 }): string[] {
   const out = new Set<string>([tags.post(change.id)]);
   for (const slug of change.slugs) out.add(tags.slug(slug));
@@ -56,6 +89,8 @@ export function tagsForPostChange(change: {
   if (change.listChanged || change.slugs.length > 0) out.add(tags.postBlock(postFileOf(change.id)));
   for (const name of change.tagNames) out.add(tags.tag(name));
   if (change.tagsInUseChanged) out.add(tags.tagsInUse);
+  const { entered } = change;
+  if (entered) for (const tag of relatedTagsFrom(entered.tagNames, entered.publishedAt, entered.now)) out.add(tag);
   return [...out];
 }
 
@@ -95,7 +130,7 @@ export function tagKind(tag: string): TagKind {
   if (tag === tags.everything) return 'all';
   if (/^post:\d+:comments$/.test(tag)) return 'comments';
   if (/^post:\d+$/.test(tag)) return 'post';
-  if (tag.startsWith('tag:')) return 'tag';
+  if (tag.startsWith('tag:') || tag.startsWith('related:')) return 'tag';
   if (tag.startsWith('slug:')) return 'slug';
   return 'other';
 }

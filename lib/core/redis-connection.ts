@@ -131,6 +131,14 @@ export function openRedisConnection(url: string, options: RedisConnectionOptions
   };
 }
 
+/**
+ * Whether `error` says Redis did not answer. By name, not `instanceof`: the server's bundle and
+ * Next's each hold a copy of the class, and the store that throws lives in the server's.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  return error instanceof Error && error.name === 'RedisUnavailableError';
+}
+
 /** Rejects with RedisUnavailableError after `ms`, or when `signal` aborts with its reason. */
 export function withDeadline<T>(work: Promise<T>, ms: number, where: string, signal?: AbortSignal): Promise<T> {
   // node-redis's own per-command timeout is off (createTcpClient), and stopped counting once a

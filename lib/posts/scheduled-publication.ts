@@ -51,7 +51,14 @@ export async function announceDuePublications(runtime: PageCacheRuntime | null):
     );
     const tagsInUseChanged = names.some((name) => !elsewhere.has(name));
     const changed = due.flatMap((post) =>
-      tagsForPostChange({ id: post.id, slugs: [post.slug], listChanged: true, tagNames: post.tags, tagsInUseChanged }),
+      tagsForPostChange({
+        id: post.id,
+        slugs: [post.slug],
+        listChanged: true,
+        tagNames: post.tags,
+        tagsInUseChanged,
+        entered: { tagNames: post.tags, publishedAt: post.publishedAt },
+      }),
     );
     return {
       result: due,

@@ -85,8 +85,8 @@ export function describePostChange(
   before: PostState | null,
   after: PostState,
   inUseElsewhere: ReadonlySet<string> = new Set(),
+  now = new Date(),
 ): ContentChange | null {
-  const now = new Date();
   const wasPublic = before !== null && onPages(before, now);
   const isPublic = onPages(after, now);
   const id = after.id;
@@ -104,15 +104,16 @@ export function describePostChange(
         listChanged: true,
         tagNames: [...(before?.tags ?? []), ...after.tags],
         tagsInUseChanged,
+        // Published or re-dated: a candidate, at its new time, under every tag it carries.
+        entered:
+          isPublic && after.publishedAt ? { tagNames: after.tags, publishedAt: after.publishedAt, now } : undefined,
       }),
       event: { kind, postId: id, description: `post ${id} ${kind.replace('post-', '')}: “${after.title}”` },
     };
   }
 
-  const changedTags = [
-    ...before.tags.filter((name) => !after.tags.includes(name)),
-    ...after.tags.filter((name) => !before.tags.includes(name)),
-  ];
+  const gained = after.tags.filter((name) => !before.tags.includes(name));
+  const changedTags = [...before.tags.filter((name) => !after.tags.includes(name)), ...gained];
   return {
     tags: tagsForPostChange({
       id,
@@ -120,6 +121,8 @@ export function describePostChange(
       listChanged: false,
       tagNames: changedTags,
       tagsInUseChanged,
+      entered:
+        after.publishedAt && gained.length > 0 ? { tagNames: gained, publishedAt: after.publishedAt, now } : undefined,
     }),
     event: {
       kind: changedTags.length > 0 ? 'post-retagged' : 'post-edited',
@@ -136,7 +139,7 @@ export function plannedPostChange(
   now = new Date(),
   inUseElsewhere: ReadonlySet<string> = new Set(),
 ): ContentChange | null {
-  return describePostChange(before, postStateAfter(before, change, now), inUseElsewhere);
+  return describePostChange(before, postStateAfter(before, change, now), inUseElsewhere, now);
 }
 
 /** Inside the write's transaction: whether the tags it moves are in use elsewhere, read under lock. */

@@ -10,6 +10,7 @@ import {
   type PostRef,
 } from './support/fixtures';
 import { OwnSite, SITE_ADMIN_TOKEN, type SiteServer } from './support/site';
+import { relatedTagsFrom } from '@/lib/core/cache-tags';
 
 /*
  * Every event of the README's table "event → pages rebuilt", written through the admin API of a
@@ -193,7 +194,14 @@ test('retagging a post rebuilds its page, the homepage, the feed, the pages of t
     posts.some((p) => p.id !== target.id && p.tags.includes(lost)),
     'another post keeps the lost tag',
   ).toBe(true);
-  expect([...invalidated].sort()).toEqual([`post:${target.id}`, `tag:${gained}`, `tag:${lost}`].sort());
+  expect(invalidated.filter((tag) => !tag.startsWith('related:')).sort()).toEqual(
+    [`post:${target.id}`, `tag:${gained}`, `tag:${lost}`].sort(),
+  );
+  // A candidate for the related posts of the later posts of the tag gained, month by month from its own.
+  const [row] = await site.sql<{ published_at: Date }[]>`select published_at from posts where id = ${target.id}`;
+  expect(invalidated.filter((tag) => tag.startsWith('related:')).sort()).toEqual(
+    relatedTagsFrom([gained], row!.published_at).sort(),
+  );
 
   const postPage = await expectRebuilt(api, before, postPath(target));
   expect(postPage.html.includes(`/tags/${gained}"`), 'the post page links the gained tag').toBe(true);

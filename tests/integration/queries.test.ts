@@ -8,6 +8,7 @@ import {
   findPublishedPostIdBySlug,
   getPostState,
   getPostSummaries,
+  getPostTitles,
   getPublicPostSlug,
   getPublishedPost,
   listNewestPublishedSlugs,
@@ -15,6 +16,7 @@ import {
   listPublishedIdBlocks,
   listPublishedPostIds,
   listPublishedPostIdsByTag,
+  listRelatedPostIds,
   listSitemapPostsInIdRange,
   listTagsInUse,
   listTagsInUseSlice,
@@ -270,5 +272,65 @@ describe('post writes', () => {
     );
     assert.equal(await countPublishedPosts(db), before);
     assert.equal(await tagExists('a-tag-that-must-not-stay', db), false);
+  });
+});
+
+describe('related posts', () => {
+  const day = 86_400_000;
+  const t0 = new Date('2026-06-15T12:00:00Z');
+  const post = (slug: string, offsetDays: number, tags: string[], status: 'published' | 'draft' = 'published') =>
+    insertPost(
+      { slug, title: slug, body: 'x', status, publishedAt: new Date(t0.getTime() + offsetDays * day), tags },
+      database.db,
+    );
+
+  test('earlier public posts sharing the most tags, the newest first among equals; never the post itself, a later, draft or scheduled post', async () => {
+    const { db } = database;
+    const target = await post('rel-target', 0, ['rel-a', 'rel-b']);
+    const bothNewer = await post('rel-both-newer', -1, ['rel-a', 'rel-b']);
+    const oneNewer = await post('rel-one-newer', -2, ['rel-a']);
+    await post('rel-one-older', -3, ['rel-b']);
+    const bothOlder = await post('rel-both-older', -4, ['rel-a', 'rel-b', 'rel-c']);
+    await post('rel-later', 1, ['rel-a', 'rel-b']);
+    await post('rel-draft', -0.5, ['rel-a', 'rel-b'], 'draft');
+    await post('rel-unrelated', -1, ['rel-z']);
+    await insertPost(
+      {
+        slug: 'rel-scheduled',
+        title: 'x',
+        body: 'x',
+        status: 'published',
+        publishedAt: new Date(Date.now() + 3 * day),
+        tags: ['rel-a', 'rel-b'],
+      },
+      db,
+    );
+
+    assert.deepEqual(await listRelatedPostIds(target.id, target.publishedAt!, 3, db), [
+      bothNewer.id,
+      bothOlder.id,
+      oneNewer.id,
+    ]);
+    // The oldest of them has no earlier post to show.
+    assert.deepEqual(await listRelatedPostIds(bothOlder.id, bothOlder.publishedAt!, 3, db), []);
+    // Two posts at the same time: only the one with the lower id counts as earlier.
+    const twin = await post('rel-twin', 0, ['rel-a', 'rel-b']);
+    assert.ok(!(await listRelatedPostIds(target.id, target.publishedAt!, 10, db)).includes(twin.id));
+    assert.ok((await listRelatedPostIds(twin.id, twin.publishedAt!, 10, db)).includes(target.id));
+  });
+
+  test('titles come back in the order asked, without drafts', async () => {
+    const { db } = database;
+    const a = await post('rel-title-a', -10, ['rel-t']);
+    const b = await post('rel-title-b', -11, ['rel-t']);
+    const draft = await post('rel-title-draft', -12, ['rel-t'], 'draft');
+    const rows = await getPostTitles([b.id, draft.id, a.id], db);
+    assert.deepEqual(
+      rows.map((row) => [row.id, row.title]),
+      [
+        [b.id, 'rel-title-b'],
+        [a.id, 'rel-title-a'],
+      ],
+    );
   });
 });

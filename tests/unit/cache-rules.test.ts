@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PostState } from '@/db/reads';
-import { effectiveInvalidation, tagKind, tags } from '@/lib/core/cache-tags';
+import { effectiveInvalidation, relatedTagsFrom, tagKind, tags } from '@/lib/core/cache-tags';
 import { config } from '@/lib/core/config';
 import { describePostChange } from '@/lib/posts/writers';
 
@@ -14,6 +14,11 @@ const published: PostState = {
   tags: ['caching', 'performance'],
 };
 
+// Three months after the fixture's publication: the related-posts tags span January to March.
+const now = new Date('2026-03-15T12:00:00Z');
+const sinceJanuary = (...names: string[]) =>
+  names.flatMap((name) => ['2026-01', '2026-02', '2026-03'].map((month) => tags.related(name, month)));
+
 describe('tags for post changes', () => {
   test('editing the text of a published post invalidates that post only', () => {
     const change = describePostChange(published, { ...published, title: 'On caching, again' });
@@ -23,7 +28,7 @@ describe('tags for post changes', () => {
 
   test('publishing invalidates the list, the slug, the sitemap block and every tag of the post', () => {
     const draft = { ...published, status: 'draft' as const, publishedAt: null };
-    const change = describePostChange(draft, published, new Set(['caching', 'performance']));
+    const change = describePostChange(draft, published, new Set(['caching', 'performance']), now);
     assert.deepEqual(
       new Set(change?.tags),
       new Set([
@@ -33,6 +38,7 @@ describe('tags for post changes', () => {
         tags.postBlock(1),
         tags.tag('caching'),
         tags.tag('performance'),
+        ...sinceJanuary('caching', 'performance'),
       ]),
     );
     assert.equal(change?.event.kind, 'post-published');
@@ -77,10 +83,10 @@ describe('tags for post changes', () => {
   });
 
   test('changing tags invalidates the tags gained and lost, not the ones kept, and the tags in use', () => {
-    const change = describePostChange(published, { ...published, tags: ['caching', 'redis'] });
+    const change = describePostChange(published, { ...published, tags: ['caching', 'redis'] }, new Set(), now);
     assert.deepEqual(
       new Set(change?.tags),
-      new Set([tags.post(7), tags.tag('performance'), tags.tag('redis'), tags.tagsInUse]),
+      new Set([tags.post(7), tags.tag('performance'), tags.tag('redis'), tags.tagsInUse, ...sinceJanuary('redis')]),
     );
     assert.equal(change?.event.kind, 'post-retagged');
   });
@@ -90,8 +96,12 @@ describe('tags for post changes', () => {
       published,
       { ...published, tags: ['caching', 'redis'] },
       new Set(['performance', 'redis']),
+      now,
     );
-    assert.deepEqual(new Set(change?.tags), new Set([tags.post(7), tags.tag('performance'), tags.tag('redis')]));
+    assert.deepEqual(
+      new Set(change?.tags),
+      new Set([tags.post(7), tags.tag('performance'), tags.tag('redis'), ...sinceJanuary('redis')]),
+    );
   });
 
   test('renaming a slug frees the old one, claims the new one and rebuilds the sitemap block', () => {
@@ -100,6 +110,45 @@ describe('tags for post changes', () => {
       new Set(change?.tags),
       new Set([tags.post(7), tags.slug('on-caching'), tags.slug('caching-whole-pages'), tags.postBlock(1)]),
     );
+  });
+
+  test('a post becomes a related-posts candidate of later posts only: publishing, re-dating and gaining a tag name the months from its time to now', () => {
+    assert.deepEqual(relatedTagsFrom(['a'], new Date('2025-11-30T23:59:59Z'), now), [
+      'related:a:2025-11',
+      'related:a:2025-12',
+      'related:a:2026-01',
+      'related:a:2026-02',
+      'related:a:2026-03',
+    ]);
+    assert.deepEqual(relatedTagsFrom(['a', 'b'], new Date('2026-03-01T00:00:00Z'), now), [
+      'related:a:2026-03',
+      'related:b:2026-03',
+    ]);
+    assert.deepEqual(relatedTagsFrom(['a'], new Date('2026-04-01T00:00:00Z'), now), []);
+    const redated = describePostChange(
+      published,
+      { ...published, publishedAt: new Date('2026-02-10T00:00:00Z') },
+      new Set(published.tags),
+      now,
+    );
+    const related = redated?.tags.filter((tag) => tag.startsWith('related:')) ?? [];
+    assert.deepEqual(
+      new Set(related),
+      new Set(['2026-02', '2026-03'].flatMap((m) => [`related:caching:${m}`, `related:performance:${m}`])),
+    );
+  });
+
+  test('a post that stops being a candidate, or is only edited, names no related-posts month: the pages listing it carry its own tag', () => {
+    const edited = describePostChange(published, { ...published, title: 'Retitled' }, new Set(), now);
+    const unpublished = describePostChange(published, { ...published, status: 'draft' }, new Set(), now);
+    const untagged = describePostChange(published, { ...published, tags: ['caching'] }, new Set(), now);
+    for (const change of [edited, unpublished, untagged]) {
+      assert.ok(change?.tags.includes(tags.post(7)));
+      assert.deepEqual(
+        change?.tags.filter((tag) => tag.startsWith('related:')),
+        [],
+      );
+    }
   });
 
   test('a draft that stays a draft invalidates nothing', () => {
@@ -117,6 +166,7 @@ describe('tag kinds', () => {
     assert.equal(tagKind(tags.tagsInUse), 'list');
     assert.equal(tagKind(tags.postBlock(3)), 'list');
     assert.equal(tagKind(tags.tag('css')), 'tag');
+    assert.equal(tagKind(tags.related('css', '2026-01')), 'tag');
     assert.equal(tagKind(tags.slug('a-b')), 'slug');
     assert.equal(tagKind(tags.everything), 'all');
     assert.equal(tagKind('_N_T_/posts/a'), 'other');

@@ -92,8 +92,15 @@ test("a published post's title edit rebuilds the pages showing it; a list page w
 });
 
 test('a retag rebuilds the gained and the lost tag pages, before anything is saved', () => {
-  const plan = planPostSave(post, { tags: ['caching', 'queues'] }, pages);
-  assert.deepEqual(plan.tags, ['post:3', 'tag:systems', 'tag:caching', 'tags:in-use']);
+  const plan = planPostSave(post, { tags: ['caching', 'queues'] }, pages, new Date('2026-02-15T00:00:00Z'));
+  assert.deepEqual(plan.tags, [
+    'post:3',
+    'tag:systems',
+    'tag:caching',
+    'tags:in-use',
+    'related:caching:2026-01',
+    'related:caching:2026-02',
+  ]);
   assert.deepEqual(plan.rebuilt, ['/', '/posts/back-pressure', '/tags/queues', '/tags/systems', '/tags/caching']);
 });
 

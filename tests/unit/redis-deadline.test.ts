@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { RedisUnavailableError, withDeadline } from '@/lib/core/redis-connection';
+import { isRedisUnavailable, RedisUnavailableError, withDeadline } from '@/lib/core/redis-connection';
 
 /*
  * A deadline on a Redis call must tell a Redis that did not answer from a process that was too busy
@@ -60,4 +60,12 @@ test('a server that does not answer loses to the deadline', async () => {
     socket.destroy();
     stop();
   }
+});
+
+test("Redis not answering is recognised by the error's name, from any copy of the class", () => {
+  assert.ok(isRedisUnavailable(new RedisUnavailableError('no answer')));
+  const fromAnotherBundle = Object.assign(new Error('no answer'), { name: 'RedisUnavailableError' });
+  assert.ok(isRedisUnavailable(fromAnotherBundle));
+  assert.ok(!isRedisUnavailable(new Error('something else')));
+  assert.ok(!isRedisUnavailable('RedisUnavailableError'));
 });

@@ -3,8 +3,9 @@ import { notFound } from 'next/navigation';
 import { Article } from '@/components/Article';
 import { CommentForm } from '@/components/CommentForm';
 import { CommentList } from '@/components/CommentList';
+import { RelatedPosts } from '@/components/RelatedPosts';
 import { postComment } from '@/lib/comments/actions';
-import { getComments, getPost, getPrerenderedSlugs } from '@/lib/content/readers';
+import { getComments, getPost, getPrerenderedSlugs, getRelatedPosts } from '@/lib/content/readers';
 import { parseSlug } from '@/lib/core/route-params';
 
 export const revalidate = 604800;
@@ -32,10 +33,11 @@ export default async function PostPage({ params }: Props) {
   const slug = parseSlug((await params).slug);
   const post = slug === null ? null : await getPost(slug);
   if (!post) notFound();
-  const comments = await getComments(post.id);
+  const [comments, related] = await Promise.all([getComments(post.id), getRelatedPosts(post)]);
   return (
     <>
       <Article post={post} />
+      <RelatedPosts posts={related} />
       <section id="comments" className="comments" aria-labelledby="comments-heading">
         <h2 id="comments-heading">{comments.length === 1 ? '1 comment' : `${comments.length} comments`}</h2>
         <CommentList comments={comments} />
