@@ -22,12 +22,22 @@ interface SuiteResult {
   exitCode: number;
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+/** Where a suite's lines go: straight out, or held until it ends (a suite running beside another). */
+type Out = (text: string) => void;
+const live: Out = (text) => process.stdout.write(text);
+
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  out: Out = live,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    child.stderr.on('data', (chunk: Buffer) => out(chunk.toString()));
     child.stdout.on('data', (chunk: Buffer) => {
-      process.stdout.write(chunk);
+      out(chunk.toString());
       output += chunk.toString();
     });
     child.once('error', reject);
@@ -49,14 +59,16 @@ async function nodeSuite(
   folder: string,
   env: NodeJS.ProcessEnv,
   concurrency: number,
+  out: Out = live,
 ): Promise<SuiteResult> {
   const files = await testFiles(folder);
   if (files.length === 0) return { name, passed: 0, failed: 0, skipped: 0, exitCode: 0 };
-  console.log(`\n=== ${name} tests (${files.length} files) ===`);
+  out(`\n=== ${name} tests (${files.length} files) ===\n`);
   const { code, output } = await run(
     process.execPath,
     [...tsNode, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
     env,
+    out,
   );
   const count = (label: string) => Number(output.match(new RegExp(`ℹ ${label} (\\d+)`))?.[1] ?? 0);
   const failed = count('fail') + count('cancelled');
@@ -76,7 +88,7 @@ async function playwrightSuite(env: NodeJS.ProcessEnv): Promise<SuiteResult> {
   const { code } = await run(
     process.execPath,
     ['--conditions=react-server', path.join(root, 'node_modules', '@playwright', 'test', 'cli.js'), 'test'],
-    // The static checks above type-checked the tree: the suite's builds need not do it again.
+    // The run's type check has checked the tree: the suite's builds need not do it again.
     { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: report, FRESHPRESS_BUILD_TYPECHECK: 'off' },
   );
   try {
@@ -98,18 +110,28 @@ async function playwrightSuite(env: NodeJS.ProcessEnv): Promise<SuiteResult> {
   }
 }
 
-/** Type checking, linting and formatting, counted as one test each so a failure shows in the closing line. */
-async function staticChecks(env: NodeJS.ProcessEnv): Promise<SuiteResult> {
-  console.log('\n=== static checks (tsc, eslint, prettier) ===');
+type Check = readonly [label: string, bin: string, args: readonly string[]];
+
+/** Type checking first: it reads the build's generated route types, which the suite's build rewrites. */
+const TYPECHECK: Check[] = [['typecheck', 'typescript/bin/tsc', ['--noEmit', '-p', '.']]];
+const LINT_AND_FORMAT: Check[] = [
+  ['lint', 'eslint/bin/eslint.js', ['.']],
+  ['format', 'prettier/bin/prettier.cjs', ['--check', '.']],
+];
+
+/** Static checks, counted as one test each so a failure shows in the closing line. */
+async function staticChecks(
+  title: string,
+  checks: Check[],
+  env: NodeJS.ProcessEnv,
+  out: Out = live,
+): Promise<SuiteResult> {
+  out(`\n=== ${title} ===\n`);
   let passed = 0;
   let failed = 0;
-  for (const [label, bin, args] of [
-    ['typecheck', 'typescript/bin/tsc', ['--noEmit', '-p', '.']],
-    ['lint', 'eslint/bin/eslint.js', ['.']],
-    ['format', 'prettier/bin/prettier.cjs', ['--check', '.']],
-  ] as const) {
-    const { code } = await run(process.execPath, [path.join(root, 'node_modules', bin), ...args], env);
-    console.log(`${code === 0 ? '✔' : '✖'} ${label}`);
+  for (const [label, bin, args] of checks) {
+    const { code } = await run(process.execPath, [path.join(root, 'node_modules', bin), ...args], env, out);
+    out(`${code === 0 ? '✔' : '✖'} ${label}\n`);
     if (code === 0) passed += 1;
     else failed += 1;
   }
@@ -134,10 +156,24 @@ async function main(): Promise<number> {
   };
   const results: SuiteResult[] = [];
   try {
-    results.push(await staticChecks(env));
-    results.push(await nodeSuite('unit', 'unit', env, 2));
-    results.push(await nodeSuite('integration', 'integration', env, 2));
-    if (!process.argv.includes('--no-e2e')) results.push(await playwrightSuite(env));
+    const typecheck = await staticChecks('type check (tsc)', TYPECHECK, env);
+    // The end-to-end suite starts with a build of a minute or more: the other suites run beside it,
+    // their lines held and printed whole once they are done.
+    const e2e = process.argv.includes('--no-e2e') ? null : playwrightSuite(env);
+    let held = '';
+    const hold: Out = e2e ? (text) => (held += text) : live;
+    const checks = await staticChecks('lint and format (eslint, prettier)', LINT_AND_FORMAT, env, hold);
+    results.push({
+      ...checks,
+      passed: checks.passed + typecheck.passed,
+      failed: checks.failed + typecheck.failed,
+      exitCode: checks.exitCode || typecheck.exitCode,
+    });
+    results.push(await nodeSuite('unit', 'unit', env, 2, hold));
+    results.push(await nodeSuite('integration', 'integration', env, 2, hold));
+    if (held)
+      process.stdout.write(`\n=== lint, format, unit and integration tests (run beside the build) ===\n${held}\n`);
+    if (e2e) results.push(await e2e);
   } finally {
     await dropDatabasesWithPrefix(runId).catch((error) => console.error('could not drop test databases', error));
   }

@@ -149,3 +149,14 @@ test('when the cache cannot be listed, the plan names the tags it would invalida
   assert.deepEqual(plan.rebuilt, []);
   assert.match(plan.summary, /^Approving invalidates post:3:comments; the cached pages cannot be listed now/);
 });
+
+test('the dry run of a retag names the later posts whose related posts the post may now enter', () => {
+  const withRelated: CachedPage[] = [
+    ...pages,
+    { page: '/posts/later-on-caching', tags: ['slug:later-on-caching', 'post:9', 'related:caching:2026-02'] },
+    { page: '/posts/earlier-on-caching', tags: ['slug:earlier-on-caching', 'post:1', 'related:caching:2025-12'] },
+  ];
+  const plan = planPostSave(post, { tags: ['caching', 'queues'] }, withRelated, new Date('2026-02-15T00:00:00Z'));
+  assert.ok(plan.rebuilt.includes('/posts/later-on-caching'));
+  assert.ok(!plan.rebuilt.includes('/posts/earlier-on-caching'));
+});
