@@ -31,6 +31,7 @@ const SECOND_LANE = [
   '**/edge.spec.ts',
   '**/bulk.spec.ts',
   '**/sitemap.spec.ts',
+  '**/replies.spec.ts',
 ];
 
 export default defineConfig({
