@@ -32,6 +32,7 @@ const SECOND_LANE = [
   '**/bulk.spec.ts',
   '**/sitemap.spec.ts',
   '**/related.spec.ts',
+  '**/replies.spec.ts',
 ];
 
 export default defineConfig({

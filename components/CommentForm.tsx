@@ -16,6 +16,7 @@ import {
   FORM_ELAPSED_FIELD,
   FORM_RENDERED_FIELD,
   HONEYPOT_FIELD,
+  PARENT_FIELD,
   readCommentForm,
   type CommentField,
   type CommentState,
@@ -24,7 +25,8 @@ import {
 import { CommentBody } from './CommentBody';
 import { SubmitButton } from './SubmitButton';
 
-type HeldComment = { id: number | null; authorName: string; body: string; createdAt: string };
+/** `parentId` is absent from what older pages stored. */
+type HeldComment = { id: number | null; parentId?: number | null; authorName: string; body: string; createdAt: string };
 
 const HELD_FOR_MS = 30 * 24 * 3600 * 1000;
 const HELD_CHANGED = 'freshpress:held-comments-changed';
@@ -83,12 +85,23 @@ function useHeldComments(postId: number, publishedIds: readonly number[], latest
   }, [raw]);
 }
 
-type CommentFormProps = {
+export type CommentFormProps = {
   action: (previous: CommentState, form: FormData) => Promise<CommentState>;
   postId: number;
   publishedIds: readonly number[];
   /** When the page was rendered (server clock): the form-fill time without JavaScript. */
   renderedAt: number;
+  /** A reply's form: the comment it answers, sent in the hidden `parent` field. */
+  replyTo?: { id: number; authorName: string };
+  /**
+   * Opened under the comment it answers (JavaScript only): a heading one level down, no list of
+   * held comments of its own (the page's form shows them), a Cancel button (or Escape), and
+   * `onSent` once the reply is stored.
+   */
+  inline?: {
+    onCancel: () => void;
+    onSent: (sent: Extract<CommentState, { status: 'published' | 'pending-moderation' }>) => void;
+  };
 };
 
 /**
@@ -137,12 +150,29 @@ function CommentFormFields({
   postId,
   publishedIds,
   renderedAt,
+  replyTo,
+  inline,
   initial,
   lastSent,
 }: CommentFormProps & { initial: CommentState | null; lastSent: { current: CommentValues | null } }) {
   const [state, formAction, pending] = useActionState<CommentState, FormData>(action, initial ?? { status: 'idle' });
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
+  const nameRef = useRef<HTMLInputElement>(null);
+  // An inline form opens where the reader pressed Reply: they type next, so the focus goes there.
+  useEffect(() => {
+    if (inline) nameRef.current?.focus();
+    // Once, when it opens.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  const onSent = inline?.onSent;
+  const reported = useRef<CommentState | null>(null);
+  useEffect(() => {
+    // Each answer once, however often the parent hands a new callback.
+    if (!onSent || reported.current === state) return;
+    reported.current = state;
+    if (state.status === 'published' || state.status === 'pending-moderation') onSent(state);
+  }, [state, onSent]);
   // A listener of the form's own runs before React reads the form into FormData for the action.
   // The time on the form counts from the page's load (performance.now), so it needs no clock
   // agreement with the server and cannot start late on a slow device.
@@ -160,7 +190,9 @@ function CommentFormFields({
   const latestHeld = state.status === 'pending-moderation' ? state.comment : null;
   const held = useHeldComments(postId, publishedIds, latestHeld);
   // Before hydration (and with JavaScript off) the server's own response carries the held comment.
-  const shownHeld = held.length > 0 ? held : latestHeld ? [latestHeld] : [];
+  const shownHeld = inline ? [] : held.length > 0 ? held : latestHeld ? [latestHeld] : [];
+  const Heading = inline ? 'h3' : 'h2';
+  const noun = replyTo ? 'reply' : 'comment';
 
   const values = 'values' in state ? state.values : undefined;
   const errors = state.status === 'invalid' ? state.errors : {};
@@ -184,7 +216,16 @@ function CommentFormFields({
     ) : null;
 
   return (
-    <section className="comment-form" aria-labelledby={`${id}-heading`}>
+    <section
+      className={inline ? 'comment-form inline' : 'comment-form'}
+      aria-labelledby={`${id}-heading`}
+      onKeyDown={
+        inline &&
+        ((event) => {
+          if (event.key === 'Escape') inline.onCancel();
+        })
+      }
+    >
       {shownHeld.length > 0 && (
         <ol className="comment-list held" aria-label="Your comments awaiting moderation">
           {shownHeld.map((comment) => (
@@ -192,6 +233,11 @@ function CommentFormFields({
               <article>
                 <header>
                   <strong className="comment-author">{comment.authorName}</strong>
+                  {typeof comment.parentId === 'number' && (
+                    <span className="in-reply-to">
+                      in reply to <a href={`#comment-${comment.parentId}`}>an earlier comment</a>
+                    </span>
+                  )}
                   <span className="held-badge">Awaiting moderation — only you can see this</span>
                 </header>
                 <CommentBody body={comment.body} />
@@ -200,14 +246,18 @@ function CommentFormFields({
           ))}
         </ol>
       )}
-      <h2 id={`${id}-heading`}>Leave a comment</h2>
+      <Heading id={`${id}-heading`}>
+        {!replyTo ? 'Leave a comment' : inline ? `Reply to ${replyTo.authorName}` : 'Your reply'}
+      </Heading>
       <form action={formAction} noValidate ref={formRef}>
+        {replyTo && <input type="hidden" name={PARENT_FIELD} value={replyTo.id} />}
         <input type="hidden" name={FORM_RENDERED_FIELD} value={renderedAt} />
         <input type="hidden" name={FORM_ELAPSED_FIELD} defaultValue="" />
         <div className="field">
           <label htmlFor={`${id}-name`}>Name</label>
           <input
             {...fieldProps('name')}
+            ref={nameRef}
             type="text"
             autoComplete="name"
             required
@@ -236,7 +286,7 @@ function CommentFormFields({
           <input id={`${id}-${HONEYPOT_FIELD}`} name={HONEYPOT_FIELD} type="text" tabIndex={-1} autoComplete="off" />
         </div>
         <div className="field">
-          <label htmlFor={`${id}-body`}>Comment</label>
+          <label htmlFor={`${id}-body`}>{replyTo ? 'Reply' : 'Comment'}</label>
           <textarea
             {...fieldProps('body')}
             rows={6}
@@ -250,16 +300,25 @@ function CommentFormFields({
         <div role="status" aria-live="polite" className="form-status">
           {state.status === 'published' && (
             <p className="success">
-              Thank you — your comment is published. <a href={`#comment-${state.commentId}`}>See it</a>.
+              {/* One text node: React marks the seams of adjacent texts, and clients read the answer from this sentence. */}
+              {`Thank you — your ${noun} is published. `}
+              <a href={`#comment-${state.commentId}`}>See it</a>.
             </p>
           )}
           {state.status === 'pending-moderation' && (
-            <p className="success">Thank you — your comment will appear once a moderator has approved it.</p>
+            <p className="success">{`Thank you — your ${noun} will appear once a moderator has approved it.`}</p>
           )}
           {state.status === 'invalid' && <p className="error">Please correct the marked fields.</p>}
           {state.status === 'failed' && <p className="error">{state.message}</p>}
         </div>
-        <SubmitButton pending={pending} label="Post comment" busy="Posting…" />
+        <div className="form-actions">
+          <SubmitButton pending={pending} label={replyTo ? 'Post reply' : 'Post comment'} busy="Posting…" />
+          {inline && (
+            <button type="button" className="secondary" onClick={inline.onCancel}>
+              Cancel
+            </button>
+          )}
+        </div>
       </form>
     </section>
   );

@@ -1,7 +1,8 @@
 import 'server-only';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { getDb, type Database } from './client';
-import { readTagNames } from './reads';
+import { hasPublishedReplyBelow, readTagNames } from './reads';
 import { comments, posts, type CommentStatus } from './schema';
 
 /*
@@ -30,6 +31,12 @@ export interface QueuedComment {
   createdAt: Date;
   postTitle: string;
   postSlug: string;
+  /** For a reply: the comment it answers, as it stands now; null for a comment of its own. */
+  parent: { id: number; authorName: string; status: CommentStatus } | null;
+  /** The comment it answered was deleted. */
+  parentRemoved: boolean;
+  /** A published reply hangs under it, at any depth (see db/writes.ts deleteComment). */
+  repliesShown: boolean;
 }
 
 export interface QueueFilter {
@@ -65,7 +72,8 @@ export async function listCommentsForModeration(
     .orderBy(...queueOrder)
     .limit(ADMIN_PAGE_SIZE)
     .offset((filter.page - 1) * ADMIN_PAGE_SIZE);
-  return db
+  const parent = alias(comments, 'parent');
+  const rows = await db
     .select({
       id: comments.id,
       postId: comments.postId,
@@ -75,11 +83,24 @@ export async function listCommentsForModeration(
       createdAt: comments.createdAt,
       postTitle: posts.title,
       postSlug: posts.slug,
+      parentId: parent.id,
+      parentAuthorName: parent.authorName,
+      parentStatus: parent.status,
+      parentRemoved: comments.parentRemoved,
+      repliesShown: hasPublishedReplyBelow(sql.raw('"comments"."id"')),
     })
     .from(comments)
     .innerJoin(posts, eq(posts.id, comments.postId))
+    .leftJoin(parent, eq(parent.id, comments.parentId))
     .where(inArray(comments.id, pageIds))
     .orderBy(...queueOrder);
+  return rows.map(({ parentId, parentAuthorName, parentStatus, ...row }) => ({
+    ...row,
+    parent:
+      parentId !== null && parentAuthorName !== null && parentStatus !== null
+        ? { id: parentId, authorName: parentAuthorName, status: parentStatus }
+        : null,
+  }));
 }
 
 /**

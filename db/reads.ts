@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, asc, between, desc, eq, inArray, lt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, between, desc, eq, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { getDb, type Database, type Executor } from './client';
 import { comments, postTags, posts, tags } from './schema';
@@ -36,8 +36,23 @@ export interface PostRow {
 
 export interface PublicCommentRow {
   id: number;
+  /** The comment it answers (published or not); null for a comment of its own, or when that one was deleted. */
+  parentId: number | null;
+  /** The comment it answered was deleted. */
+  parentRemoved: boolean;
   authorName: string;
   body: string;
+  createdAt: Date;
+}
+
+/**
+ * A comment that is not published (pending, spam) but has published replies: the thread shows
+ * where it stands, and nothing of it — no name, no text.
+ */
+export interface HiddenCommentRow {
+  id: number;
+  parentId: number | null;
+  parentRemoved: boolean;
   createdAt: Date;
 }
 
@@ -163,12 +178,68 @@ export async function getPublishedPost(id: number, db: Database = getDb()): Prom
   return { ...row, publishedAt: row.publishedAt };
 }
 
+/** A post's published comments, replies among them, oldest first. */
 export async function listPublishedComments(postId: number, db: Database = getDb()): Promise<PublicCommentRow[]> {
   return db
-    .select({ id: comments.id, authorName: comments.authorName, body: comments.body, createdAt: comments.createdAt })
+    .select({
+      id: comments.id,
+      parentId: comments.parentId,
+      parentRemoved: comments.parentRemoved,
+      authorName: comments.authorName,
+      body: comments.body,
+      createdAt: comments.createdAt,
+    })
     .from(comments)
     .where(and(eq(comments.postId, postId), eq(comments.status, 'published')))
     .orderBy(asc(comments.createdAt), asc(comments.id));
+}
+
+/**
+ * The comments of the post that published ones answer, directly or through others like them, and
+ * that are not published themselves: `ids` are the parents the published comments name and did
+ * not find among themselves. Read only when a thread has such a gap, so most reads of a post's
+ * comments are one query.
+ */
+export async function listHiddenAncestors(
+  postId: number,
+  ids: readonly number[],
+  db: Database = getDb(),
+): Promise<HiddenCommentRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.execute<{
+    id: number;
+    parent_id: number | null;
+    parent_removed: boolean;
+    created_at: string;
+  }>(sql`
+    with recursive up (id, parent_id, parent_removed, created_at) as (
+      select c.id, c.parent_id, c.parent_removed, c.created_at from ${comments} c
+      where c.id = any(${sql.param([...ids])}::int[]) and c.post_id = ${postId} and c.status <> 'published'
+      union
+      select c.id, c.parent_id, c.parent_removed, c.created_at from ${comments} c join up on c.id = up.parent_id
+      where c.post_id = ${postId} and c.status <> 'published'
+    )
+    select id, parent_id, parent_removed, created_at from up order by created_at, id`);
+  return rows.map((row) => ({
+    id: row.id,
+    parentId: row.parent_id,
+    parentRemoved: row.parent_removed,
+    createdAt: new Date(row.created_at),
+  }));
+}
+
+/**
+ * Whether a published reply hangs under the comment `id` names, at any depth. UNION, not UNION
+ * ALL: a cycle of parents, which no writer makes, would still end.
+ */
+export function hasPublishedReplyBelow(id: SQL): SQL<boolean> {
+  return sql<boolean>`exists (
+    with recursive below (id, status) as (
+      select r.id, r.status from ${comments} r where r.parent_id = ${id}
+      union
+      select r.id, r.status from ${comments} r join below on r.parent_id = below.id
+    )
+    select 1 from below where below.status = 'published')`;
 }
 
 export async function tagExists(name: string, db: Database = getDb()): Promise<boolean> {

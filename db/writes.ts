@@ -1,7 +1,7 @@
 import 'server-only';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { getDb, type Executor } from './client';
-import { readPostState, type PostState } from './reads';
+import { hasPublishedReplyBelow, readPostState, type PostState } from './reads';
 import { markAnnouncedIfDue } from './scheduled';
 import { comments, postTags, posts, tags, type CommentStatus } from './schema';
 import { isPublished } from './visibility';
@@ -14,27 +14,68 @@ import { isPublished } from './visibility';
 export interface InsertedComment {
   id: number;
   postId: number;
+  /** The comment it answers; null for a comment of its own. */
+  parentId: number | null;
   status: CommentStatus;
   createdAt: Date;
 }
 
+/** Why nothing was inserted: the post is not public, or the comment answered is not a published one of it. */
+export type InsertRefusal = 'closed' | 'no-parent';
+
 /**
- * Inserts only when the post is public (isPublished: neither a draft nor scheduled), in one
- * statement, so a comment can never be attached to a draft between a check and an insert, and the
- * answer to a forged one tells nothing of a scheduled post.
+ * Inserts only when the post is public (isPublished: neither a draft nor scheduled) and, for a
+ * reply, when the comment it answers is a published comment of the same post, in one statement:
+ * a comment can never be attached to a draft, nor a reply to a comment being hidden or deleted,
+ * between a check and an insert (the parent is read FOR SHARE, so a moderator's change waits for
+ * this insert, or this insert sees the change). The answer to a forged one tells nothing of a
+ * scheduled post, nor of a pending or spam comment: each is refused as if it did not exist.
  */
 export async function insertCommentOnPublishedPost(
-  input: { postId: number; authorName: string; authorEmail: string; body: string; status: CommentStatus },
+  input: {
+    postId: number;
+    parentId?: number | null;
+    authorName: string;
+    authorEmail: string;
+    body: string;
+    status: CommentStatus;
+  },
   db: Executor = getDb(),
-): Promise<InsertedComment | null> {
-  const rows = await db.execute<{ id: number; post_id: number; status: CommentStatus; created_at: string }>(sql`
-    insert into ${comments} (post_id, author_name, author_email, body, status)
-    select ${input.postId}, ${input.authorName}, ${input.authorEmail}, ${input.body}, ${input.status}
-    where exists (select 1 from ${posts} where ${posts.id} = ${input.postId} and ${isPublished})
-    returning id, post_id, status, created_at`);
+): Promise<InsertedComment | InsertRefusal> {
+  const parentId = input.parentId ?? null;
+  const rows = await db.execute<{
+    open: boolean;
+    parent_ok: boolean;
+    id: number | null;
+    post_id: number;
+    parent_id: number | null;
+    status: CommentStatus;
+    created_at: string;
+  }>(sql`
+    with target as (
+      select
+        exists (select 1 from ${posts} where ${posts.id} = ${input.postId} and ${isPublished}) as open,
+        (${parentId}::int is null or exists (
+          select 1 from ${comments} parent
+          where parent.id = ${parentId}::int and parent.post_id = ${input.postId} and parent.status = 'published'
+          for share)) as parent_ok
+    ), inserted as (
+      insert into ${comments} (post_id, parent_id, author_name, author_email, body, status)
+      select ${input.postId}, ${parentId}::int, ${input.authorName}, ${input.authorEmail}, ${input.body}, ${input.status}
+      from target where open and parent_ok
+      returning id, post_id, parent_id, status, created_at
+    )
+    select target.open, target.parent_ok, inserted.* from target left join inserted on true`);
   const row = rows[0];
-  if (!row) return null;
-  return { id: row.id, postId: row.post_id, status: row.status, createdAt: new Date(row.created_at) };
+  if (!row?.open) return 'closed';
+  if (!row.parent_ok || row.id === null) return 'no-parent';
+  return {
+    id: row.id,
+    postId: row.post_id,
+    parentId: row.parent_id,
+    status: row.status,
+    createdAt: new Date(row.created_at),
+  };
 }
 
 /**
@@ -70,15 +111,23 @@ export async function setCommentStatus(
   });
 }
 
+/**
+ * A deleted comment's replies stay (drizzle/0004: marked `parent_removed`, their `parent_id`
+ * emptied). `repliesShown` says whether a published reply hung under it, at any depth: a comment
+ * that is not published itself then stood in its thread as "This comment was removed.", and
+ * deleting it moves those replies on the page.
+ */
 export async function deleteComment(
   id: number,
   db: Executor = getDb(),
-): Promise<{ postId: number; previous: CommentStatus } | null> {
-  const [row] = await db
-    .delete(comments)
-    .where(eq(comments.id, id))
-    .returning({ postId: comments.postId, previous: comments.status });
-  return row ?? null;
+): Promise<{ postId: number; previous: CommentStatus; repliesShown: boolean } | null> {
+  // Every part of one statement reads the same snapshot: the replies below as they were before the delete.
+  const rows = await db.execute<{ post_id: number; status: CommentStatus; replies_shown: boolean }>(sql`
+    with gone as (delete from ${comments} where id = ${id} returning post_id, status)
+    select gone.post_id, gone.status, ${hasPublishedReplyBelow(sql`${id}::int`)} as replies_shown
+    from gone`);
+  const row = rows[0];
+  return row ? { postId: row.post_id, previous: row.status, repliesShown: row.replies_shown } : null;
 }
 
 export interface PostWrite {

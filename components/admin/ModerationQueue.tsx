@@ -49,6 +49,7 @@ export function ModerationQueue({ rows, status }: { rows: readonly QueueRow[]; s
               <strong>{row.authorName}</strong> on <Link href={`/posts/${row.postSlug}`}>{row.postTitle}</Link>,{' '}
               <time dateTime={row.createdAt}>{row.age}</time> <span>({row.status})</span>{' '}
               <Link href={`/admin/comments?status=${status}&post=${row.postId}`}>only this post</Link>
+              <InReplyTo row={row} />
               <blockquote>{row.body}</blockquote>
               {row.plans.map((plan) => (
                 <p key={plan.action}>
@@ -78,5 +79,27 @@ export function ModerationQueue({ rows, status }: { rows: readonly QueueRow[]; s
         </p>
       )}
     </form>
+  );
+}
+
+/** Whom a reply answers: the comment on its page when published, else where the queue lists it. */
+function InReplyTo({ row }: { row: QueueRow }) {
+  if (row.parentRemoved) return <p className="queue-reply">A reply to a comment that was deleted.</p>;
+  if (!row.parent) return null;
+  const { id, authorName, status } = row.parent;
+  return (
+    <p className="queue-reply">
+      A reply to{' '}
+      <Link
+        href={
+          status === 'published'
+            ? `/posts/${row.postSlug}#comment-${id}`
+            : `/admin/comments?status=${status}&post=${row.postId}`
+        }
+      >
+        comment {id} by {authorName}
+      </Link>
+      {status !== 'published' && ` (${status})`}.
+    </p>
   );
 }

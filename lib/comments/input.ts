@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { countLinks } from './text';
-import { MAX_ID } from '@/lib/core/route-params';
+import { MAX_ID, parseId } from '@/lib/core/route-params';
 
 /** Limits shared by the form (maxLength attributes) and the server (which never trusts the form). */
 export const COMMENT_LIMITS = { name: 80, email: 254, body: 5000 } as const;
@@ -52,10 +52,17 @@ export function publicCommentInput(maxLinks: number) {
   });
 }
 
+/** The form's answer to a reply whose comment cannot be answered; the API's is NO_PARENT_API. */
+export const NO_PARENT =
+  'That comment cannot be answered: it is not published on this post (it may have been removed). Your reply is still in the form.';
+export const NO_PARENT_API = 'parentId names no published comment of this post.';
+
 /** The admin API's new comment: imports (and the benchmark's comment storm) use the form's rules. */
 export const AdminCommentInput = z
   .object({
     postId: z.number().int().positive().max(MAX_ID, 'No published post has that id.'),
+    /** A reply: the published comment of the same post that it answers. */
+    parentId: z.number().int().positive().max(MAX_ID, NO_PARENT_API).nullish(),
     authorName: CommentInput.shape.name,
     authorEmail: CommentInput.shape.email,
     body: CommentInput.shape.body,
@@ -84,11 +91,24 @@ export type CommentState =
   | {
       status: 'pending-moderation';
       /** Shown to the poster alone (their own response, then their browser's storage). */
-      comment: { id: number | null; authorName: string; body: string; createdAt: string };
+      comment: { id: number | null; parentId: number | null; authorName: string; body: string; createdAt: string };
       values: Pick<CommentValues, 'name' | 'email'>;
     }
   | { status: 'published'; commentId: number; values: Pick<CommentValues, 'name' | 'email'> }
   | { status: 'failed'; message: string; values: CommentValues };
+
+/** The hidden field of a reply's form: the id of the comment it answers. */
+export const PARENT_FIELD = 'parent';
+
+/**
+ * The parent field as sent: absent or empty is a comment of its own (null); a plain id is a
+ * reply; anything else no form of this site sends ('invalid').
+ */
+export function readParentField(form: FormData): number | null | 'invalid' {
+  const value = form.get(PARENT_FIELD);
+  if (value === null || value === '') return null;
+  return typeof value === 'string' ? (parseId(value) ?? 'invalid') : 'invalid';
+}
 
 export function readCommentForm(form: FormData): CommentValues {
   const text = (key: string) => {

@@ -4,6 +4,7 @@ import {
   getPostTitle,
   listCommentsForModeration,
   postsWithComments,
+  type QueuedComment,
   type QueueFilter,
 } from '@/db/admin-reads';
 import type { CommentStatus } from '@/db/schema';
@@ -40,6 +41,8 @@ export interface PlannedComment {
   id: number;
   postId: number;
   status: CommentStatus;
+  /** A published reply hangs under it: the page shows it, if hidden, as "This comment was removed.". */
+  repliesShown?: boolean;
 }
 
 export interface DryRun extends PagePlan {
@@ -56,7 +59,10 @@ const commentWords = (action: CommentAction): PlanWords => ({
   staying: 'of this post',
 });
 
-/** The dry run of `action` on `comment`, against the pages in `pages` (the cache's listing). */
+/**
+ * The dry run of `action` on `comment`, against the pages in `pages` (the cache's listing). A reply
+ * is planned as any comment: it shows on its post's page and counts in its post's comments.
+ */
 export function planCommentAction(action: CommentAction, comment: PlannedComment, pages: PageListing): DryRun {
   const change = commentOutcomeChange(comment, comment.status, OUTCOME_OF[action]);
   const related = [tags.post(comment.postId), tags.comments(comment.postId)];
@@ -74,6 +80,10 @@ export interface QueueRow {
   postId: number;
   postTitle: string;
   postSlug: string;
+  /** For a reply: the comment it answers, as it stands now. */
+  parent: QueuedComment['parent'];
+  /** A reply whose comment was deleted. */
+  parentRemoved: boolean;
   plans: DryRun[];
 }
 
@@ -100,6 +110,8 @@ export async function moderationQueue(
       postId: comment.postId,
       postTitle: comment.postTitle,
       postSlug: comment.postSlug,
+      parent: comment.parent,
+      parentRemoved: comment.parentRemoved,
       createdAt: comment.createdAt.toISOString(),
       age: ageOf(comment.createdAt, now),
       // Approving a published comment or marking a spam one spam again would do nothing.

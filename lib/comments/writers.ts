@@ -20,6 +20,8 @@ import type { InvalidationEvent } from '@/db/schema';
 
 export interface NewCommentInput {
   postId: number;
+  /** The published comment of the same post that this one answers (a reply); absent for a comment of its own. */
+  parentId?: number | null;
   authorName: string;
   authorEmail: string;
   body: string;
@@ -38,12 +40,16 @@ function commentChange(
   };
 }
 
-/** Why a comment was not stored: the post takes no comments, or it already has this one. */
-export type CommentRefusal = 'closed' | 'duplicate';
+/**
+ * Why a comment was not stored: the post takes no comments, it already has this one, or the
+ * comment it answers is not a published comment of the post (pending, spam, deleted, another post's).
+ */
+export type CommentRefusal = 'closed' | 'duplicate' | 'no-parent';
 
 /**
- * Stores a comment, published or held as the moderation setting says. `refuseDuplicate` is for
- * the public form: a post that already has the same words gets nothing new (imports may repeat).
+ * Stores a comment or a reply, published or held as the moderation setting says. `refuseDuplicate`
+ * is for the public form: a post that already has the same words gets nothing new (imports may
+ * repeat). A reply invalidates what any comment does: its post's comments, nothing more.
  */
 export async function submitComment(
   input: NewCommentInput,
@@ -56,11 +62,12 @@ export async function submitComment(
       return { result: 'duplicate' as const, change: null };
     }
     const inserted = await insertCommentOnPublishedPost({ ...input, status }, tx);
-    if (!inserted) return { result: 'closed' as const, change: null };
+    if (typeof inserted === 'string') return { result: inserted, change: null };
     if (inserted.status !== 'published') return { result: inserted, change: null };
+    const what = inserted.parentId === null ? 'published on' : `(a reply to comment ${inserted.parentId}) published on`;
     return {
       result: inserted,
-      change: commentChange(inserted.postId, inserted.id, 'comment-published', 'published on'),
+      change: commentChange(inserted.postId, inserted.id, 'comment-published', what),
     };
   }, context);
   return result;
@@ -71,14 +78,17 @@ export type CommentOutcome = CommentStatus | 'removed';
 
 /**
  * The visible change of moving a comment from `previous` to `next`, or null when no page can
- * show it. Pure, so the writers below and the moderation queue's dry run (./moderation.ts) share it.
+ * show it. A comment that is not published shows only as the placeholder its published replies
+ * hang from (`repliesShown`); deleting it moves them, so that is a change too. Pure, so the
+ * writers below and the moderation queue's dry run (./moderation.ts) share it.
  */
 export function commentOutcomeChange(
-  comment: { id: number; postId: number },
+  comment: { id: number; postId: number; repliesShown?: boolean },
   previous: CommentStatus,
   next: CommentOutcome,
 ): ContentChange | null {
-  if (previous === next || (previous !== 'published' && next !== 'published')) return null;
+  const placeholderRemoved = next === 'removed' && previous !== 'published' && comment.repliesShown === true;
+  if (!placeholderRemoved && (previous === next || (previous !== 'published' && next !== 'published'))) return null;
   const what = next === 'published' ? 'published on' : next === 'removed' ? 'removed from' : `marked ${next} on`;
   return commentChange(
     comment.postId,
@@ -103,7 +113,7 @@ export async function moderateComment(
       change: changed && commentOutcomeChange({ id, postId: changed.postId }, changed.previous, status),
     };
   }, context);
-  return result && { ...result, invalidated };
+  return result && { postId: result.postId, previous: result.previous, invalidated };
 }
 
 export async function removeComment(id: number, context: WriteContext): Promise<ModerationResult | null> {
@@ -111,8 +121,14 @@ export async function removeComment(id: number, context: WriteContext): Promise<
     const removed = await deleteComment(id, tx);
     return {
       result: removed,
-      change: removed && commentOutcomeChange({ id, postId: removed.postId }, removed.previous, 'removed'),
+      change:
+        removed &&
+        commentOutcomeChange(
+          { id, postId: removed.postId, repliesShown: removed.repliesShown },
+          removed.previous,
+          'removed',
+        ),
     };
   }, context);
-  return result && { ...result, invalidated };
+  return result && { postId: result.postId, previous: result.previous, invalidated };
 }

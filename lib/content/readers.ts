@@ -9,6 +9,7 @@ import {
   getPostTitles,
   getPublicPostSlug,
   getPublishedPost,
+  listHiddenAncestors,
   listNewestPublishedSlugs,
   listPublishedComments,
   listPublishedIdBlocks,
@@ -21,6 +22,7 @@ import {
   tagExists,
   type PostRow,
 } from '@/db/reads';
+import { missingParents, type HiddenComment, type ThreadComment } from '@/lib/comments/thread';
 import { monthOf, tags } from '@/lib/core/cache-tags';
 import { excerptFromMarkdown } from './excerpt';
 import { renderMarkdown } from './markdown';
@@ -78,11 +80,12 @@ export interface PostDetail {
   tags: string[];
 }
 
-export interface PublicComment {
-  id: number;
-  authorName: string;
-  body: string;
-  createdAt: string;
+export type PublicComment = ThreadComment;
+
+/** A post's published comments, and the hidden ones some of them answer (lib/comments/thread.ts). */
+export interface PostComments {
+  published: PublicComment[];
+  hidden: HiddenComment[];
 }
 
 export interface PostListPage {
@@ -195,10 +198,17 @@ export function toPostDetail(row: PostRow): PostDetail {
   };
 }
 
-export function getComments(postId: number): Promise<PublicComment[]> {
-  return cached(['comments', postId], [tags.comments(postId)], async () =>
-    (await listPublishedComments(postId)).map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })),
-  );
+/**
+ * One entry per post, replies included: a hidden comment shows on the page only as the place its
+ * published replies hang from, and changes to it that move them invalidate the same tag.
+ */
+export function getComments(postId: number): Promise<PostComments> {
+  return cached(['comment-thread', postId], [tags.comments(postId)], async () => {
+    const rows = await listPublishedComments(postId);
+    const published = rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() }));
+    const hidden = await listHiddenAncestors(postId, missingParents(published));
+    return { published, hidden: hidden.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })) };
+  });
 }
 
 export type FeedItem = Omit<PostSummary, 'commentCount'>;

@@ -1,7 +1,7 @@
 import { request as playwrightRequest, type APIRequestContext, type Page } from '@playwright/test';
 import { expect, expectRebuilt, expectUntouched, pickUnrelatedTag, test, warmAll } from './support/fixtures';
 import { formsOf } from './support/form-post';
-import { comment, OwnSite, type SiteServer } from './support/site';
+import { comment, OwnSite, SITE_ADMIN_TOKEN, type SiteServer } from './support/site';
 
 /*
  * The moderation queue on a site of its own, with manual moderation so comments wait as pending.
@@ -303,4 +303,62 @@ test('a page number that is not one is a 404 and one past the end says so, never
   await expect(page.getByRole('list', { name: 'Comments' })).toHaveCount(0);
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Previous page' }).click();
   await expect(page.getByRole('list', { name: 'Comments' }).getByRole('listitem').first()).toBeVisible();
+});
+
+test('a reply in the queue says which comment it answers, with a link; a hidden comment that replies hang from is planned and deleted as a change to its post', async ({
+  page,
+}) => {
+  const post = (await site.publishedNewestFirst())[12]!;
+  const stamp = Date.now();
+  const add = async (body: string, parentId?: number) => {
+    const response = await fetch(`${server.base}/api/admin/comments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SITE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ postId: post.id, parentId, authorName: 'Rosa', authorEmail: 'rosa@example.com', body }),
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    return ((await response.json()) as { id: number }).id;
+  };
+  const setStatus = async (id: number, status: string) => {
+    const response = await fetch(`${server.base}/api/admin/comments/${id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${SITE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status }),
+    });
+    expect(response.status).toBe(200);
+  };
+  const parent = await add(`Queue parent ${stamp}`);
+  await setStatus(parent, 'published');
+  const reply = `Queue reply ${stamp}`;
+  await add(reply, parent);
+
+  await loggedIn(page);
+  await page.goto(`${server.base}/admin/comments`);
+  await expect(rowOf(page, reply)).toContainText(`A reply to comment ${parent} by Rosa.`);
+  await expect(rowOf(page, reply).getByRole('link', { name: `comment ${parent} by Rosa` })).toHaveAttribute(
+    'href',
+    `/posts/${post.slug}#comment-${parent}`,
+  );
+  // A reply's dry run is a comment's: its post's comments, wherever they are shown.
+  await expect(rowOf(page, reply).getByRole('button', { name: 'Approve' })).toHaveAccessibleDescription(
+    new RegExp(
+      `^Approving (rebuilds .+ — (they show|it shows) this post's comments|invalidates post:${post.id}:comments,)`,
+    ),
+  );
+  await rowOf(page, reply).getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByRole('status')).toContainText(`invalidated post:${post.id}:comments.`);
+
+  // The parent hidden: its page shows "This comment was removed." above the reply, so deleting it
+  // changes that page, and the dry run says so.
+  await setStatus(parent, 'spam');
+  await warmAll(http, [`/posts/${post.slug}`]);
+  await page.goto(`${server.base}/admin/comments?status=spam&post=${post.id}`);
+  const hiddenParent = rowOf(page, `Queue parent ${stamp}`);
+  await expect(hiddenParent.getByRole('button', { name: 'Delete' })).toHaveAccessibleDescription(
+    new RegExp(`^Deleting rebuilds .*/posts/${post.slug}.* — (they show|it shows) this post's comments`),
+  );
+  await hiddenParent.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByRole('status')).toHaveText(`Deleted comment ${parent}: invalidated post:${post.id}:comments.`);
+  await page.goto(`${server.base}/admin/comments?status=published&post=${post.id}`);
+  await expect(rowOf(page, reply)).toContainText('A reply to a comment that was deleted.');
 });

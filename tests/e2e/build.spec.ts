@@ -49,6 +49,8 @@ test('next build lists every cached route as static or ISR, never as dynamic', a
   }
   // The admin API reads the request and is meant to be dynamic; it proves the parser sees ƒ rows.
   expect(table.get('/api/admin/posts')).toBe('ƒ');
+  // One reply page per comment is rendered per request, so crawlers cannot fill the cache with them.
+  expect(table.get('/posts/[slug]/reply/[comment]')).toBe('ƒ');
 });
 
 test('the prerender manifest gives cached pages a lifetime of a week', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import {
   countPublishedPosts,
   countPublishedPostsByTag,
@@ -11,6 +12,7 @@ import {
   getPostTitles,
   getPublicPostSlug,
   getPublishedPost,
+  listHiddenAncestors,
   listNewestPublishedSlugs,
   listPublishedComments,
   listPublishedIdBlocks,
@@ -23,10 +25,18 @@ import {
   tagExists,
 } from '@/db/reads';
 import { tagsInUseElsewhere } from '@/db/tags-in-use';
+import { missingParents } from '@/lib/comments/thread';
 import { deleteComment, insertCommentOnPublishedPost, insertPost, setCommentStatus, updatePost } from '@/db/writes';
 import { seededDatabaseForFile } from '../support/test-database';
 
 const database = seededDatabaseForFile('queries');
+
+/** A comment the insert must store: its row, or the test fails with the refusal. */
+async function stored(...args: Parameters<typeof insertCommentOnPublishedPost>) {
+  const inserted = await insertCommentOnPublishedPost(...args);
+  assert.ok(typeof inserted === 'object', `refused: ${String(inserted)}`);
+  return inserted;
+}
 
 /** Published, three days from now: scheduled. */
 const insertScheduledPost = (slug: string, db: typeof database.db) =>
@@ -168,26 +178,43 @@ describe('a single post', () => {
   test('public comment rows never carry the e-mail address', async () => {
     const { db } = database;
     const [id] = await listPublishedPostIds(1, 0, db);
-    const inserted = await insertCommentOnPublishedPost(
+    const inserted = await stored(
       { postId: id!, authorName: 'Eve', authorEmail: 'eve.secret@example.net', body: 'Hello', status: 'published' },
       db,
     );
-    assert.ok(inserted);
+    await stored(
+      {
+        postId: id!,
+        parentId: inserted.id,
+        authorName: 'Eve',
+        authorEmail: 'eve.secret@example.net',
+        body: 'Hello again',
+        status: 'published',
+      },
+      db,
+    );
     const rows = await listPublishedComments(id!, db);
     assert.ok(rows.some((row) => row.id === inserted.id));
     assert.ok(!JSON.stringify(rows).includes('eve.secret@example.net'));
-    assert.deepEqual(Object.keys(rows[0]!).sort(), ['authorName', 'body', 'createdAt', 'id']);
+    assert.deepEqual(Object.keys(rows[0]!).sort(), [
+      'authorName',
+      'body',
+      'createdAt',
+      'id',
+      'parentId',
+      'parentRemoved',
+    ]);
   });
 
   test('published comments are listed oldest first; pending and spam ones are not listed', async () => {
     const { db } = database;
     const [, id] = await listPublishedPostIds(2, 0, db);
     const before = await listPublishedComments(id!, db);
-    const pending = await insertCommentOnPublishedPost(
+    const pending = await stored(
       { postId: id!, authorName: 'P', authorEmail: 'p@example.net', body: 'pending', status: 'pending' },
       db,
     );
-    const spam = await insertCommentOnPublishedPost(
+    const spam = await stored(
       { postId: id!, authorName: 'S', authorEmail: 's@example.net', body: 'spam', status: 'spam' },
       db,
     );
@@ -201,10 +228,10 @@ describe('a single post', () => {
       times,
       [...times].sort((a, b) => a - b),
     );
-    assert.deepEqual(await setCommentStatus(pending!.id, 'published', db), { postId: id, previous: 'pending' });
-    assert.equal((await listPublishedComments(id!, db)).at(-1)?.id, pending!.id);
-    assert.deepEqual(await deleteComment(spam!.id, db), { postId: id, previous: 'spam' });
-    assert.equal(await deleteComment(spam!.id, db), null);
+    assert.deepEqual(await setCommentStatus(pending.id, 'published', db), { postId: id, previous: 'pending' });
+    assert.equal((await listPublishedComments(id!, db)).at(-1)?.id, pending.id);
+    assert.deepEqual(await deleteComment(spam.id, db), { postId: id, previous: 'spam', repliesShown: false });
+    assert.equal(await deleteComment(spam.id, db), null);
   });
 
   test('a comment on a draft, a scheduled or a missing post is refused without storing anything', async () => {
@@ -216,7 +243,7 @@ describe('a single post', () => {
         { postId, authorName: 'A', authorEmail: 'a@example.net', body: 'hi', status: 'published' },
         db,
       );
-      assert.equal(inserted, null);
+      assert.equal(inserted, 'closed');
     }
     assert.deepEqual(await listPublishedComments(draft.id, db), []);
     const stored = await db.execute<{ n: number }>(
@@ -332,5 +359,147 @@ describe('related posts', () => {
         [a.id, 'rel-title-a'],
       ],
     );
+  });
+});
+
+describe('replies', () => {
+  const as = (name: string, body: string) => ({
+    authorName: name,
+    authorEmail: `${name.toLowerCase()}@example.net`,
+    body,
+  });
+
+  test("a reply to a published comment of the same post is stored under it, and counts in the post's comments", async () => {
+    const { db } = database;
+    const [, , postId] = await listPublishedPostIds(3, 0, db);
+    const [before] = await getPostSummaries([postId!], db);
+    const parent = await stored({ postId: postId!, ...as('Ann', 'A question?'), status: 'published' }, db);
+    const reply = await stored(
+      { postId: postId!, parentId: parent.id, ...as('Bob', 'An answer.'), status: 'published' },
+      db,
+    );
+    assert.equal(reply.parentId, parent.id);
+    assert.equal(parent.parentId, null);
+    const rows = await listPublishedComments(postId!, db);
+    assert.deepEqual(
+      rows.filter((row) => row.id === parent.id || row.id === reply.id).map((row) => [row.id, row.parentId]),
+      [
+        [parent.id, null],
+        [reply.id, parent.id],
+      ],
+    );
+    const [after] = await getPostSummaries([postId!], db);
+    assert.equal(after!.commentCount, before!.commentCount + 2);
+  });
+
+  test("a reply to a pending, spam or deleted comment, to another post's comment or to none is refused, and nothing is stored", async () => {
+    const { db } = database;
+    const [, , , postId, otherId] = await listPublishedPostIds(5, 0, db);
+    const pending = await stored({ postId: postId!, ...as('Pat', 'held'), status: 'pending' }, db);
+    const spam = await stored({ postId: postId!, ...as('Sam', 'spam'), status: 'spam' }, db);
+    const elsewhere = await stored({ postId: otherId!, ...as('Oli', 'elsewhere'), status: 'published' }, db);
+    const deleted = await stored({ postId: postId!, ...as('Dee', 'gone soon'), status: 'published' }, db);
+    await deleteComment(deleted.id, db);
+    for (const parentId of [pending.id, spam.id, elsewhere.id, deleted.id, 2_000_000_000]) {
+      const refused = await insertCommentOnPublishedPost(
+        { postId: postId!, parentId, ...as('Rex', 'refused reply'), status: 'published' },
+        db,
+      );
+      assert.equal(refused, 'no-parent', `parent ${parentId}`);
+    }
+    // A closed post is refused as such first, whatever the parent: it says nothing of the comments.
+    const draft = await insertPost({ slug: 'draft-no-replies', title: 'Draft', body: 'x', status: 'draft' }, db);
+    assert.equal(
+      await insertCommentOnPublishedPost(
+        { postId: draft.id, parentId: pending.id, ...as('Rex', 'refused reply'), status: 'published' },
+        db,
+      ),
+      'closed',
+    );
+    const [row] = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from comments where body = 'refused reply'`,
+    );
+    assert.equal(row!.n, 0);
+  });
+
+  test('a reply waits for a moderator hiding its parent at that moment, then is refused', async () => {
+    const { db, url } = database;
+    const [, , , , , postId] = await listPublishedPostIds(6, 0, db);
+    const parent = await stored({ postId: postId!, ...as('Mia', 'about to be hidden'), status: 'published' }, db);
+    const moderator = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      let hide!: () => void;
+      let locked!: () => void;
+      const hidden = new Promise<void>((resolve) => (hide = resolve));
+      const holding = new Promise<void>((resolve) => (locked = resolve));
+      // As setCommentStatus does it: the row locked, the status changed, not yet committed.
+      const moderation = moderator.begin(async (tx) => {
+        await tx`select id from comments where id = ${parent.id} for update`;
+        await tx`update comments set status = 'spam' where id = ${parent.id}`;
+        locked();
+        await hidden;
+      });
+      await holding;
+      const reply = insertCommentOnPublishedPost(
+        { postId: postId!, parentId: parent.id, ...as('Raj', 'racing reply'), status: 'published' },
+        db,
+      );
+      // No event says a backend has begun to wait for a lock: its state is polled.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const [waiting] = await db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`);
+        if (waiting!.n > 0) break;
+        assert.ok(Date.now() < deadline, 'the reply never waited for the moderator');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      hide();
+      await moderation;
+      assert.equal(await reply, 'no-parent');
+    } finally {
+      await moderator.end({ timeout: 5 });
+    }
+  });
+
+  test('deleting a comment keeps its replies, marked; the thread finds the hidden comments published replies hang from', async () => {
+    const { db } = database;
+    const [, , , , , , postId] = await listPublishedPostIds(7, 0, db);
+    const a = await stored({ postId: postId!, ...as('Ann', 'top'), status: 'published' }, db);
+    const b = await stored({ postId: postId!, parentId: a.id, ...as('Ben', 'middle'), status: 'published' }, db);
+    const c = await stored({ postId: postId!, parentId: b.id, ...as('Cat', 'bottom'), status: 'published' }, db);
+    const lone = await stored({ postId: postId!, ...as('Lou', 'no replies'), status: 'published' }, db);
+
+    await setCommentStatus(a.id, 'spam', db);
+    await setCommentStatus(b.id, 'pending', db);
+    const published = (await listPublishedComments(postId!, db)).map((row) => ({
+      ...row,
+      createdAt: row.createdAt.toISOString(),
+    }));
+    assert.deepEqual(missingParents(published), [b.id]);
+    const hidden = await listHiddenAncestors(postId!, missingParents(published), db);
+    assert.deepEqual(
+      hidden.map((row) => [row.id, row.parentId]),
+      [
+        [a.id, null],
+        [b.id, a.id],
+      ],
+    );
+    assert.ok(!JSON.stringify(hidden).includes('example.net') && !JSON.stringify(hidden).includes('middle'));
+
+    // Hidden A holds published C (through hidden B): deleting it moves C on the page.
+    assert.deepEqual(await deleteComment(a.id, db), { postId, previous: 'spam', repliesShown: true });
+    const [orphan] = await db.execute<{ parent_id: number | null; parent_removed: boolean }>(
+      sql`select parent_id, parent_removed from comments where id = ${b.id}`,
+    );
+    assert.deepEqual(orphan, { parent_id: null, parent_removed: true });
+    const [kept] = await db.execute<{ parent_id: number | null; parent_removed: boolean }>(
+      sql`select parent_id, parent_removed from comments where id = ${c.id}`,
+    );
+    assert.deepEqual(kept, { parent_id: b.id, parent_removed: false });
+    assert.deepEqual(await deleteComment(lone.id, db), { postId, previous: 'published', repliesShown: false });
+    // B holds published C directly.
+    assert.deepEqual(await deleteComment(b.id, db), { postId, previous: 'pending', repliesShown: true });
+    const [last] = await listPublishedComments(postId!, db).then((rows) => rows.filter((row) => row.id === c.id));
+    assert.deepEqual([last!.parentId, last!.parentRemoved], [null, true]);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COMMENT_LIMITS, CommentInput } from '@/lib/comments/input';
+import { AdminCommentInput, COMMENT_LIMITS, CommentInput, readParentField } from '@/lib/comments/input';
 import { renderRss } from '@/lib/content/feed';
 
 const valid = { name: 'Ada', email: 'ada@example.com', body: 'Nice post.' };
@@ -76,4 +76,29 @@ test('the public form allows a few links, counted as readers will see them', asy
     publicCommentInput(0).safeParse({ ...valid, body: links(1) }).error?.issues[0]?.message ?? '',
     /cannot contain web addresses/,
   );
+});
+
+test("a reply's parent field is a plain id; anything else no form sends is refused, empty or absent is no reply", () => {
+  const form = (value?: string) => {
+    const data = new FormData();
+    if (value !== undefined) data.set('parent', value);
+    return data;
+  };
+  assert.equal(readParentField(form()), null);
+  assert.equal(readParentField(form('')), null);
+  assert.equal(readParentField(form('42')), 42);
+  for (const bad of ['0', '-1', '01', '1e3', '2147483648', '99999999999999999999', 'abc', ' 1', '1.5', '\u0000'])
+    assert.equal(readParentField(form(bad)), 'invalid', JSON.stringify(bad));
+  const file = new FormData();
+  file.set('parent', new Blob(['42']), 'parent.txt');
+  assert.equal(readParentField(file), 'invalid');
+});
+
+test("the admin API's comment takes an optional parentId within PostgreSQL's integer range", () => {
+  const base = { postId: 3, authorName: 'Ada', authorEmail: 'ada@example.com', body: 'Nice post.' };
+  assert.equal(AdminCommentInput.parse({ ...base, parentId: 12 }).parentId, 12);
+  assert.equal(AdminCommentInput.parse(base).parentId, undefined);
+  assert.equal(AdminCommentInput.parse({ ...base, parentId: null }).parentId, null);
+  for (const parentId of [0, -1, 1.5, 2147483648, '12', [12]])
+    assert.equal(AdminCommentInput.safeParse({ ...base, parentId }).success, false, JSON.stringify(parentId));
 });

@@ -71,6 +71,23 @@ test('one page rebuilt is spoken of in the singular', () => {
   assert.equal(plan.summary, "Approving rebuilds /posts/back-pressure — it shows this post's comments.");
 });
 
+test("a reply is planned as any comment: approving or deleting it rebuilds the pages showing its post's comments", () => {
+  // The queue's row of a reply carries nothing a plan reads beyond what a comment's does.
+  const reply = { id: 14, postId: 3, status: 'pending' as const, repliesShown: false };
+  assert.deepEqual(planCommentAction('approve', reply, pages), planCommentAction('approve', pending, pages));
+  const publishedReply = { ...reply, status: 'published' as const };
+  assert.deepEqual(planCommentAction('delete', publishedReply, pages).rebuilt, ['/', '/posts/back-pressure']);
+});
+
+test('deleting a hidden comment that published replies hang from rebuilds its post: its placeholder goes; spam or pending changes nothing', () => {
+  const holding = { id: 15, postId: 3, status: 'spam' as const, repliesShown: true };
+  const plan = planCommentAction('delete', holding, pages);
+  assert.deepEqual(plan.tags, ['post:3:comments']);
+  assert.deepEqual(plan.rebuilt, ['/', '/posts/back-pressure']);
+  assert.deepEqual(planCommentAction('delete', { ...holding, repliesShown: false }, pages).tags, []);
+  assert.deepEqual(planCommentAction('spam', { ...holding, status: 'pending' }, pages).tags, []);
+});
+
 const post = {
   id: 3,
   slug: 'back-pressure',

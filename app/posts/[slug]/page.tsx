@@ -4,7 +4,9 @@ import { Article } from '@/components/Article';
 import { CommentForm } from '@/components/CommentForm';
 import { CommentList } from '@/components/CommentList';
 import { RelatedPosts } from '@/components/RelatedPosts';
+import { ReplyForms } from '@/components/ReplyControl';
 import { postComment } from '@/lib/comments/actions';
+import { buildThread } from '@/lib/comments/thread';
 import { getComments, getPost, getPrerenderedSlugs, getRelatedPosts } from '@/lib/content/readers';
 import { parseSlug } from '@/lib/core/route-params';
 
@@ -33,22 +35,25 @@ export default async function PostPage({ params }: Props) {
   const slug = parseSlug((await params).slug);
   const post = slug === null ? null : await getPost(slug);
   if (!post) notFound();
-  const [comments, related] = await Promise.all([getComments(post.id), getRelatedPosts(post)]);
+  const [{ published, hidden }, related] = await Promise.all([getComments(post.id), getRelatedPosts(post)]);
+  const form = {
+    action: postComment.bind(null, post.id),
+    postId: post.id,
+    publishedIds: published.map((comment) => comment.id),
+    // A server component renders once per cached page: the time is that render's, on purpose.
+    // eslint-disable-next-line react-hooks/purity
+    renderedAt: Date.now(),
+  };
   return (
     <>
       <Article post={post} />
       <RelatedPosts posts={related} />
       <section id="comments" className="comments" aria-labelledby="comments-heading">
-        <h2 id="comments-heading">{comments.length === 1 ? '1 comment' : `${comments.length} comments`}</h2>
-        <CommentList comments={comments} />
-        <CommentForm
-          action={postComment.bind(null, post.id)}
-          postId={post.id}
-          publishedIds={comments.map((comment) => comment.id)}
-          // A server component renders once per cached page: the time is that render's, on purpose.
-          // eslint-disable-next-line react-hooks/purity
-          renderedAt={Date.now()}
-        />
+        <h2 id="comments-heading">{published.length === 1 ? '1 comment' : `${published.length} comments`}</h2>
+        <ReplyForms {...form}>
+          <CommentList thread={buildThread(published, hidden)} slug={post.slug} />
+        </ReplyForms>
+        <CommentForm {...form} />
       </section>
     </>
   );
