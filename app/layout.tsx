@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
+import { HeaderSearch } from '@/components/SearchForm';
 import { config, siteUrl } from '@/lib/core/config';
 import './globals.css';
 
@@ -33,6 +34,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               <Link href="/">Posts</Link>
               <Link href="/feed.xml">RSS</Link>
             </nav>
+            <HeaderSearch />
           </div>
         </header>
         <main id="main" className="wrap">

@@ -6,6 +6,7 @@ import type { Database } from '@/db/client';
 import * as reads from '@/db/reads';
 import * as schema from '@/db/schema';
 import { nextPublicationDue } from '@/db/scheduled';
+import { searchPosts } from '@/db/search';
 import { lockAndFindSameComment } from '@/db/writes';
 import { config } from '@/lib/core/config';
 
@@ -99,6 +100,11 @@ async function cases(db: Database, sql: postgres.Sql): Promise<Case[]> {
       run: (d) => d.transaction((tx) => lockAndFindSameComment(busiest!.id, 'A comment nobody wrote yet', tx)),
     },
     { name: 'publication timer: next due', run: (d) => nextPublicationDue(d) },
+    // Search reads its page's rows and then their highlights; set_config reads no table.
+    ...['varnish', 'production', '"cache invalidation" or varnish -redis'].map((query) => ({
+      name: `search: ${query}`,
+      run: (d: Database) => searchPosts(query, 1, { timeoutMs: 60_000, db: d }),
+    })),
   ];
 }
 

@@ -110,6 +110,16 @@ const EnvSchema = z
      */
     LOGIN_GLOBAL_LIMIT: rateRules('LOGIN_GLOBAL_LIMIT', '30/1m,300/1h'),
     /**
+     * Searches one client may run (/search), the same rule format as COMMENT_RATE_LIMIT: each one is
+     * a query no cache answers.
+     */
+    SEARCH_RATE_LIMIT: rateRules('SEARCH_RATE_LIMIT', '30/1m'),
+    /**
+     * The longest one search may run in PostgreSQL, in milliseconds (statement_timeout for its
+     * transaction); past it the reader is told the search took too long.
+     */
+    SEARCH_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
+    /**
      * The caching tier in front of the server that Freshpress purges by tag. none: HTML and feeds
      * are sent as "revalidate every time", so no shared cache can keep an old page.
      */

@@ -8,9 +8,9 @@ import { slotPrefix } from './redis-keys';
 import { sharedUpstashRedis } from './upstash-redis';
 
 /*
- * How many comments one client may post (and how many admin logins it may try), counted in Redis
- * through the process's @upstash/redis client (TCP or Upstash REST, ./upstash-redis.ts), so every
- * process and host shares one count.
+ * How many comments one client may post (and how many admin logins it may try, and searches it may
+ * run), counted in Redis through the process's @upstash/redis client (TCP or Upstash REST,
+ * ./upstash-redis.ts), so every process and host shares one count.
  *
  * While Redis is unreachable the limit fails open: comments are accepted and a warning is logged
  * (at most once a minute). A blog that stops taking comments whenever its cache server restarts
@@ -90,7 +90,7 @@ export function describeWait(seconds: number): string {
   return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
 
-type Counted = 'comment' | 'login' | 'login-all';
+type Counted = 'comment' | 'login' | 'login-all' | 'search';
 
 const limiters = () => processSingleton('flood.limiters', () => new Map<Counted, CommentLimiter>());
 const warnedAt = () => processSingleton('flood.warnedAt', (): Partial<Record<Counted, number>> => ({}));
@@ -99,6 +99,7 @@ const FAILING_OPEN: Record<Counted, { log: string; limit: string; meanwhile: str
   comment: { log: 'comments', limit: 'comment', meanwhile: 'comments are accepted without it' },
   login: { log: 'logins', limit: 'login', meanwhile: 'logins are checked without it' },
   'login-all': { log: 'logins', limit: 'site-wide login', meanwhile: 'logins are checked without it' },
+  search: { log: 'search', limit: 'search', meanwhile: 'searches are run without it' },
 };
 
 function warnFailingOpen(counted: Counted, cause: string): void {
@@ -130,6 +131,15 @@ function limiterFor(counted: Counted, rules: () => RateRule[]): CommentLimiter {
 /** The site's limiter: COMMENT_RATE_LIMIT, on the process's @upstash/redis client. */
 export function admitComment(client: string): Promise<Admission> {
   return limiterFor('comment', () => parseRateRules(config.COMMENT_RATE_LIMIT)).admit(client);
+}
+
+/**
+ * Searches per client (SEARCH_RATE_LIMIT): every one is a query that no cache answers. Counted only
+ * for a search that would run (not the empty form, not a query refused for its length). Fails open
+ * while Redis is away, like comments: the statement timeout still bounds each search.
+ */
+export function admitSearch(client: string): Promise<Admission> {
+  return limiterFor('search', () => parseRateRules(config.SEARCH_RATE_LIMIT)).admit(client);
 }
 
 /**

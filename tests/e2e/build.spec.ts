@@ -47,10 +47,11 @@ test('next build lists every cached route as static or ISR, never as dynamic', a
   for (const route of cachedRoutes) {
     expect(table.get(route), `${route} in the build's route table`).toMatch(/^[○●]$/u);
   }
-  // The admin API reads the request and is meant to be dynamic; it proves the parser sees ƒ rows.
+  // The admin API and search read the request and are meant to be dynamic; they prove the parser sees ƒ rows.
   expect(table.get('/api/admin/posts')).toBe('ƒ');
   // One reply page per comment is rendered per request, so crawlers cannot fill the cache with them.
   expect(table.get('/posts/[slug]/reply/[comment]')).toBe('ƒ');
+  expect(table.get('/search')).toBe('ƒ');
 });
 
 test('the prerender manifest gives cached pages a lifetime of a week', async () => {

@@ -34,13 +34,15 @@ export function formsOf(page: string): Map<string, string>[] {
   });
 }
 
+/** The comment form's hidden fields: the first form of the page that calls a server action (the header's search form does not). */
 export async function hiddenFields(base: string, slug: string): Promise<Map<string, string>> {
   const page = await (await fetch(`${base}/posts/${slug}`, { headers: { connection: 'close' } })).text();
-  return formsOf(page)[0] ?? new Map();
+  return formsOf(page).find((fields) => [...fields.keys()].some((name) => name.startsWith('$ACTION_'))) ?? new Map();
 }
 
 export function readAnswer(status: number, html: string): FormAnswer {
-  const form = html.slice(html.indexOf('<form'), html.indexOf('</form>'));
+  // The comment form posts; the header's search form is a GET form before it.
+  const form = html.match(/<form[^>]*method="POST"[\s\S]*?<\/form>/)?.[0] ?? '';
   const statusLine = form.match(/role="status"[^>]*>([\s\S]*?)<\/div>/)?.[1] ?? '';
   const textarea = form.match(/<textarea[^>]*>([\s\S]*?)<\/textarea>/)?.[1] ?? '';
   return {

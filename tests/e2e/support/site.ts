@@ -60,6 +60,7 @@ export class OwnSite {
       WEB_CONCURRENCY: '1',
       COMMENT_RATE_LIMIT: 'off',
       COMMENT_MIN_FILL_SECONDS: '0',
+      SEARCH_RATE_LIMIT: 'off',
       ...extra,
     });
     // HOST, when a test sets it, is an IPv4 address of this host's loopback.
