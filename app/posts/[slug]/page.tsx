@@ -4,6 +4,8 @@ import { Article } from '@/components/Article';
 import { CommentForm } from '@/components/CommentForm';
 import { CommentList } from '@/components/CommentList';
 import { postComment } from '@/lib/comments/actions';
+import { jsonForScript } from '@/lib/content/json-ld';
+import { notFoundMetadata, postMetadata, postStructuredData } from '@/lib/content/link-preview';
 import { getComments, getPost, getPrerenderedSlugs } from '@/lib/content/readers';
 import { parseSlug } from '@/lib/core/route-params';
 
@@ -19,13 +21,7 @@ type Props = { params: Promise<{ slug: string }> };
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const slug = parseSlug((await params).slug);
   const post = slug === null ? null : await getPost(slug);
-  if (!post) return { title: 'Post not found' };
-  return {
-    title: post.title,
-    description: post.excerpt,
-    alternates: { canonical: `/posts/${post.slug}` },
-    openGraph: { type: 'article', title: post.title, description: post.excerpt, publishedTime: post.publishedAt },
-  };
+  return post ? postMetadata(post) : notFoundMetadata;
 }
 
 export default async function PostPage({ params }: Props) {
@@ -35,6 +31,11 @@ export default async function PostPage({ params }: Props) {
   const comments = await getComments(post.id);
   return (
     <>
+      {/* Data, not script: escaped so no title can end the element (lib/content/json-ld.ts). */}
+      <script
+        type="application/ld+json"
+        dangerouslySetInnerHTML={{ __html: jsonForScript(postStructuredData(post)) }}
+      />
       <Article post={post} />
       <section id="comments" className="comments" aria-labelledby="comments-heading">
         <h2 id="comments-heading">{comments.length === 1 ? '1 comment' : `${comments.length} comments`}</h2>
