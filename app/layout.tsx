@@ -1,15 +1,13 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
 import { HeaderSearch } from '@/components/SearchForm';
+import { siteMetadata } from '@/lib/content/link-preview';
 import { config, siteUrl } from '@/lib/core/config';
 import './globals.css';
 
-export const metadata: Metadata = {
-  metadataBase: new URL(siteUrl),
-  title: { default: config.SITE_TITLE, template: `%s — ${config.SITE_TITLE}` },
-  description: config.SITE_DESCRIPTION,
-  alternates: { types: { 'application/rss+xml': [{ url: '/feed.xml', title: config.SITE_TITLE }] } },
-};
+// Each public page states its own link preview and canonical address (lib/content/link-preview.ts);
+// these are what any other page falls back to: the site's name and card, and no canonical address.
+export const metadata: Metadata = { metadataBase: new URL(siteUrl), ...siteMetadata };
 
 export const viewport: Viewport = { width: 'device-width', initialScale: 1, themeColor: '#fbfaf7' };
 

@@ -4,7 +4,8 @@ import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build as bundle } from 'esbuild';
-import { config } from '@/lib/core/config';
+import { config, parseEnv } from '@/lib/core/config';
+import { BUILD_SITE_FILE, recordBuildSite, siteOf } from '@/lib/page-cache/build-site';
 import { runtimeFiles } from './runtime-files';
 
 /*
@@ -72,10 +73,8 @@ async function completeStandalone(distDir: string): Promise<void> {
     await cp(file, path.join(standalone, '.freshpress', path.basename(file)));
   }
   await cp(path.join(process.cwd(), 'drizzle'), path.join(standalone, 'drizzle'), { recursive: true });
-  await cp(
-    path.join(distDir, 'freshpress-build-start'),
-    path.join(standalone, path.basename(distDir), 'freshpress-build-start'),
-  );
+  for (const file of ['freshpress-build-start', BUILD_SITE_FILE])
+    await cp(path.join(distDir, file), path.join(standalone, path.basename(distDir), file));
 }
 
 export async function build(
@@ -102,6 +101,8 @@ export async function build(
   });
   if (result.code === 0) {
     await writeFile(path.join(distDir, 'freshpress-build-start'), String(startedAt));
+    // What its pages were rendered for, as `next build` read it from the same environment.
+    await recordBuildSite(distDir, siteOf(parseEnv(env)));
     await completeStandalone(distDir);
   }
   return result;

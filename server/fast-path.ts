@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
+import compression from 'compression';
 import Negotiator from 'negotiator';
 import type { FreshnessChecks } from '@/lib/page-cache/freshness';
 import { NEXT_HEADERS, requestIsFresh, RSC_QUERY } from '@/lib/page-cache/next-internals';
@@ -179,6 +180,14 @@ function keptHeaders(res: ServerResponse): OutgoingHttpHeaders {
   return headers;
 }
 
+/** compression()'s own rule by Content-Type (its `filter`): false for a type it never encodes. */
+function compressionConsiders(req: IncomingMessage, res: ServerResponse): boolean {
+  return compression.filter(
+    req as Parameters<typeof compression.filter>[0],
+    res as Parameters<typeof compression.filter>[1],
+  );
+}
+
 /** Whether every header the answer varies on is one the key holds (or the encoding, chosen here). */
 function varyUnderstood(headers: OutgoingHttpHeaders): boolean {
   const vary = headerText(headers.vary as string | string[] | undefined);
@@ -346,10 +355,12 @@ export class FastPath {
     const previous = this.answers.peek(key);
     const etag = typeof headers.etag === 'string' ? headers.etag : undefined;
     const wanted = req.method === 'GET' ? chooseEncoding(req) : undefined;
+    // Not encoded for a client that asked for it, or of a type compression() never encodes (an image:
+    // a PNG is compressed already): kept as it is, with no brotli or gzip made for nothing.
     const encodable =
       res.getHeader('content-encoding') !== undefined
         ? true
-        : wanted === 'br' || wanted === 'gzip'
+        : wanted === 'br' || wanted === 'gzip' || !compressionConsiders(req, res)
           ? false
           : (previous?.encodable ?? null);
     const answer: Answer = {

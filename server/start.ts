@@ -46,11 +46,13 @@ async function filesUnder(entry: string): Promise<string[]> {
 }
 
 /**
- * A build holds pages prerendered from one database, so it is current only for the same sources
- * and the same database; anything else would serve another database's pages until they expire.
+ * A build holds pages prerendered from one database for one site, so it is current only for the
+ * same sources, the same database and the same site settings; anything else would serve another
+ * database's pages until they expire, or render every page afresh (lib/page-cache/build-site.ts).
  */
 async function buildIdentity(databaseIdentity: string): Promise<string> {
-  const hash = createHash('sha256').update(databaseIdentity);
+  const site = [config.SITE_URL ?? null, config.SITE_TITLE, config.SITE_DESCRIPTION];
+  const hash = createHash('sha256').update(databaseIdentity).update(JSON.stringify(site));
   const files = (await Promise.all(sourceEntries.map(filesUnder))).flat().sort();
   for (const file of files) hash.update(file).update(await readFile(path.join(root, file)));
   return hash.digest('hex');

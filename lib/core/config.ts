@@ -231,7 +231,7 @@ const EnvSchema = z
 
 export type Config = z.infer<typeof EnvSchema>;
 
-function parseEnv(env: NodeJS.ProcessEnv): Config {
+export function parseEnv(env: NodeJS.ProcessEnv): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
@@ -244,4 +244,8 @@ export const config: Config = parseEnv(process.env);
 
 export const cachePrefix = config.CACHE_PREFIX ?? `${config.STATS_PREFIX}:cache`;
 
-export const siteUrl = (config.SITE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
+/** The site's public address, without a trailing slash: SITE_URL, or this host on PORT. */
+export const siteUrlOf = (settings: Pick<Config, 'SITE_URL' | 'PORT'>) =>
+  (settings.SITE_URL ?? `http://localhost:${settings.PORT}`).replace(/\/$/, '');
+
+export const siteUrl = siteUrlOf(config);

@@ -78,7 +78,7 @@ export function createPageCacheHandler(options: PageCacheHandlerOptions): PageCa
 
     async get(key: string, ctx: GetContext): Promise<CacheHandlerValue | null> {
       const request = this.shared;
-      if (!request) return local.get(this.files, key, ctx);
+      if (!request) return local.get(this.files, key, ctx, this.runtime?.buildPages);
       return shared.get(request, key, ctx, PAGE_KINDS.has(ctx.kind));
     }
 

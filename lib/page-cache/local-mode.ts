@@ -11,6 +11,7 @@ import {
 } from './next-internals';
 import type { RebuildObserver } from './rebuilds';
 import type { RenderStarts } from './render-starts';
+import type { PageCacheRuntime } from './runtime';
 import { noteServedEntry } from './served-entry';
 import { readIndex } from './warming';
 
@@ -30,9 +31,17 @@ export class LocalMode {
 
   constructor(private readonly options: LocalModeOptions) {}
 
-  async get(files: NextCacheHandler, key: string, ctx: GetContext): Promise<CacheHandlerValue | null> {
+  async get(
+    files: NextCacheHandler,
+    key: string,
+    ctx: GetContext,
+    buildPages?: PageCacheRuntime['buildPages'],
+  ): Promise<CacheHandlerValue | null> {
     const { starts, observer } = this.options;
-    const data = await files.get(key, ctx);
+    let data = await files.get(key, ctx);
+    // A build made for another site (./build-site.ts): only the pages this process wrote are this site's.
+    if (buildPages && !buildPages.usable && PAGE_KINDS.has(ctx.kind) && (data?.lastModified ?? 0) < buildPages.ownSince)
+      data = null;
     if (!data?.value || pastLifetime(data, Date.now())) starts.note(key, Date.now());
     if (!PAGE_KINDS.has(ctx.kind)) return data;
     // Next's file cache returns nothing whose tags were invalidated since it was written.

@@ -76,6 +76,9 @@ const contentTagsOf = (value: IncrementalCacheValue | null | undefined) =>
 
 /** Two bodies with the same digest are the same page, render marker aside. */
 export function bodyDigest(value: IncrementalCacheValue | null | undefined): string | null {
+  // An image (a post's card) is bytes: read as text, different images could come out the same.
+  if (value?.kind === 'APP_ROUTE' && /^image\//i.test(String(value.headers?.['content-type'] ?? '')))
+    return createHash('sha1').update(value.body).digest('base64');
   const body = entryBody(value);
   return body === null ? null : createHash('sha1').update(body.replace(RENDER_MARKER, '')).digest('base64');
 }

@@ -39,6 +39,12 @@ export interface PageCacheRuntime {
    * pages rendered in between, which already show the change.
    */
   appliedAhead: Map<string, { count: number; at: number }>;
+  /**
+   * Whether the pages `next build` prerendered were made for this site (./build-site.ts); when not,
+   * every page is rendered afresh on its first request. Local mode: the time from which the file
+   * cache's pages are this process's own.
+   */
+  buildPages: { usable: boolean; ownSince: number };
   /** Applies unapplied outbox rows now (start-up, after an outage); resolves when done or failed. */
   resync(): Promise<void>;
 }

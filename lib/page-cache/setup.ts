@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cachePrefix, config } from '@/lib/core/config';
 import { describeError } from '@/lib/core/redis-connection';
+import { checkBuildSite, siteOf } from './build-site';
 import { tagsManifest } from './next-internals';
 import { setPageCacheRuntime, type PageCacheMode, type PageCacheRuntime } from './runtime';
 import { SharedStore } from './store';
@@ -53,6 +54,8 @@ export async function startPageCache(options: { distDir: string; mode?: PageCach
     }
   }
 
+  const buildSite = checkBuildSite(options.distDir, siteOf(config));
+  if (buildSite.notice && config.FRESHPRESS_PROCESS_INDEX === 0) console.warn(`[freshpress] ${buildSite.notice}`);
   const runtime: PageCacheRuntime = {
     mode: store ? 'shared' : 'local',
     distDir: options.distDir,
@@ -61,6 +64,7 @@ export async function startPageCache(options: { distDir: string; mode?: PageCach
     tagsManifest,
     resyncing: store !== null,
     appliedAhead: new Map(),
+    buildPages: { usable: buildSite.usable, ownSince: Date.now() },
     // Until the outbox sweep takes over (lib/invalidation/sweep.ts), nothing can be applied.
     resync: async () => {},
   };

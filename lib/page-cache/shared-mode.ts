@@ -15,6 +15,7 @@ import {
 import { MemoryTier, type MemoryEntry } from './memory-tier';
 import {
   entryTags,
+  PAGE_KINDS,
   type CacheHandlerValue,
   type GetContext,
   type IncrementalCacheValue,
@@ -307,12 +308,16 @@ export class SharedMode {
     return { check, entry };
   }
 
-  /** A prerendered page (or build-time data) as `next build` wrote it, no newer than the build's start. */
+  /**
+   * A prerendered page (or build-time data) as `next build` wrote it, no newer than the build's
+   * start; no page when the build was made for another site (./build-site.ts).
+   */
   private async readBuildSeed(
     request: SharedRequest,
     key: string,
     ctx: GetContext,
   ): Promise<{ data: CacheHandlerValue; tags: string[]; lastModified: number } | null> {
+    if (!request.runtime.buildPages.usable && PAGE_KINDS.has(ctx.kind)) return null;
     const data = await request.files.get(key, ctx).catch(() => null);
     if (!data?.value) return null;
     const started = this.readBuildStart(request.serverDistDir);

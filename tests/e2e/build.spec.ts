@@ -16,6 +16,8 @@ const cachedRoutes = [
   '/feed.xml',
   '/sitemap.xml',
   '/sitemaps/[file]',
+  '/posts/[slug]/opengraph-image',
+  '/opengraph-image',
 ];
 
 /**
@@ -63,10 +65,20 @@ test('the prerender manifest gives cached pages a lifetime of a week', async () 
   expect(manifest.routes['/feed.xml']?.initialRevalidateSeconds).toBe(604800);
   expect(manifest.routes['/sitemap.xml']?.initialRevalidateSeconds).toBe(604800);
   expect(manifest.routes['/sitemaps/posts-1.xml']?.initialRevalidateSeconds).toBe(604800);
-  for (const route of ['/posts/[slug]', '/tags/[tag]', '/page/[n]', '/sitemaps/[file]'])
+  for (const route of [
+    '/posts/[slug]',
+    '/tags/[tag]',
+    '/page/[n]',
+    '/sitemaps/[file]',
+    '/posts/[slug]/opengraph-image',
+  ])
     expect(Object.keys(manifest.dynamicRoutes)).toContain(route);
-  const prerenderedPosts = Object.keys(manifest.routes).filter((route) => route.startsWith('/posts/'));
+  const prerenderedPosts = Object.keys(manifest.routes).filter((route) => /^\/posts\/[^/]+$/.test(route));
   expect(prerenderedPosts).toHaveLength(20);
+  // Each of those posts' cards is drawn at build time too, and lives as long as its page.
+  const cards = Object.keys(manifest.routes).filter((route) => /^\/posts\/[^/]+\/opengraph-image$/.test(route));
+  expect(cards.sort()).toEqual(prerenderedPosts.map((route) => `${route}/opengraph-image`).sort());
+  for (const card of cards) expect(manifest.routes[card]?.initialRevalidateSeconds, card).toBe(604800);
 });
 
 test('cached pages answer with the page cache, not a render per request', async ({ request }) => {

@@ -4,7 +4,7 @@ import { CommentForm, uniqueComment } from './support/comment-form';
 import { expect, test, type PostRef } from './support/fixtures';
 import { hiddenFields, postThroughForm } from './support/form-post';
 import { freePort, startProcess } from './support/server';
-import { postComment, OwnSite, type SiteServer } from './support/site';
+import { postComment, OwnSite, SITE_ADMIN_TOKEN, type SiteServer } from './support/site';
 import { statsReport } from './support/stats';
 import { startVarnish, type Varnish } from '../../scripts/varnish';
 import { startHoldingProxy } from './support/holding-proxy';
@@ -297,6 +297,59 @@ test('with the secret, the server’s own purges still reach Varnish: a comment 
   const after = await viaVarnish(`/posts/${post.slug}`);
   expect(after.cache).toBe('MISS');
   expect(after.html).toContain(body);
+});
+
+test('a post’s card is kept by Varnish under the post’s keys: a comment leaves it there, a retitle purges it', async () => {
+  const post = offHomepage(10);
+  const unrelated = offHomepage(11);
+  const card = `/posts/${post.slug}/opengraph-image`;
+  const unrelatedCard = `/posts/${unrelated.slug}/opengraph-image`;
+  const bytesOf = async (path: string) => {
+    const response = await fetch(`${varnish.base}${path}`, { headers: { connection: 'close' } });
+    return {
+      cache: response.headers.get('x-cache'),
+      object: response.headers.get('x-varnish')?.split(' ')[1] ?? null,
+      type: response.headers.get('content-type'),
+      bytes: Buffer.from(await response.arrayBuffer()),
+    };
+  };
+
+  // From the server, once cached: the keys of what the card shows (the post, its slug), not its comments.
+  await fetch(`${server.base}${card}`).then((response) => response.arrayBuffer());
+  const direct = await fetch(`${server.base}${card}`);
+  expect(direct.headers.get('x-nextjs-cache')).toBe('HIT');
+  expect(direct.headers.get('content-type')).toBe('image/png');
+  const keys = direct.headers.get('xkey')?.split(' ') ?? [];
+  expect(keys).toEqual(expect.arrayContaining([`post:${post.id}`, `slug:${post.slug}`, 'all']));
+  expect(keys).not.toContain(`post:${post.id}:comments`);
+  expect(direct.headers.get('surrogate-control')).toBe('max-age=3600');
+  expect(direct.headers.get('cache-control')).toBe(REVALIDATE_EVERY_TIME);
+
+  await bytesOf(card);
+  const kept = await bytesOf(card);
+  expect(kept.cache, 'the card is kept by Varnish').toBe('HIT');
+  expect(kept.type).toBe('image/png');
+  await bytesOf(unrelatedCard);
+  const other = await bytesOf(unrelatedCard);
+  expect(other.cache).toBe('HIT');
+
+  expect((await postComment(server.base, post.id, `Not on the card ${Date.now()}.`)).status).toBe(201);
+  const commented = await bytesOf(card);
+  expect(commented.cache, 'a comment leaves the card at the edge').toBe('HIT');
+  expect(commented.object).toBe(kept.object);
+
+  const retitled = await fetch(`${server.base}/api/admin/posts/${post.id}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${SITE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title: `A new title at the edge ${Date.now().toString(36)}` }),
+  });
+  expect(retitled.status).toBe(200);
+  const after = await bytesOf(card);
+  expect(after.cache, 'the retitle purged the card').toBe('MISS');
+  expect(after.bytes.equals(kept.bytes), 'the card is drawn anew').toBe(false);
+  const otherAfter = await bytesOf(unrelatedCard);
+  expect(otherAfter.cache).toBe('HIT');
+  expect(otherAfter.object, 'another post’s card is the very object Varnish had').toBe(other.object);
 });
 
 test('a comment without JavaScript shows through Varnish on the next request; the homepage and an unrelated post stay Varnish hits', async () => {

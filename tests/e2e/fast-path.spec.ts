@@ -120,6 +120,7 @@ test('every kind of public page: the fast answer is Next’s, in each encoding, 
     '/feed.xml',
     '/sitemap.xml',
     '/robots.txt',
+    '/opengraph-image',
   ];
   const tag = await site.sql<{ name: string }[]>`select name from tags order by name limit 1`;
   if (tag[0]) pages.push(`/tags/${encodeURIComponent(tag[0].name)}`);
@@ -127,7 +128,9 @@ test('every kind of public page: the fast answer is Next’s, in each encoding, 
   for (const page of pages) {
     for (const headers of ENCODINGS) {
       const answer = await expectEquivalent('GET', page, headers);
-      if (headers === BROWSER && answer.body.length >= 1024 && page !== '/robots.txt')
+      if (answer.headers['content-type'] === 'image/png')
+        expect(answer.headers['content-encoding'], `${page} is sent as it is`).toBeUndefined();
+      else if (headers === BROWSER && answer.body.length >= 1024 && page !== '/robots.txt')
         expect(answer.headers['content-encoding'], `${page} precompressed`).toBe('br');
     }
     await expectEquivalent('HEAD', page, BROWSER);
@@ -173,4 +176,26 @@ test('what the fast path is not sure of goes to Next: a draft-mode cookie, a ser
   // And once Next has answered it from the new entry, the fast path serves that.
   const again = await expectEquivalent('GET', page, BROWSER);
   expect(decoded(again)).toContain(body);
+});
+
+test('a post’s card, a PNG, is kept and served as it is, whatever the first client asked: no brotli or gzip is made for it', async () => {
+  const [, , post] = await site.publishedNewestFirst();
+  const card = `/posts/${post!.slug}/opengraph-image`;
+  // Kept from an answer to a client that asked for no encoding…
+  const identity = await expectEquivalent('GET', card, {});
+  expect(identity.headers['content-type']).toBe('image/png');
+  expect(identity.body.subarray(0, 8).toString('latin1')).toBe('\x89PNG\r\n\x1a\n');
+  // …and served from memory to one that asks for brotli at once: compression() never encodes a
+  // PNG, so there is nothing to wait for.
+  const before = await fastServed();
+  const browser = await send(fast.base, 'GET', card, BROWSER);
+  expect((await fastServed()) - before, 'the fast path answered').toBe(1);
+  expect(browser.headers['content-encoding']).toBeUndefined();
+  expect(browser.body.equals(identity.body), 'the same bytes').toBe(true);
+  for (const headers of ENCODINGS) {
+    const answer = await expectEquivalent('GET', card, headers);
+    expect(answer.headers['content-encoding'], JSON.stringify(headers)).toBeUndefined();
+    expect(answer.body.equals(identity.body), JSON.stringify(headers)).toBe(true);
+  }
+  await expectEquivalent('HEAD', card, BROWSER);
 });

@@ -86,6 +86,16 @@ test('the standalone folder, copied alone to another place, migrates a database 
       const [post] = await site.publishedNewestFirst();
       expect((await get(base, `/posts/${post!.slug}`)).status).toBe(200);
       expect((await get(base, '/feed.xml')).status).toBe(200);
+      // A card drawn here, not at build time: the folder holds the font and the renderer it needs.
+      const older = (await site.publishedNewestFirst())[40]!;
+      const card = await fetch(`${base}/posts/${older.slug}/opengraph-image`);
+      expect(card.status).toBe(200);
+      expect(card.headers.get('content-type')).toBe('image/png');
+      expect(
+        Buffer.from(await card.arrayBuffer())
+          .subarray(1, 4)
+          .toString('latin1'),
+      ).toBe('PNG');
       const text = `from the standalone folder ${Date.now()}`;
       await comment(base, post!.id, text);
       expect((await get(base, `/posts/${post!.slug}`)).html).toContain(text);

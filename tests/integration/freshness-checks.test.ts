@@ -36,6 +36,7 @@ function runtimeOf(store: SharedStore): PageCacheRuntime {
     tagsManifest: new Map(),
     resyncing: false,
     appliedAhead: new Map(),
+    buildPages: { usable: true, ownSince: 0 },
     resync: async () => {},
   };
 }

@@ -85,6 +85,7 @@ async function sharedRuntime(prefix: string): Promise<PageCacheRuntime> {
     tagsManifest: new Map(),
     resyncing: false,
     appliedAhead: new Map(),
+    buildPages: { usable: true, ownSince: 0 },
     resync: async () => {},
   };
 }
@@ -217,6 +218,78 @@ describe('the handler in shared mode (real Redis)', () => {
   });
 });
 
+describe('a build made for another site (lib/page-cache/build-site.ts)', () => {
+  test('shared mode takes none of its prerendered pages, and still its build-time data', async () => {
+    const prefix = `fptest_handler_${randomUUID().slice(0, 8)}`;
+    cleanups.push(() => deleteStatsKeys(prefix));
+    const runtime = await sharedRuntime(prefix);
+    const buildFiles: NextCacheHandler = {
+      set: async () => {},
+      revalidateTag: async () => {},
+      resetRequestCache: () => {},
+      get: async (_key, ctx) =>
+        ({
+          lastModified: Date.now() - 60_000,
+          value:
+            ctx.kind === 'FETCH'
+              ? { kind: 'FETCH', data: { headers: {}, body: '"built"', url: '' }, revalidate: 3600, tags: [] }
+              : pageValue('<p>prerendered</p>', ['post:1']),
+          cacheControl: { revalidate: 3600, expire: 7200 },
+        }) as never,
+    };
+    const Handler = handlerFor(runtime, () => buildFiles);
+    assert.equal(await htmlOf(Handler, '/posts/built'), '<p>prerendered</p>', 'this site’s build is served');
+
+    const otherPrefix = `fptest_handler_${randomUUID().slice(0, 8)}`;
+    cleanups.push(() => deleteStatsKeys(otherPrefix));
+    const other = await sharedRuntime(otherPrefix);
+    other.buildPages = { usable: false, ownSince: Date.now() };
+    const OtherHandler = handlerFor(other, () => buildFiles);
+    assert.equal(await htmlOf(OtherHandler, '/posts/built'), null, 'rendered afresh');
+    const data = await new OtherHandler({} as never).get('data-key', {
+      kind: 'FETCH',
+      tags: [],
+      softTags: [],
+    } as never);
+    assert.equal(data?.value?.kind === 'FETCH' ? data.value.data.body : null, '"built"');
+  });
+
+  test('local mode serves from the file cache only the pages this process wrote', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'freshpress-local-site-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const runtime: PageCacheRuntime = {
+      mode: 'local',
+      distDir: dir,
+      buildId: 'b',
+      store: null,
+      tagsManifest,
+      resyncing: false,
+      appliedAhead: new Map(),
+      buildPages: { usable: true, ownSince: 0 },
+      resync: async () => {},
+    };
+    const files = () =>
+      new FileSystemCache({
+        fs: nextFs,
+        serverDistDir: path.join(dir, 'server'),
+        flushToDisk: true,
+        maxMemoryCacheSize: 0,
+        revalidatedTags: [],
+        _requestHeaders: {},
+      } as never);
+    const Handler = handlerFor(runtime, files);
+    // Written before this process started: as the build's pages are.
+    await render(Handler, '/posts/old', '<p>built</p>', []);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    runtime.buildPages = { usable: false, ownSince: Date.now() };
+    assert.equal(await htmlOf(Handler, '/posts/old'), null, 'rendered afresh');
+    // File times come from the kernel's coarse clock, a few milliseconds behind Date.now().
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await render(Handler, '/posts/old', '<p>rendered here</p>', []);
+    assert.equal(await htmlOf(Handler, '/posts/old'), '<p>rendered here</p>');
+  });
+});
+
 describe("the handler in local mode (Next's file cache)", () => {
   test('keeps pages on disk, hides them once a tag is expired in the manifest, and keeps no render that raced an expiry', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'freshpress-local-handler-'));
@@ -230,6 +303,7 @@ describe("the handler in local mode (Next's file cache)", () => {
       tagsManifest,
       resyncing: false,
       appliedAhead: new Map(),
+      buildPages: { usable: true, ownSince: 0 },
       resync: async () => {},
     };
     const files = () =>

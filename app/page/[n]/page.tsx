@@ -2,7 +2,9 @@ import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { Pagination } from '@/components/Pagination';
 import { PostList } from '@/components/PostList';
+import { listMetadata, notFoundMetadata } from '@/lib/content/link-preview';
 import { getLatestPosts } from '@/lib/content/readers';
+import { config } from '@/lib/core/config';
 import { parsePageNumber } from '@/lib/core/route-params';
 
 export const revalidate = 604800;
@@ -14,8 +16,16 @@ export function generateStaticParams() {
 type Props = { params: Promise<{ n: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const { n } = await params;
-  return { title: `Posts, page ${n}` };
+  const page = parsePageNumber((await params).n);
+  // The same cached reads as the page's own: no query of its own.
+  const list = page === null || page === 1 ? null : await getLatestPosts(page);
+  if (!list) return notFoundMetadata;
+  return listMetadata({
+    title: `Posts, page ${page}`,
+    cardTitle: `Older posts — page ${page}`,
+    description: `Page ${page} of ${list.pageCount} of the posts on ${config.SITE_TITLE}. ${config.SITE_DESCRIPTION}`,
+    path: `/page/${page}`,
+  });
 }
 
 export default async function OlderPostsPage({ params }: Props) {

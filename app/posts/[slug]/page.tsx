@@ -7,6 +7,8 @@ import { RelatedPosts } from '@/components/RelatedPosts';
 import { ReplyForms } from '@/components/ReplyControl';
 import { postComment } from '@/lib/comments/actions';
 import { buildThread } from '@/lib/comments/thread';
+import { jsonForScript } from '@/lib/content/json-ld';
+import { notFoundMetadata, postMetadata, postStructuredData } from '@/lib/content/link-preview';
 import { getComments, getPost, getPrerenderedSlugs, getRelatedPosts } from '@/lib/content/readers';
 import { parseSlug } from '@/lib/core/route-params';
 
@@ -22,13 +24,7 @@ type Props = { params: Promise<{ slug: string }> };
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const slug = parseSlug((await params).slug);
   const post = slug === null ? null : await getPost(slug);
-  if (!post) return { title: 'Post not found' };
-  return {
-    title: post.title,
-    description: post.excerpt,
-    alternates: { canonical: `/posts/${post.slug}` },
-    openGraph: { type: 'article', title: post.title, description: post.excerpt, publishedTime: post.publishedAt },
-  };
+  return post ? postMetadata(post) : notFoundMetadata;
 }
 
 export default async function PostPage({ params }: Props) {
@@ -46,6 +42,11 @@ export default async function PostPage({ params }: Props) {
   };
   return (
     <>
+      {/* Data, not script: escaped so no title can end the element (lib/content/json-ld.ts). */}
+      <script
+        type="application/ld+json"
+        dangerouslySetInnerHTML={{ __html: jsonForScript(postStructuredData(post)) }}
+      />
       <Article post={post} />
       <RelatedPosts posts={related} />
       <section id="comments" className="comments" aria-labelledby="comments-heading">

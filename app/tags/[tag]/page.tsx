@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { TagPage } from '@/components/TagPage';
+import { listMetadata, notFoundMetadata, tagPreview } from '@/lib/content/link-preview';
 import { getPrerenderedTags, getTaggedPosts } from '@/lib/content/readers';
 import { parseTag } from '@/lib/core/route-params';
 
@@ -14,8 +15,9 @@ type Props = { params: Promise<{ tag: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const name = parseTag((await params).tag);
-  if (name === null) return { title: 'Tag not found' };
-  return { title: `#${name}`, alternates: { canonical: `/tags/${name}` } };
+  const list = name === null ? null : await getTaggedPosts(name, 1);
+  if (name === null || !list) return notFoundMetadata;
+  return listMetadata({ title: `#${name}`, ...tagPreview(name, list), path: `/tags/${name}` });
 }
 
 export default async function TagFirstPage({ params }: Props) {

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { TagPage } from '@/components/TagPage';
+import { listMetadata, notFoundMetadata, tagPreview } from '@/lib/content/link-preview';
 import { getTaggedPosts } from '@/lib/content/readers';
 import { parsePageNumber, parseTag } from '@/lib/core/route-params';
 
@@ -16,7 +17,14 @@ type Props = { params: Promise<{ tag: string; n: string }> };
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { tag, n } = await params;
   const name = parseTag(tag);
-  return name ? { title: `#${name}, page ${n}` } : { title: 'Tag not found' };
+  const page = parsePageNumber(n);
+  const list = name === null || page === null || page === 1 ? null : await getTaggedPosts(name, page);
+  if (name === null || !list) return notFoundMetadata;
+  return listMetadata({
+    title: `#${name}, page ${page}`,
+    ...tagPreview(name, list),
+    path: `/tags/${name}/page/${page}`,
+  });
 }
 
 export default async function TagOlderPage({ params }: Props) {
