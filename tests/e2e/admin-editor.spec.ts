@@ -11,7 +11,7 @@ import {
   warmAll,
   type Snapshot,
 } from './support/fixtures';
-import { formsOf } from './support/form-post';
+import { actionFormsOf } from './support/form-post';
 import { get, OwnSite, type SiteServer } from './support/site';
 
 /*
@@ -336,7 +336,7 @@ test('each editor action, called without a session, is refused and changes nothi
     const html = await (
       await fetch(`${server.base}${path}`, { headers: { cookie: `${COOKIE}=${cookie.value}`, connection: 'close' } })
     ).text();
-    const actions = formsOf(html).filter((fields) => [...fields.keys()].some((name) => name.startsWith('$ACTION_')));
+    const actions = actionFormsOf(html);
     // The logout and the editor's save.
     expect(actions.length, path).toBeGreaterThanOrEqual(2);
     for (const fields of actions) {

@@ -1,6 +1,6 @@
 import { request as playwrightRequest, type APIRequestContext, type Page } from '@playwright/test';
 import { expect, expectRebuilt, expectUntouched, pickUnrelatedTag, test, warmAll } from './support/fixtures';
-import { formsOf } from './support/form-post';
+import { actionFormsOf } from './support/form-post';
 import { comment, OwnSite, SITE_ADMIN_TOKEN, type SiteServer } from './support/site';
 
 /*
@@ -196,7 +196,7 @@ test('the queue actions, called directly without a session, are refused and chan
     })
   ).text();
   expect(queue).toContain(body);
-  const actions = formsOf(queue).filter((fields) => [...fields.keys()].some((name) => name.startsWith('$ACTION_')));
+  const actions = actionFormsOf(queue);
   // The logout and the queue's form.
   expect(actions.length).toBeGreaterThanOrEqual(2);
 

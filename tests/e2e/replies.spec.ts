@@ -13,7 +13,7 @@ import {
   warmAll,
   type PostRef,
 } from './support/fixtures';
-import { formsOf, readAnswer } from './support/form-post';
+import { actionFormsOf, readAnswer } from './support/form-post';
 import { get, OwnSite, SITE_ADMIN_TOKEN, type SiteServer } from './support/site';
 
 /*
@@ -168,9 +168,10 @@ test('the inline form closes with Cancel or Escape, giving the focus back to Rep
   await replyToGus.click();
   await expect(page.getByRole('region', { name: 'Reply to Gus' })).toBeVisible();
   await expect(fernForm).toHaveCount(0);
-  // The page's own comment form is still there, and still the only form in the page's HTML.
+  // The page's own comment form is still there, and still the only form of the page's HTML that posts
+  // (the header's search box is a GET form).
   await expect(page.getByRole('region', { name: 'Leave a comment' })).toBeVisible();
-  expect(formsOf((await get(a.base, postPath(post))).html)).toHaveLength(1);
+  expect(actionFormsOf((await get(a.base, postPath(post))).html)).toHaveLength(1);
 });
 
 test('without JavaScript, Reply leads to a page with the form; the reply shows nested in the response and on the post page through the other server', async ({
@@ -293,7 +294,7 @@ test('a reply to a comment that is not published is refused with a message besid
   expect((await get(a.base, `/posts/no-such-post/reply/${open.id}`)).status).toBe(404);
 
   // A forged form: the reply page's own fields, with another parent.
-  const fields = formsOf((await get(a.base, replyPage(post!, open.id))).html)[0]!;
+  const fields = actionFormsOf((await get(a.base, replyPage(post!, open.id))).html)[0]!;
   expect(fields.get('parent')).toBe(String(open.id));
   for (const parent of [pending.id, spam.id, deleted.id, elsewhere.id, 'abc', '2147483648']) {
     const sent = uniqueComment('forged-parent');

@@ -34,10 +34,15 @@ export function formsOf(page: string): Map<string, string>[] {
   });
 }
 
-/** The comment form's hidden fields: the first form of the page that calls a server action (the header's search form does not). */
+/** The hidden fields of the page's forms that call a server action (the header's search form does not). */
+export function actionFormsOf(page: string): Map<string, string>[] {
+  return formsOf(page).filter((fields) => [...fields.keys()].some((name) => name.startsWith('$ACTION_')));
+}
+
+/** The comment form's hidden fields: the first form of the page that calls a server action. */
 export async function hiddenFields(base: string, slug: string): Promise<Map<string, string>> {
   const page = await (await fetch(`${base}/posts/${slug}`, { headers: { connection: 'close' } })).text();
-  return formsOf(page).find((fields) => [...fields.keys()].some((name) => name.startsWith('$ACTION_'))) ?? new Map();
+  return actionFormsOf(page)[0] ?? new Map();
 }
 
 export function readAnswer(status: number, html: string): FormAnswer {
