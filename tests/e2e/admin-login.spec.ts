@@ -2,6 +2,7 @@ import type { BrowserContext, Page } from '@playwright/test';
 import { expect, test } from './support/fixtures';
 import { actionFormsOf } from './support/form-post';
 import { comment, OwnSite, type SiteServer } from './support/site';
+import { withTimeLeftInTheMinute } from './support/rate-window';
 
 /*
  * The admin's login on a site of its own, with manual moderation (so comments wait as pending)
@@ -183,6 +184,7 @@ test('every admin server action, called directly without a session, is refused a
 test('six quick wrong logins from one client: the sixth is told how long to wait, even with the right password', async ({
   page,
 }) => {
+  await withTimeLeftInTheMinute();
   const login = new LoginPage(page);
   await login.open();
   for (let attempt = 1; attempt <= 5; attempt++) {
@@ -208,6 +210,7 @@ test('guesses from many clients are held by the site-wide ceiling (LOGIN_GLOBAL_
     STATS_PREFIX: `${site.prefix}_ceiling`,
   });
   try {
+    await withTimeLeftInTheMinute();
     const login = new LoginPage(page, ceiling.base);
     for (let attempt = 1; attempt <= 4; attempt++) {
       await login.open();

@@ -4,6 +4,7 @@ import { runtimeFiles } from '../../server/runtime-files';
 import { expect, test } from './support/fixtures';
 import { hiddenFields, readAnswer, type FormAnswer } from './support/form-post';
 import { OwnSite, type SiteServer } from './support/site';
+import { withTimeLeftInTheMinute } from './support/rate-window';
 
 /*
  * Who a client is, as the server decides it behind proxies. Linux answers on every address of
@@ -72,6 +73,7 @@ async function commentFrom(localAddress: string, forwardedFor: string, body: str
 }
 
 test('a client reaching the server directly cannot choose its identity with X-Forwarded-For: a new address in each of five comments still spends one allowance of three', async () => {
+  await withTimeLeftInTheMinute();
   const marker = `direct-${Date.now().toString(36)}`;
   const answers: FormAnswer[] = [];
   for (let i = 0; i < 5; i++) answers.push(await commentFrom(DIRECT, newClient(), `${marker} number ${i}`));
@@ -83,6 +85,7 @@ test('a client reaching the server directly cannot choose its identity with X-Fo
 });
 
 test('through the proxy TRUST_PROXY names, each address it forwards is a client of its own', async () => {
+  await withTimeLeftInTheMinute();
   const marker = `proxied-${Date.now().toString(36)}`;
   const answers: FormAnswer[] = [];
   for (let i = 0; i < 5; i++) answers.push(await commentFrom(PROXY, newClient(), `${marker} number ${i}`));

@@ -4,6 +4,7 @@ import { runtimeFiles } from '../../server/runtime-files';
 import { expect, test } from './support/fixtures';
 import { freePort, startProcess } from './support/server';
 import { OwnSite, type SiteServer } from './support/site';
+import { withTimeLeftInTheMinute } from './support/rate-window';
 
 /*
  * The statistics behind STATS_PASSWORD, on a site of their own with the loopback trusted as a
@@ -143,6 +144,7 @@ test('behind a proxy that ended HTTPS, the statistics cookie is Secure', async (
 test('six quick tries from one client: the sixth is told beside the field how long to wait, even with the right password', async ({
   page,
 }) => {
+  await withTimeLeftInTheMinute();
   const login = new StatsLogin(page);
   await login.open();
   for (let attempt = 1; attempt <= 5; attempt++) {
