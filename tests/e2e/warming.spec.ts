@@ -269,7 +269,10 @@ test('with readers asking for the homepage through Next without pause, every pag
 });
 
 test('comments on homepage posts one after another, with browsers reading the homepage on two servers without pause: no reader waits for a render', async () => {
-  const [a, b] = await Promise.all([site.start(FAST_STATS), site.start(FAST_STATS)]);
+  const [a, b] = await Promise.all([
+    site.start({ ...FAST_STATS, ...AHEAD_BUDGET }),
+    site.start({ ...FAST_STATS, ...AHEAD_BUDGET }),
+  ]);
   try {
     const posts = await site.publishedNewestFirst();
     const { before } = await readOnBoth(a, b, ['/']);
