@@ -91,6 +91,31 @@ async function sharedRuntime(prefix: string): Promise<PageCacheRuntime> {
 }
 
 /** A render as Next runs one: the read that misses (noting the render's start), then the write. */
+/** A local-mode runtime over Next's own file cache in `dir`, the way a server without Redis runs. */
+function localMode(dir: string): { runtime: PageCacheRuntime; files: () => NextCacheHandler } {
+  const runtime: PageCacheRuntime = {
+    mode: 'local',
+    distDir: dir,
+    buildId: 'b',
+    store: null,
+    tagsManifest,
+    resyncing: false,
+    appliedAhead: new Map(),
+    buildPages: { usable: true, ownSince: 0 },
+    resync: async () => {},
+  };
+  const files = () =>
+    new FileSystemCache({
+      fs: nextFs,
+      serverDistDir: path.join(dir, 'server'),
+      flushToDisk: true,
+      maxMemoryCacheSize: 0,
+      revalidatedTags: [],
+      _requestHeaders: {},
+    } as never) as unknown as NextCacheHandler;
+  return { runtime, files };
+}
+
 async function render(
   Handler: PageCacheHandlerClass,
   page: string,
@@ -257,26 +282,7 @@ describe('a build made for another site (lib/page-cache/build-site.ts)', () => {
   test('local mode serves from the file cache only the pages this process wrote', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'freshpress-local-site-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const runtime: PageCacheRuntime = {
-      mode: 'local',
-      distDir: dir,
-      buildId: 'b',
-      store: null,
-      tagsManifest,
-      resyncing: false,
-      appliedAhead: new Map(),
-      buildPages: { usable: true, ownSince: 0 },
-      resync: async () => {},
-    };
-    const files = () =>
-      new FileSystemCache({
-        fs: nextFs,
-        serverDistDir: path.join(dir, 'server'),
-        flushToDisk: true,
-        maxMemoryCacheSize: 0,
-        revalidatedTags: [],
-        _requestHeaders: {},
-      } as never);
+    const { runtime, files } = localMode(dir);
     const Handler = handlerFor(runtime, files);
     // Written before this process started: as the build's pages are.
     await render(Handler, '/posts/old', '<p>built</p>', []);
@@ -295,26 +301,7 @@ describe("the handler in local mode (Next's file cache)", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'freshpress-local-handler-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     // Next's file cache consults its own manifest: the runtime's is that one in production.
-    const runtime: PageCacheRuntime = {
-      mode: 'local',
-      distDir: dir,
-      buildId: 'b',
-      store: null,
-      tagsManifest,
-      resyncing: false,
-      appliedAhead: new Map(),
-      buildPages: { usable: true, ownSince: 0 },
-      resync: async () => {},
-    };
-    const files = () =>
-      new FileSystemCache({
-        fs: nextFs,
-        serverDistDir: path.join(dir, 'server'),
-        flushToDisk: true,
-        maxMemoryCacheSize: 0,
-        revalidatedTags: [],
-        _requestHeaders: {},
-      } as never);
+    const { runtime, files } = localMode(dir);
     const Handler = handlerFor(runtime, files);
     const tag = `fp-local-${randomUUID().slice(0, 8)}`;
     cleanups.push(async () => void tagsManifest.delete(tag));
