@@ -312,8 +312,11 @@ async function insertPosts(tx: Executor): Promise<number> {
   const filled = (template: SQL, numberKey: SQL) =>
     sql`pg_temp.grow_fill(${template}, b.subject, b.related, b.tool, ${pick('numbers', numberKey)}, '')`;
   const rows = await tx.execute(sql`
-    insert into posts (id, slug, title, body, status, published_at, updated_at, announced_at)
+    insert into posts (id, slug, title, tag_names, body, status, published_at, updated_at, announced_at)
     select b.id, b.slug, b.title,
+      -- As the post_tags trigger (drizzle/0005) would write them, so it finds nothing to rewrite.
+      (select string_agg(tg.name, ' ' order by tg.name) from grow_topic o join tags tg on tg.id = o.tag_id
+       where o.ord in (b.main_topic, b.other_topic)),
       concat_ws(E'\n\n',
         ${filled(pick('openers', key(10)), key(11))},
         (select string_agg(concat_ws(E'\n\n',
