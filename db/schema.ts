@@ -26,6 +26,33 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 const SEARCH_DOCUMENT = sql`setweight(to_tsvector('english', coalesce("title", '')), 'A') || setweight(to_tsvector('english', coalesce("tag_names", '')), 'A') || setweight(to_tsvector('english', coalesce("body", '')), 'B')`;
 
 export const postStatus = pgEnum('post_status', ['draft', 'published']);
+/** owner: everything; editor: everything but people; author: their own posts (lib/accounts/roles.ts). */
+export const userRole = pgEnum('user_role', ['owner', 'editor', 'author']);
+
+/**
+ * The people who write and run the blog. An e-mail address is stored lowercased and names one
+ * account; there is at most one owner. A removed account keeps its row, so its posts keep their
+ * byline, but it can no longer sign in.
+ */
+export const users = pgTable(
+  'users',
+  {
+    id: serial('id').primaryKey(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: userRole('role').notNull(),
+    /** scrypt, with its parameters and salt (lib/accounts/passwords.ts). */
+    passwordHash: text('password_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    removedAt: timestamp('removed_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    uniqueIndex('users_email_key').on(t.email),
+    uniqueIndex('users_one_owner')
+      .on(t.role)
+      .where(sql`${t.role} = 'owner'`),
+  ],
+);
 export const commentStatus = pgEnum('comment_status', ['pending', 'published', 'spam']);
 
 export const posts = pgTable(
@@ -44,6 +71,8 @@ export const posts = pgTable(
     /** The post's tag names, space-separated: kept by a trigger on post_tags (drizzle/0004), for search. */
     tagNames: text('tag_names').notNull().default(''),
     search: tsvector('search').notNull().generatedAlwaysAs(SEARCH_DOCUMENT),
+    /** Who wrote it; null for posts written before accounts, by the API's token or the shared password. */
+    authorId: integer('author_id').references((): AnyPgColumn => users.id, { onDelete: 'set null' }),
   },
   (t) => [
     uniqueIndex('posts_slug_key').on(t.slug),
@@ -62,6 +91,8 @@ export const posts = pgTable(
     // (drizzle has no INCLUDE, so they are trailing key columns: the same index-only lookups).
     index('posts_listing_idx').on(t.id, t.status, t.publishedAt),
     index('posts_search_idx').using('gin', t.search),
+    // An author's own posts in the admin, and a byline change's posts.
+    index('posts_author_idx').on(t.authorId),
   ],
 );
 
@@ -121,6 +152,50 @@ export const comments = pgTable(
   ],
 );
 
+/**
+ * A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a copy of
+ * the table opens no session. Ending a session deletes its row.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    userAgent: text('user_agent').notNull().default(''),
+    address: text('address').notNull().default(''),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** One-use links: the owner's first-run setup (role owner, no inviter) and invitations. */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: serial('id').primaryKey(),
+    /** SHA-256 of the link's token. */
+    tokenHash: text('token_hash').notNull(),
+    email: text('email'),
+    role: userRole('role').notNull(),
+    invitedBy: integer('invited_by').references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('invitations_token_key').on(t.tokenHash)],
+);
+
+/** The owner's choices that are data, not deployment: kept where every host reads them. */
+export const siteSettings = pgTable('site_settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
 /** What happened, in words the statistics can show next to the tags it invalidated. */
 export interface InvalidationEvent {
   kind:
@@ -173,3 +248,5 @@ export type Comment = typeof comments.$inferSelect;
 export type NewComment = typeof comments.$inferInsert;
 export type CommentStatus = (typeof commentStatus.enumValues)[number];
 export type PostStatus = (typeof postStatus.enumValues)[number];
+export type UserRole = (typeof userRole.enumValues)[number];
+export type User = typeof users.$inferSelect;
