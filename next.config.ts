@@ -18,7 +18,8 @@ const nextConfig: NextConfig = {
   // The browser's router cache keeps a prefetched page this long and shows it on a client-side
   // navigation without asking the server: 5 minutes by default, 30 s is Next's minimum. Measured
   // in tests/e2e/http-cache.spec.ts.
-  experimental: { staleTimes: { static: 30 } },
+  // authInterrupts: forbidden() answers an admin page a role may not see with a 403 (lib/admin/auth.ts).
+  experimental: { staleTimes: { static: 30 }, authInterrupts: true },
   // Page 1 of a list is the list itself; one address per page keeps caches and search engines simple.
   async redirects() {
     return [

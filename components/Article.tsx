@@ -9,6 +9,12 @@ export function Article({ post }: { post: PostDetail }) {
       <header>
         <h1 id="post-title">{post.title}</h1>
         <p className="meta">
+          {post.author && (
+            <>
+              <span className="byline">{`by ${post.author}`}</span>
+              <span aria-hidden="true"> · </span>
+            </>
+          )}
           <FormattedDate iso={post.publishedAt} />
           {edited && (
             <>

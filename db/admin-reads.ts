@@ -3,7 +3,7 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { getDb, type Database } from './client';
 import { hasPublishedReplyBelow, readTagNames } from './reads';
-import { comments, posts, type CommentStatus } from './schema';
+import { comments, posts, users, type CommentStatus } from './schema';
 
 /*
  * Reads for the admin pages only. They are never cached: an admin page shows the database as it
@@ -145,16 +145,24 @@ export interface AdminPostRow {
 // posts_status_order_idx, so a page's ids come from the index alone.
 const adminOrder = [asc(posts.status), sql`${posts.publishedAt} desc nulls first`, desc(posts.id)] as const;
 
-export async function countPostsForAdmin(db: Database = getDb()): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(posts);
+/** `authorId`: that author's posts only (an author's list); undefined: every post. */
+export async function countPostsForAdmin(authorId?: number, db: Database = getDb()): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(posts)
+    .where(authorId === undefined ? undefined : eq(posts.authorId, authorId));
   return row?.n ?? 0;
 }
 
 /** Page `page` (1-based) of every post, drafts first, then the newest publication time first. */
-export async function listPostsForAdmin(options: { page: number }, db: Database = getDb()): Promise<AdminPostRow[]> {
+export async function listPostsForAdmin(
+  options: { page: number; authorId?: number },
+  db: Database = getDb(),
+): Promise<(AdminPostRow & { authorName: string | null })[]> {
   const pageIds = db
     .select({ id: posts.id })
     .from(posts)
+    .where(options.authorId === undefined ? undefined : eq(posts.authorId, options.authorId))
     .orderBy(...adminOrder)
     .limit(ADMIN_PAGE_SIZE)
     .offset((options.page - 1) * ADMIN_PAGE_SIZE);
@@ -166,8 +174,10 @@ export async function listPostsForAdmin(options: { page: number }, db: Database 
       status: posts.status,
       publishedAt: posts.publishedAt,
       updatedAt: posts.updatedAt,
+      authorName: users.name,
     })
     .from(posts)
+    .leftJoin(users, eq(users.id, posts.authorId))
     .where(inArray(posts.id, pageIds))
     .orderBy(...adminOrder);
 }
@@ -175,6 +185,8 @@ export async function listPostsForAdmin(options: { page: number }, db: Database 
 export interface EditablePost extends AdminPostRow {
   body: string;
   tags: string[];
+  authorId: number | null;
+  authorName: string | null;
 }
 
 /** A post in any status with its Markdown source, as the editor and the preview show it. */
@@ -188,8 +200,11 @@ export async function getEditablePost(id: number, db: Database = getDb()): Promi
       publishedAt: posts.publishedAt,
       updatedAt: posts.updatedAt,
       body: posts.body,
+      authorId: posts.authorId,
+      authorName: users.name,
     })
     .from(posts)
+    .leftJoin(users, eq(users.id, posts.authorId))
     .where(eq(posts.id, id));
   if (!row) return null;
   return { ...row, tags: await readTagNames(db, id) };

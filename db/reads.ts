@@ -2,7 +2,7 @@ import 'server-only';
 import { and, asc, between, desc, eq, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { getDb, type Database, type Executor } from './client';
-import { comments, postTags, posts, tags } from './schema';
+import { comments, postTags, posts, tags, users } from './schema';
 import { isPublished } from './visibility';
 
 /*
@@ -22,6 +22,8 @@ export interface PostSummaryRow {
   publishedAt: Date;
   tags: string[];
   commentCount: number;
+  /** The byline: the author's name, or null for a post written before accounts or by the API. */
+  author: string | null;
 }
 
 export interface PostRow {
@@ -32,6 +34,7 @@ export interface PostRow {
   publishedAt: Date;
   updatedAt: Date;
   tags: string[];
+  author: string | null;
 }
 
 export interface PublicCommentRow {
@@ -60,6 +63,8 @@ export interface HiddenCommentRow {
 // which inside the subquery would bind to the inner table's own id.
 const outerPostId = sql.raw('"posts"."id"');
 
+// A post's author never changes and accounts are never renamed, so the byline needs no tag of its own.
+const authorNameOf = sql<string | null>`(select u.name from ${users} u where u.id = "posts"."author_id")`;
 const tagNamesOf = sql<string[]>`coalesce(
   (select array_agg(t.name order by t.name) from ${postTags} pt join ${tags} t on t.id = pt.tag_id
    where pt.post_id = ${outerPostId}), '{}')`;
@@ -98,6 +103,7 @@ export async function getPostSummaries(ids: readonly number[], db: Database = ge
       publishedAt: posts.publishedAt,
       tags: tagNamesOf,
       commentCount: publishedCommentCountOf,
+      author: authorNameOf,
     })
     .from(posts)
     .where(and(isPublished, inArray(posts.id, [...ids])));
@@ -171,6 +177,7 @@ export async function getPublishedPost(id: number, db: Database = getDb()): Prom
       publishedAt: posts.publishedAt,
       updatedAt: posts.updatedAt,
       tags: tagNamesOf,
+      author: authorNameOf,
     })
     .from(posts)
     .where(and(isPublished, eq(posts.id, id)));

@@ -176,7 +176,7 @@ async function replaceTags(tx: Executor, postId: number, names: readonly string[
 
 /** Creates a post and returns its state; throws on a duplicate slug (unique violation 23505). */
 export async function insertPost(
-  input: Required<Pick<PostWrite, 'slug' | 'title' | 'body'>> & PostWrite,
+  input: Required<Pick<PostWrite, 'slug' | 'title' | 'body'>> & PostWrite & { authorId?: number | null },
   db: Executor = getDb(),
 ): Promise<PostState> {
   return db.transaction(async (tx) => {
@@ -188,6 +188,7 @@ export async function insertPost(
         body: input.body,
         status: input.status ?? 'draft',
         publishedAt: input.publishedAt ?? (input.status === 'published' ? new Date() : null),
+        authorId: input.authorId ?? null,
       })
       .returning({ id: posts.id });
     if (!row) throw new Error('insert into posts returned no row');

@@ -251,7 +251,9 @@ const percentile = (values: number[], p: number) => {
 /** Posts a comment the way a reader with JavaScript off does: the form's own fields, as multipart. */
 async function postCommentThroughForm(base: string, slug: string, token: string): Promise<void> {
   const page = await (await fetch(`${base}/posts/${slug}`)).text();
-  const form = page.slice(page.indexOf('<form'), page.indexOf('</form>'));
+  // The comment form is the page's first form that calls a server action (the header's search form is a GET).
+  const form =
+    [...page.matchAll(/<form[\s\S]*?<\/form>/g)].map(([one]) => one).find((one) => one.includes('$ACTION_')) ?? '';
   const data = new FormData();
   for (const match of form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?/g)) {
     data.append(match[1]!.replace(/&amp;/g, '&'), (match[2] ?? '').replace(/&quot;/g, '"').replace(/&amp;/g, '&'));

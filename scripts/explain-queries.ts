@@ -52,7 +52,10 @@ async function cases(db: Database, sql: postgres.Sql): Promise<Case[]> {
   const queueFilter = commented
     ? { status: 'pending' as const, postId: commented.post_id }
     : { status: 'pending' as const };
-  const adminPages = Math.max(1, Math.ceil((await adminReads.countPostsForAdmin(db)) / adminReads.ADMIN_PAGE_SIZE));
+  const adminPages = Math.max(
+    1,
+    Math.ceil((await adminReads.countPostsForAdmin(undefined, db)) / adminReads.ADMIN_PAGE_SIZE),
+  );
   return [
     { name: 'home: published count', run: (d) => reads.countPublishedPosts(d) },
     { name: 'home: ids of page 1', run: (d) => reads.listPublishedPostIds(10, 0, d) },
@@ -76,7 +79,7 @@ async function cases(db: Database, sql: postgres.Sql): Promise<Case[]> {
       name: `admin: posts, page ${adminPages} (last)`,
       run: (d) => adminReads.listPostsForAdmin({ page: adminPages }, d),
     },
-    { name: 'admin: posts, count', run: (d) => adminReads.countPostsForAdmin(d) },
+    { name: 'admin: posts, count', run: (d) => adminReads.countPostsForAdmin(undefined, d) },
     {
       name: 'admin: queue, pending, page 1',
       run: (d) => adminReads.listCommentsForModeration({ status: 'pending', page: 1 }, d),

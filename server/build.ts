@@ -39,6 +39,9 @@ export async function bundleRuntime(): Promise<void> {
   const selfContained = {
     ...common,
     external: ['next', 'next/*'],
+    // The server process is the server: modules it shares with the app (db/, lib/accounts/) mark
+    // themselves server-only, which outside Next's react-server condition would throw on import.
+    alias: { 'server-only': path.join(process.cwd(), 'node_modules', 'server-only', 'empty.js') },
     // Bundled CommonJS packages call require() for Node's own modules; an ES module has none.
     banner: {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",

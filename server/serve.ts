@@ -27,6 +27,7 @@ import { getRecorder, recordingEnabled } from '@/lib/stats/runtime';
 import type { RequestOutcome } from '@/lib/stats/types';
 import { planProcesses, runPrimary } from './cluster';
 import { FastPath } from './fast-path';
+import { offerSetup } from '@/lib/accounts/links';
 import { refuseBeforeNext, rewriteFailures } from './guards';
 
 /*
@@ -167,6 +168,14 @@ async function runServerProcess(pageCache?: PageCacheSetting): Promise<void> {
   console.log(
     `[freshpress] ready on http://${ownHost(config.HOST)}:${config.PORT}${which}: ${description}${recordingEnabled() ? '' : '; statistics off'}`,
   );
+  // Once per start, not per worker: nobody can sign in yet, so the first visitor to hold this line sets the blog up.
+  if (config.FRESHPRESS_PROCESS_INDEX === 0) {
+    const setup = await offerSetup().catch((error: unknown) => {
+      console.error(`[freshpress] could not make a setup address: ${redactError(error)}`);
+      return null;
+    });
+    if (setup) console.log(`Set up your blog: ${setup}`);
+  }
   // `on`, not `once`: a signal to the process group reaches a worker twice (directly and from the
   // primary), and a second one with no handler would kill it before its counts are written.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -2,7 +2,8 @@
 
 import { refresh } from 'next/cache';
 import { z } from 'zod';
-import { adminAction, type Refused } from '@/lib/admin/auth';
+import { adminActionWho, type Refused } from '@/lib/admin/auth';
+import { mayModerate } from '@/lib/accounts/roles';
 import { redactError } from '@/lib/core/redact';
 import { COMMENT_ACTIONS, OUTCOME_OF, type CommentAction } from './moderation';
 import { moderateComment, removeComment } from '@/lib/comments/writers';
@@ -51,29 +52,32 @@ function parse(form: FormData): z.infer<typeof Bulk> | string {
     : (bulk.error.issues[0]?.message ?? 'Choose an action.');
 }
 
-export const moderate = adminAction(async (_previous: ModerationState, form: FormData): Promise<ModerationState> => {
-  const input = form instanceof FormData ? parse(form) : 'Choose an action.';
-  if (typeof input === 'string') return { status: 'invalid', message: input };
-  const results: ModerationDone[] = [];
-  try {
-    for (const id of input.ids) {
-      const outcome = OUTCOME_OF[input.action];
-      const result =
-        outcome === 'removed'
-          ? await removeComment(id, 'server-action')
-          : await moderateComment(id, outcome, 'server-action');
-      results.push({ id, found: result !== null, invalidated: result?.invalidated ?? [] });
+export const moderate = adminActionWho(
+  mayModerate,
+  async (_session, _previous: ModerationState, form: FormData): Promise<ModerationState> => {
+    const input = form instanceof FormData ? parse(form) : 'Choose an action.';
+    if (typeof input === 'string') return { status: 'invalid', message: input };
+    const results: ModerationDone[] = [];
+    try {
+      for (const id of input.ids) {
+        const outcome = OUTCOME_OF[input.action];
+        const result =
+          outcome === 'removed'
+            ? await removeComment(id, 'server-action')
+            : await moderateComment(id, outcome, 'server-action');
+        results.push({ id, found: result !== null, invalidated: result?.invalidated ?? [] });
+      }
+    } catch (error) {
+      console.error('[admin] moderation failed', redactError(error));
+      return {
+        status: 'failed',
+        message: `The database did not answer; ${results.length} of ${input.ids.length} were done. Reload the queue and try again.`,
+      };
+    } finally {
+      // Spam and pending comments are on no cached page, so no tag update refreshes the queue and
+      // its pending count: ask for it.
+      refresh();
     }
-  } catch (error) {
-    console.error('[admin] moderation failed', redactError(error));
-    return {
-      status: 'failed',
-      message: `The database did not answer; ${results.length} of ${input.ids.length} were done. Reload the queue and try again.`,
-    };
-  } finally {
-    // Spam and pending comments are on no cached page, so no tag update refreshes the queue and
-    // its pending count: ask for it.
-    refresh();
-  }
-  return { status: 'done', action: input.action, results };
-});
+    return { status: 'done', action: input.action, results };
+  },
+);

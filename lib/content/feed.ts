@@ -20,7 +20,7 @@ export function renderRss(
       <link>${escapeXml(link)}</link>
       <guid isPermaLink="true">${escapeXml(link)}</guid>
       <pubDate>${new Date(post.publishedAt).toUTCString()}</pubDate>
-${post.tags.map((name) => `      <category>${escapeXml(name)}</category>`).join('\n')}
+${post.author ? `      <dc:creator>${escapeXml(post.author)}</dc:creator>\n` : ''}${post.tags.map((name) => `      <category>${escapeXml(name)}</category>`).join('\n')}
       <description>${escapeXml(post.excerpt)}</description>
     </item>`;
   });
@@ -28,7 +28,7 @@ ${post.tags.map((name) => `      <category>${escapeXml(name)}</category>`).join(
   // The same render marker as the HTML pages carry, as a comment feed readers ignore.
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!-- x-generated-at: ${generatedAt.toISOString()} -->
-<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">
   <channel>
     <title>${escapeXml(channel.title)}</title>
     <link>${escapeXml(channel.siteUrl)}/</link>

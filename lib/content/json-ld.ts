@@ -29,9 +29,11 @@ export interface BlogPostingInput {
   publishedAt: string;
   updatedAt: string;
   tags: readonly string[];
+  /** The author's name; null: the site itself wrote it (a post from before accounts, or the API). */
+  author: string | null;
 }
 
-/** A post as schema.org's BlogPosting, written by the site itself (no author names are stored). */
+/** A post as schema.org's BlogPosting. */
 export function blogPosting(post: BlogPostingInput): Record<string, unknown> {
   const site = { '@type': 'Organization', name: post.siteName, url: `${post.siteUrl}/` };
   return {
@@ -46,7 +48,7 @@ export function blogPosting(post: BlogPostingInput): Record<string, unknown> {
     dateModified: post.updatedAt,
     keywords: [...post.tags],
     inLanguage: 'en',
-    author: site,
+    author: post.author ? { '@type': 'Person', name: post.author } : site,
     publisher: site,
   };
 }

@@ -143,5 +143,6 @@ export function postStructuredData(post: PostDetail): Record<string, unknown> {
     publishedAt: post.publishedAt,
     updatedAt: post.updatedAt,
     tags: post.tags,
+    author: post.author,
   });
 }

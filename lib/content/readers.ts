@@ -67,6 +67,7 @@ export interface PostSummary {
   publishedAt: string;
   tags: string[];
   commentCount: number;
+  author: string | null;
 }
 
 export interface PostDetail {
@@ -78,6 +79,7 @@ export interface PostDetail {
   publishedAt: string;
   updatedAt: string;
   tags: string[];
+  author: string | null;
 }
 
 export type PublicComment = ThreadComment;
@@ -195,6 +197,7 @@ export function toPostDetail(row: PostRow): PostDetail {
     publishedAt: row.publishedAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     tags: row.tags,
+    author: row.author,
   };
 }
 

@@ -31,7 +31,7 @@ export interface SessionCookie {
  * proxy that ended TLS does. A browser refuses to send a Secure cookie over plain http, so on
  * http://localhost the flag would lock the visitor out.
  */
-async function secure(): Promise<boolean> {
+export async function secure(): Promise<boolean> {
   return siteUrl.startsWith('https:') || (await headers()).get('x-forwarded-proto') === 'https';
 }
 

@@ -2,7 +2,9 @@
 
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
-import { adminAction } from '@/lib/admin/auth';
+import { postAuthor } from '@/db/accounts';
+import { adminActionWho, reviewRequired, type AdminSession } from '@/lib/admin/auth';
+import { postRefusal, publishRefusal } from '@/lib/accounts/roles';
 import { databaseCode } from '@/db/errors';
 import { redactError } from '@/lib/core/redact';
 import { changePost, createPost, NewPostInput, PostChangeInput } from '@/lib/posts/writers';
@@ -57,15 +59,20 @@ function failed(values: EditorValues, error: unknown): EditorState {
 
 type Outcome = { id: number; invalidated: string[] } | { errors: Partial<Record<string, string[]>> } | null;
 
-async function write(id: number | null, input: Record<string, unknown>): Promise<Outcome> {
+async function write(session: AdminSession, id: number | null, input: Record<string, unknown>): Promise<Outcome> {
+  const review = await reviewRequired();
   if (id === null) {
     const parsed = NewPostInput.safeParse(input);
     if (!parsed.success) return { errors: z.flattenError(parsed.error).fieldErrors };
-    const { post, invalidated } = await createPost(parsed.data, 'server-action');
+    const refused = publishRefusal(session, parsed.data.status, review);
+    if (refused) return { errors: { status: [refused] } };
+    const { post, invalidated } = await createPost(parsed.data, 'server-action', session.accountId);
     return { id: post.id, invalidated };
   }
   const parsed = PostChangeInput.safeParse(input);
   if (!parsed.success) return { errors: z.flattenError(parsed.error).fieldErrors };
+  const refused = publishRefusal(session, parsed.data.status, review);
+  if (refused) return { errors: { status: [refused] } };
   const result = await changePost(id, parsed.data, 'server-action');
   return result && { id: result.post.id, invalidated: result.invalidated };
 }
@@ -79,9 +86,14 @@ async function plan(id: number, values: EditorValues): Promise<EditorState> {
   return { status: 'planned', values, summary: planned.summary, tags: planned.tags };
 }
 
-export const savePost = adminAction(
-  async (id: number | null, _previous: EditorState, form: FormData): Promise<EditorState> => {
+export const savePost = adminActionWho(
+  () => true,
+  async (session, id: number | null, _previous: EditorState, form: FormData): Promise<EditorState> => {
     const values = readValues(form);
+    // Checked on every call, not only by the page: the page may be minutes old, the post published since.
+    const owned = id === null ? null : await postAuthor(id);
+    const notYours = owned && postRefusal(session, owned, await reviewRequired());
+    if (notYours) return { status: 'refused', message: notYours };
     if (id !== null && form.get(INTENT) === DRY_RUN) {
       try {
         return await plan(id, values);
@@ -96,7 +108,7 @@ export const savePost = adminAction(
     }
     let outcome;
     try {
-      outcome = await write(id, asInput(values));
+      outcome = await write(session, id, asInput(values));
     } catch (error) {
       return failed(values, error);
     }

@@ -153,9 +153,14 @@ export interface PostWriteResult {
   invalidated: string[];
 }
 
-export async function createPost(input: NewPost, context: WriteContext): Promise<PostWriteResult> {
+/** `authorId`: the account writing it; null from the API's token or the shared password. */
+export async function createPost(
+  input: NewPost,
+  context: WriteContext,
+  authorId: number | null = null,
+): Promise<PostWriteResult> {
   const { result: post, invalidated } = await writeContent(async (tx) => {
-    const post = await insertPost(input, tx);
+    const post = await insertPost({ ...input, authorId }, tx);
     return { result: post, change: await describeWrite(tx, null, post) };
   }, context);
   rearmPublicationTimer();

@@ -228,14 +228,18 @@ test('guesses from many clients are held by the site-wide ceiling (LOGIN_GLOBAL_
   }
 });
 
-test('without ADMIN_PASSWORD the admin says it is off and how to turn it on', async ({ page }) => {
+test('without ADMIN_PASSWORD or an owner the admin says the blog is not set up and where the setup address is', async ({
+  page,
+}) => {
   const off = await site.start({ COMMENT_MODERATION: 'manual' });
   try {
     await page.goto(`${off.base}/admin`);
     await expect(page).toHaveURL(`${off.base}/admin/login`);
-    await expect(page.getByRole('heading', { name: 'The admin is off' })).toBeVisible();
-    await expect(page.getByText('set ADMIN_PASSWORD')).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'The blog is not set up yet' })).toBeVisible();
+    await expect(page.getByText('Set up your blog: …/admin/setup?token=…')).toBeVisible();
+    await expect(page.getByText('ADMIN_PASSWORD', { exact: true })).toBeVisible();
     await expect(page.getByLabel('Password')).toHaveCount(0);
+    expect(off.output()).toMatch(/Set up your blog: http:\/\/localhost:\d+\/admin\/setup\?token=/);
   } finally {
     await off.stop();
   }

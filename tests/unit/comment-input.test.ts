@@ -42,7 +42,7 @@ test('a NUL is refused with a message beside its field; bidi overrides and contr
   assert.equal(CommentInput.safeParse({ ...valid, name: '\u202E\u2066' }).success, false);
 });
 
-test('the feed escapes titles and excerpts', () => {
+test('the feed escapes titles, excerpts and bylines, and names an author only where the post has one', () => {
   const xml = renderRss({ title: 'A & B', description: '<d>', siteUrl: 'https://blog.test' }, [
     {
       id: 1,
@@ -51,8 +51,13 @@ test('the feed escapes titles and excerpts', () => {
       excerpt: 'a & b',
       publishedAt: '2026-01-01T00:00:00.000Z',
       tags: ['t'],
+      author: 'Ada <Lovelace> & co',
     },
+    { id: 2, slug: 't', title: 'T', excerpt: 'e', publishedAt: '2025-01-01T00:00:00.000Z', tags: [], author: null },
   ]);
+  assert.match(xml, /xmlns:dc="http:\/\/purl.org\/dc\/elements\/1.1\/"/);
+  assert.equal(xml.match(/<dc:creator>/g)?.length, 1);
+  assert.match(xml, /<dc:creator>Ada &lt;Lovelace&gt; &amp; co<\/dc:creator>/);
   assert.match(xml, /<title>&lt;script&gt;x&lt;\/script&gt;<\/title>/);
   assert.match(xml, /<title>A &amp; B<\/title>/);
   assert.doesNotMatch(xml, /<script>/);

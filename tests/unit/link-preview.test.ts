@@ -46,8 +46,8 @@ test('the escapes are JSON’s own \\u form, so any JSON reader gets the charact
   assert.throws(() => jsonForScript(undefined), TypeError);
 });
 
-test('a BlogPosting names the post, its addresses, dates and tags, and the site as author and publisher', () => {
-  const data = blogPosting({
+test('a BlogPosting names the post, its addresses, dates and tags, its author or else the site, and the site as publisher', () => {
+  const input = {
     url: 'https://blog.example.com/posts/a',
     imageUrl: 'https://blog.example.com/posts/a/opengraph-image?v=1',
     siteUrl: 'https://blog.example.com',
@@ -57,7 +57,9 @@ test('a BlogPosting names the post, its addresses, dates and tags, and the site 
     publishedAt: '2026-01-02T03:04:05.000Z',
     updatedAt: '2026-02-03T04:05:06.000Z',
     tags: ['caching', 'redis'],
-  });
+    author: null,
+  };
+  const data = blogPosting(input);
   const site = { '@type': 'Organization', name: 'Freshpress', url: 'https://blog.example.com/' };
   assert.deepEqual(JSON.parse(jsonForScript(data)), {
     '@context': 'https://schema.org',
@@ -74,6 +76,8 @@ test('a BlogPosting names the post, its addresses, dates and tags, and the site 
     author: site,
     publisher: site,
   });
+  // A post with an author names that person; the site stays the publisher.
+  assert.deepEqual(blogPosting({ ...input, author: 'Ada' }).author, { '@type': 'Person', name: 'Ada' });
 });
 
 test('a card’s address changes with what the card shows, and only with that', () => {

@@ -2,7 +2,8 @@ import { notFound } from 'next/navigation';
 import { AdminPagination } from '@/components/admin/AdminPagination';
 import { ModerationQueue } from '@/components/admin/ModerationQueue';
 import type { CommentStatus } from '@/db/schema';
-import { requireAdmin } from '@/lib/admin/auth';
+import { requireAdminWho } from '@/lib/admin/auth';
+import { mayModerate } from '@/lib/accounts/roles';
 import { moderationQueue, queuePostChoices } from '@/lib/comments/moderation';
 import { parseId, parsePageQuery } from '@/lib/core/route-params';
 
@@ -11,7 +12,7 @@ const STATUSES: readonly CommentStatus[] = ['pending', 'spam', 'published'];
 type Search = { status?: string | string[]; post?: string | string[]; page?: string | string[] };
 
 export default async function CommentsQueuePage({ searchParams }: { searchParams: Promise<Search> }) {
-  await requireAdmin();
+  await requireAdminWho(mayModerate);
   const search = await searchParams;
   const status = STATUSES.find((s) => s === search.status) ?? 'pending';
   const postId = typeof search.post === 'string' ? (parseId(search.post) ?? undefined) : undefined;

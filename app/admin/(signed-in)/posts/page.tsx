@@ -3,6 +3,7 @@ import { notFound } from 'next/navigation';
 import { AdminPagination } from '@/components/admin/AdminPagination';
 import { countPostsForAdmin, listPostsForAdmin } from '@/db/admin-reads';
 import { requireAdmin } from '@/lib/admin/auth';
+import { maySeeEveryPost } from '@/lib/accounts/roles';
 import { readAdminPage } from '@/lib/admin/pagination';
 import { parsePageQuery } from '@/lib/core/route-params';
 
@@ -16,10 +17,16 @@ export default async function AdminPostsPage({
 }: {
   searchParams: Promise<{ page?: string | string[] }>;
 }) {
-  await requireAdmin();
+  const session = await requireAdmin();
   const page = parsePageQuery((await searchParams).page);
   if (page === null) notFound();
-  const list = await readAdminPage(page, countPostsForAdmin, (n) => listPostsForAdmin({ page: n }));
+  // An author's list is their own posts.
+  const authorId = maySeeEveryPost(session) ? undefined : (session.accountId ?? undefined);
+  const list = await readAdminPage(
+    page,
+    () => countPostsForAdmin(authorId),
+    (n) => listPostsForAdmin({ page: n, authorId }),
+  );
   const now = new Date();
   return (
     <section aria-labelledby="admin-posts-heading">
@@ -36,6 +43,7 @@ export default async function AdminPostsPage({
         <thead>
           <tr>
             <th scope="col">Title</th>
+            <th scope="col">Author</th>
             <th scope="col">State</th>
             <th scope="col">Actions</th>
           </tr>
@@ -44,6 +52,7 @@ export default async function AdminPostsPage({
           {list.rows.map((post) => (
             <tr key={post.id}>
               <td>{post.title}</td>
+              <td>{post.authorName ?? '—'}</td>
               <td>{stateOf(post, now)}</td>
               <td>
                 <Link href={`/admin/posts/${post.id}/edit`} aria-label={`Edit “${post.title}”`}>

@@ -1,12 +1,17 @@
 import { PostEditor } from '@/components/admin/PostEditor';
 import { savePost } from '@/lib/posts/actions';
-import { requireAdmin } from '@/lib/admin/auth';
+import { requireAdmin, reviewRequired } from '@/lib/admin/auth';
+import { publishRefusal } from '@/lib/accounts/roles';
 
 export default async function NewPostPage() {
-  await requireAdmin();
+  const session = await requireAdmin();
+  const underReview = publishRefusal(session, 'published', await reviewRequired()) !== null;
   return (
     <section aria-labelledby="new-post-heading">
       <h1 id="new-post-heading">New post</h1>
+      {underReview && (
+        <p role="note">The owner asks for review: save your post as a draft, and an editor will publish it.</p>
+      )}
       <PostEditor
         action={savePost.bind(null, null)}
         initial={{ title: '', slug: '', body: '', tags: '', status: 'draft', publishedAt: '' }}
