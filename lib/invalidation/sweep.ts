@@ -14,8 +14,13 @@ import { applyInvalidations, expireInManifest } from './apply';
 
 /** No cache entry lives longer than Next's default `expireTime` (a year): older history is moot. */
 const HISTORY_MS = 366 * 86_400_000;
-/** A row younger than this is being applied by the request that wrote it. */
-const SWEEP_GRACE_MS = 1000;
+/**
+ * A row younger than this is being applied by the request that wrote it, which first renders its
+ * pages ahead for up to RENDER_AHEAD_MS (lib/page-cache/render-ahead.ts). A sweep that applied it
+ * sooner would mark its tags without those pages, and readers would wait for renders the writer
+ * was about to install: under load, when a render ahead took over a second, they did.
+ */
+const SWEEP_GRACE_MS = config.RENDER_AHEAD_MS + 2000;
 const SWEEP_BATCH = 500;
 
 export interface InvalidationSweep {
