@@ -2,7 +2,8 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { PostEditor } from '@/components/admin/PostEditor';
 import { getEditablePost } from '@/db/admin-reads';
-import { savePost } from '@/lib/posts/actions';
+import { savePost, uploadDroppedImage } from '@/lib/posts/actions';
+import { mediaMaxBytes } from '@/lib/media/limits';
 import { requireAdmin } from '@/lib/admin/auth';
 import { toUtcField } from '@/lib/posts/editor-form';
 import { parseId } from '@/lib/core/route-params';
@@ -39,6 +40,8 @@ export default async function EditPostPage({ params, searchParams }: Props) {
           status: post.status,
           publishedAt: toUtcField(post.publishedAt),
         }}
+        uploadDropped={uploadDroppedImage}
+        maxImageBytes={mediaMaxBytes}
         submitLabel="Save"
         dryRun
       />
