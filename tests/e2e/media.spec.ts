@@ -1,6 +1,7 @@
 import type { Browser, Cookie, Page } from '@playwright/test';
 import { picture, pngHtmlPolyglot, SVG_WITH_SCRIPT } from '../support/images';
 import { expect, expectUntouched, test, warmAll } from './support/fixtures';
+import { actionFormsOf } from './support/form-post';
 import { get, OwnSite, SITE_ADMIN_TOKEN, type SiteServer } from './support/site';
 
 /*
@@ -305,4 +306,34 @@ test('an editor form larger than the image limit and its text is refused before 
   const html = await response.text();
   expect(html).toContain('Too large to send');
   expect(html).toContain('an image can be at most 10 MB');
+});
+
+test('the editor’s upload, called without a session, is refused and keeps nothing', async ({ page }) => {
+  await loggedIn(page);
+  const cookie = (await page.context().cookies(`${server.base}/admin`)).find((c) => c.name === COOKIE)!;
+  const html = await (
+    await fetch(`${server.base}/admin/posts/new`, { headers: { cookie: `${COOKIE}=${cookie.value}` } })
+  ).text();
+  const image = await picture('png', 50, 50);
+  const send = (fields: Map<string, string>, headers: Record<string, string> = {}) => {
+    const data = new FormData();
+    for (const [name, value] of fields) data.append(name, value);
+    data.append('body', 'Forged.');
+    data.append('intent', 'upload');
+    data.append('image', new Blob([new Uint8Array(image)], { type: 'image/png' }), 'forged.png');
+    return fetch(`${server.base}/admin/posts/new`, { method: 'POST', body: data, redirect: 'manual', headers });
+  };
+  const before = await kept();
+  const forms = actionFormsOf(html);
+  for (const fields of forms) {
+    const response = await send(fields);
+    expect(response.status).toBeLessThan(500);
+    expect(await response.text()).not.toContain('was added at the end of the body');
+  }
+  expect(await kept()).toEqual(before);
+  // The same request with the session is the upload the editor makes without JavaScript.
+  // The layout's logout form comes first, the page's editor last.
+  const accepted = await send(forms.at(-1)!, { cookie: `${COOKIE}=${cookie.value}` });
+  expect(await accepted.text()).toContain('was added at the end of the body');
+  expect((await kept()).images).toBe(before.images + 1);
 });
