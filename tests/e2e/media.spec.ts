@@ -199,6 +199,39 @@ test('with JavaScript, an image dropped on the body is uploaded and inserted at 
   expect(await kept()).toEqual(before);
 });
 
+test('with JavaScript, Upload image adds the chosen image to the body as without it; one over the limit is refused before it is sent', async ({
+  page,
+}) => {
+  await loggedIn(page);
+  await page.goto(`${server.base}/admin/posts/new`);
+  const body = page.getByLabel('Body (Markdown)');
+  await body.fill('Typed with JavaScript on.');
+  const before = await kept();
+  const requests: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST') requests.push(request.url());
+  });
+  await page.getByLabel('Image').setInputFiles({
+    name: 'too-big.png',
+    mimeType: 'image/png',
+    buffer: Buffer.concat([await picture('png', 8, 8), Buffer.alloc(10.5 * MB)]),
+  });
+  await page.getByRole('button', { name: 'Upload image' }).click();
+  await expect(page.getByLabel('Image')).toHaveAccessibleDescription(/The file is 10\.5 MB/);
+  expect(requests).toEqual([]);
+  expect(await kept()).toEqual(before);
+
+  await page
+    .getByLabel('Image')
+    .setInputFiles({ name: 'small-gif.gif', mimeType: 'image/gif', buffer: await picture('gif', 200, 100) });
+  await page.getByRole('button', { name: 'Upload image' }).click();
+  await expect(page.getByText('was added at the end of the body')).toBeVisible();
+  await expect(body).toHaveValue(
+    /^Typed with JavaScript on\.\n\n!\[small gif\]\(\/media\/[0-9a-f]{64}\/200x100\.gif\)\n$/,
+  );
+  expect((await kept()).images).toBe(before.images + 1);
+});
+
 test('the admin API stores an image and answers its addresses; without the token it refuses', async () => {
   const response = await upload({ name: 'api.webp', mimeType: 'image/webp', buffer: await picture('webp', 700, 300) });
   expect(response.status).toBe(201);
