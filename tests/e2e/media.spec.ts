@@ -1,7 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Browser, Cookie, Page } from '@playwright/test';
+import S3rver from 's3rver';
 import { picture, pngHtmlPolyglot, SVG_WITH_SCRIPT } from '../support/images';
 import { expect, expectUntouched, test, warmAll } from './support/fixtures';
 import { actionFormsOf } from './support/form-post';
+import { freePort } from './support/server';
 import { get, OwnSite, SITE_ADMIN_TOKEN, type SiteServer } from './support/site';
 
 /*
@@ -67,10 +73,14 @@ async function kept(): Promise<{ images: number; files: number }> {
   return row!;
 }
 
-function upload(file: { name: string; mimeType: string; buffer: Buffer }, token = SITE_ADMIN_TOKEN) {
+function upload(
+  file: { name: string; mimeType: string; buffer: Buffer },
+  token = SITE_ADMIN_TOKEN,
+  base = server.base,
+) {
   const form = new FormData();
   form.set('file', new Blob([new Uint8Array(file.buffer)], { type: file.mimeType }), file.name);
-  return fetch(`${server.base}/api/admin/media`, {
+  return fetch(`${base}/api/admin/media`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
     body: form,
@@ -78,8 +88,8 @@ function upload(file: { name: string; mimeType: string; buffer: Buffer }, token 
 }
 
 /** What a reader's browser gets for an image address. */
-async function expectImmutableImage(url: string, contentType: string): Promise<string> {
-  const response = await fetch(`${server.base}${url}`);
+async function expectImmutableImage(url: string, contentType: string, base = server.base): Promise<string> {
+  const response = await fetch(`${base}${url}`);
   expect(response.status, url).toBe(200);
   expect(response.headers.get('content-type')).toBe(contentType);
   expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
@@ -89,7 +99,7 @@ async function expectImmutableImage(url: string, contentType: string): Promise<s
   const etag = response.headers.get('etag');
   expect(etag).toBeTruthy();
   expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(0);
-  const again = await fetch(`${server.base}${url}`, { headers: { 'if-none-match': etag! } });
+  const again = await fetch(`${base}${url}`, { headers: { 'if-none-match': etag! } });
   expect(again.status).toBe(304);
   return etag!;
 }
@@ -369,4 +379,80 @@ test('the editor’s upload, called without a session, is refused and keeps noth
   const accepted = await send(forms.at(-1)!, { cookie: `${COOKIE}=${cookie.value}` });
   expect(await accepted.text()).toContain('was added at the end of the body');
   expect((await kept()).images).toBe(before.images + 1);
+});
+
+test.describe('with MEDIA_STORE=s3', () => {
+  const bucket = 'freshpress-media';
+  let s3: S3rver;
+  let directory: string;
+  let bucketServer: SiteServer;
+  let client: S3Client;
+
+  test.beforeAll(async () => {
+    directory = await mkdtemp(path.join(tmpdir(), 'freshpress-s3-'));
+    const port = await freePort();
+    s3 = new S3rver({
+      port,
+      address: '127.0.0.1',
+      silent: true,
+      directory,
+      configureBuckets: [{ name: bucket, configs: [] }],
+    });
+    await s3.run();
+    const endpoint = `http://127.0.0.1:${port}`;
+    client = new S3Client({
+      region: 'us-east-1',
+      endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    bucketServer = await site.start({
+      MEDIA_STORE: 's3',
+      MEDIA_S3_ENDPOINT: endpoint,
+      MEDIA_S3_BUCKET: bucket,
+      MEDIA_S3_ACCESS_KEY_ID: 'S3RVER',
+      MEDIA_S3_SECRET_ACCESS_KEY: 'S3RVER',
+    });
+  });
+
+  test.afterAll(async () => {
+    await bucketServer?.stop();
+    client?.destroy();
+    await s3?.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const objects = async () =>
+    (await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents?.map((object) => object.Key) ?? [];
+
+  test('an upload goes to the bucket and is served from this origin, immutable; a refused one puts nothing there', async () => {
+    const response = await upload(
+      { name: 'bucket.jpg', mimeType: 'image/jpeg', buffer: await picture('jpeg', 720, 480) },
+      SITE_ADMIN_TOKEN,
+      bucketServer.base,
+    );
+    expect(response.status).toBe(201);
+    const answer = (await response.json()) as { hash: string; url: string; variants: { url: string }[] };
+    expect((await objects()).sort()).toEqual(
+      [`${answer.hash}/320w.jpg`, `${answer.hash}/640w.jpg`, `${answer.hash}/720x480.jpg`].sort(),
+    );
+    const [files] = await site.sql<
+      { n: number }[]
+    >`select count(*)::int as n from media_files where hash = ${answer.hash}`;
+    expect(files!.n, 'the copies are in the bucket, not in PostgreSQL').toBe(0);
+    await expectImmutableImage(answer.url, 'image/jpeg', bucketServer.base);
+    await expectImmutableImage(answer.variants[1]!.url, 'image/jpeg', bucketServer.base);
+    expect((await fetch(`${bucketServer.base}/media/${answer.hash}/960w.jpg`)).status).toBe(404);
+
+    const before = await objects();
+    for (const item of [
+      { name: 'logo.svg', mimeType: 'image/svg+xml', buffer: SVG_WITH_SCRIPT },
+      { name: 'cat.png', mimeType: 'image/png', buffer: await pngHtmlPolyglot() },
+    ]) {
+      const refused = await upload(item, SITE_ADMIN_TOKEN, bucketServer.base);
+      expect(refused.status, item.name).toBeGreaterThanOrEqual(400);
+      expect(refused.status, item.name).toBeLessThan(500);
+    }
+    expect(await objects()).toEqual(before);
+  });
 });
