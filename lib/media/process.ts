@@ -125,33 +125,34 @@ function encode(image: Sharp, type: MediaType): Sharp {
 /** Checks an upload and makes the copies to keep; a `MediaRefusal` says why one is not kept. */
 export async function processImage(bytes: Buffer, name: string): Promise<ProcessedImage> {
   const type = checkUpload(bytes, name);
-  // GIF and WebP may be animated: every frame is kept, each resized alike.
-  const animated = type === 'gif' || type === 'webp';
-  const input = { limitInputPixels: MAX_PIXELS, animated, failOn: 'error' as const };
   let metadata: Metadata;
   try {
     // The header alone, so a refusal can say how large the image is; decoding is held to the limit below.
-    metadata = await sharp(bytes, { ...input, limitInputPixels: false }).metadata();
+    metadata = await sharp(bytes, { animated: true, limitInputPixels: false, failOn: 'error' }).metadata();
   } catch {
     throw new MediaRefusal(`The file could not be read as a ${NAMES[type]} image: it may be damaged.`, 422);
   }
   const sniffed = metadata.format === 'heif' ? 'avif' : metadata.format;
   if (sniffed !== type) throw new MediaRefusal(`The file could not be read as a ${NAMES[type]} image.`, 422);
-  const frameHeight = metadata.pageHeight ?? metadata.height;
+  // An animated GIF or WebP keeps every frame, each resized alike.
+  const animated = (type === 'gif' || type === 'webp') && (metadata.pages ?? 1) > 1;
+  const input = { limitInputPixels: MAX_PIXELS, animated, failOn: 'error' as const };
+  const frameHeight = animated ? metadata.pageHeight : metadata.height;
   if (!metadata.width || !frameHeight) throw new MediaRefusal('The image has no size.', 422);
   // Checked before any pixel is decoded: a few kilobytes can declare billions of pixels.
-  if (metadata.width * frameHeight * (metadata.pages ?? 1) > MAX_PIXELS)
+  const frames = animated ? (metadata.pages ?? 1) : 1;
+  if (metadata.width * frameHeight * frames > MAX_PIXELS)
     throw new MediaRefusal(
-      `The image is ${metadata.width} × ${frameHeight} pixels${(metadata.pages ?? 1) > 1 ? ` in ${metadata.pages} frames` : ''}, more than the ${MAX_PIXELS / 1_000_000} million pixels accepted: make it smaller and upload it again.`,
+      `The image is ${metadata.width} × ${frameHeight} pixels${frames > 1 ? ` in ${frames} frames` : ''}, more than the ${MAX_PIXELS / 1_000_000} million pixels accepted: make it smaller and upload it again.`,
       413,
     );
-  // Orientations 5–8 turn the image a quarter: width and height swap once it is applied.
+  // Orientations 5–8 turn a photo a quarter: width and height swap once it is applied (sharp turns
+  // no animation).
   const turned = !animated && (metadata.orientation ?? 1) >= 5;
   const width = turned ? frameHeight : metadata.width;
   const height = turned ? metadata.width : frameHeight;
   if (width > MAX_SIDE || height > MAX_SIDE) throw new MediaRefusal('The image is too wide or too tall.', 413);
 
-  // EXIF orientation is a still photo's; sharp turns no animation.
   const source = animated ? sharp(bytes, input) : sharp(bytes, input).rotate();
   const { contentType } = MEDIA_TYPES[type];
   try {

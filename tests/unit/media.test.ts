@@ -101,6 +101,23 @@ describe('what is kept of an upload', () => {
     }
   });
 
+  test('an animated GIF keeps every frame, in each copy', async () => {
+    const frame = await picture('png', 400, 100);
+    // Three different frames: an encoder may merge identical ones.
+    const frames = [frame, await sharp(frame).negate().toBuffer(), await sharp(frame).flop().toBuffer()];
+    const animated = await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer();
+    assert.equal((await sharp(animated).metadata()).pages, 3);
+    const image = await processImage(animated, 'spinner.gif');
+    assert.deepEqual([image.width, image.height], [400, 100]);
+    assert.deepEqual(
+      image.files.map((file) => file.name),
+      ['400x100.gif', '320w.gif'],
+    );
+    for (const file of image.files) assert.equal((await sharp(file.bytes, { animated: true }).metadata()).pages, 3);
+  });
+
   test("a photo's orientation is applied: a portrait taken sideways is stored upright", async () => {
     const sideways = await sharp(await picture('jpeg', 400, 200))
       .withMetadata({ orientation: 6 })
