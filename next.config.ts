@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { NextConfig } from 'next';
 import { config } from './lib/core/config';
+import { actionBodyLimitBytes } from './lib/media/limits';
 import { runtimeFiles } from './server/runtime-files';
 
 const nextConfig: NextConfig = {
@@ -15,11 +16,17 @@ const nextConfig: NextConfig = {
   // The page cache: shared in Redis or Next's own, durable either way (lib/page-cache/handler.ts). `npm run build`
   // bundles it first; `next dev` without a build runs with Next's own cache.
   cacheHandler: existsSync(runtimeFiles.cacheHandler) ? runtimeFiles.cacheHandler : undefined,
-  // The browser's router cache keeps a prefetched page this long and shows it on a client-side
-  // navigation without asking the server: 5 minutes by default, 30 s is Next's minimum. Measured
-  // in tests/e2e/http-cache.spec.ts.
-  // authInterrupts: forbidden() answers an admin page a role may not see with a 403 (lib/admin/auth.ts).
-  experimental: { staleTimes: { static: 30 }, authInterrupts: true },
+  experimental: {
+    // The browser's router cache keeps a prefetched page this long and shows it on a client-side
+    // navigation without asking the server: 5 minutes by default, 30 s is Next's minimum. Measured
+    // in tests/e2e/http-cache.spec.ts.
+    staleTimes: { static: 30 },
+    // An editor's server action may carry an image (lib/media/limits.ts); the server sets the same
+    // limit again from its own settings at start (lib/page-cache/next-internals.ts).
+    serverActions: { bodySizeLimit: actionBodyLimitBytes },
+    // forbidden() answers an admin page a role may not see with a 403 (lib/admin/auth.ts).
+    authInterrupts: true,
+  },
   // Page 1 of a list is the list itself; one address per page keeps caches and search engines simple.
   async redirects() {
     return [

@@ -18,6 +18,7 @@ import {
 } from 'drizzle-orm/pg-core';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
 /**
  * What search reads of a post: title and tag names weigh most, then the body. Kept by PostgreSQL
@@ -196,6 +197,38 @@ export const siteSettings = pgTable('site_settings', {
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 
+/**
+ * An uploaded image, named by the SHA-256 of the file as sent (lib/media/process.ts). Its copies
+ * (full size and narrower ones, re-encoded) are in media_files with MEDIA_STORE=postgres, or in
+ * the bucket with MEDIA_STORE=s3. The row is written in the copies' transaction, or after the
+ * bucket has them, so it always names copies that exist.
+ */
+export const media = pgTable('media', {
+  hash: text('hash').primaryKey(),
+  type: text('type').notNull(),
+  width: integer('width').notNull(),
+  height: integer('height').notNull(),
+  /** The upload's size as sent. */
+  bytes: integer('bytes').notNull(),
+  originalName: text('original_name').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  uploadedBy: integer('uploaded_by').references(() => users.id, { onDelete: 'set null' }),
+});
+
+/** The encoded copies of each image, by their file name in the image's address (lib/media/urls.ts). */
+export const mediaFiles = pgTable(
+  'media_files',
+  {
+    hash: text('hash')
+      .notNull()
+      .references(() => media.hash, { onDelete: 'cascade' }),
+    file: text('file').notNull(),
+    contentType: text('content_type').notNull(),
+    bytes: bytea('bytes').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.hash, t.file] })],
+);
+
 /** What happened, in words the statistics can show next to the tags it invalidated. */
 export interface InvalidationEvent {
   kind:
@@ -250,3 +283,5 @@ export type CommentStatus = (typeof commentStatus.enumValues)[number];
 export type PostStatus = (typeof postStatus.enumValues)[number];
 export type UserRole = (typeof userRole.enumValues)[number];
 export type User = typeof users.$inferSelect;
+export type Media = typeof media.$inferSelect;
+export type NewMedia = typeof media.$inferInsert;

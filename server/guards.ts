@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { databaseUnreachable, RETRY_AFTER_SECONDS } from '@/db/outage';
 import { config } from '@/lib/core/config';
+import { actionBodyLimitBytes, publicActionBodyLimitBytes } from '@/lib/media/limits';
 import { NEXT_HEADERS } from '@/lib/page-cache/next-internals';
 import { contentSecurityPolicy } from '@/server/security-headers';
 
@@ -12,12 +13,14 @@ import { contentSecurityPolicy } from '@/server/security-headers';
  * says what happened in words, with or without JavaScript, and gives nothing of the server away.
  */
 
-// Next's own limit for a server action's body; past it Next answers a 500 (and a page with
-// JavaScript loses the form to an error), so the server refuses it first with a 413.
-const ACTION_BODY_LIMIT = 1024 * 1024;
+// Past Next's own limit for a server action's body Next answers a 500 (and a page with JavaScript
+// loses the form to an error), so the server refuses it first with a 413. That limit has room for
+// an image, which only the admin's editor sends (lib/media/limits.ts); the public pages' forms
+// are held to 1 MB.
 // A sender still writing when the answer comes sees a broken connection, not the answer; the body
-// is read and thrown away first, up to this much, past which the connection is simply cut.
-const DISCARD_LIMIT = 16 * 1024 * 1024;
+// is read and thrown away first, never kept, up to this much, past which the connection is simply
+// cut. Room for an image several times the limit: the likeliest mistake is a camera's original.
+const DISCARD_LIMIT = Math.max(16 * 1024 * 1024, 8 * actionBodyLimitBytes);
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -55,9 +58,13 @@ function decodablePath(url: string | undefined): boolean {
   }
 }
 
-/** A POST Next hands to a server action: the JavaScript client's call, or a form posted without it. */
+/**
+ * A POST Next hands to a server action: the JavaScript client's call, or a form posted without it.
+ * Never one to /api/: those are route handlers, which read their own bodies (an image upload
+ * among them, app/api/admin/media) and answer their own refusals.
+ */
 function actionCall(req: IncomingMessage): 'fetch' | 'form' | null {
-  if (req.method !== 'POST') return null;
+  if (req.method !== 'POST' || (req.url ?? '/').startsWith('/api/')) return null;
   if (req.headers[NEXT_HEADERS.action] !== undefined) return 'fetch';
   const type = req.headers['content-type'] ?? '';
   return type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded') ? 'form' : null;
@@ -115,7 +122,10 @@ export function refuseBeforeNext(req: IncomingMessage, res: ServerResponse): boo
     );
     return true;
   }
-  if (Number(req.headers['content-length'] ?? 0) > ACTION_BODY_LIMIT) {
+  const admin = (req.url ?? '/').startsWith('/admin/');
+  const limit = admin ? actionBodyLimitBytes : publicActionBodyLimitBytes;
+  if (Number(req.headers['content-length'] ?? 0) > limit) {
+    const limitMb = Math.floor(limit / (1024 * 1024));
     let discarded = 0;
     req.on('data', (chunk: Buffer) => {
       discarded += chunk.length;
@@ -128,10 +138,10 @@ export function refuseBeforeNext(req: IncomingMessage, res: ServerResponse): boo
         res,
         413,
         action,
-        'The form sent more than 1 MB: nothing was saved.',
+        `The form sent more than ${limitMb} MB: nothing was saved.`,
         page('Too large to send', [
-          'Nothing was saved: what the form sent was larger than 1 MB, and a comment can have at most 5,000 characters.',
-          `Go back to <a href="${back}">the page</a> (your browser’s Back button usually keeps what you typed) and shorten it.`,
+          `Nothing was saved: what the form sent was larger than ${limitMb} MB${admin ? `, and an image can be at most ${config.MEDIA_MAX_MB} MB` : ', and a comment can have at most 5,000 characters'}.`,
+          `Go back to <a href="${back}">the page</a> (your browser’s Back button usually keeps what you typed) and ${admin ? 'choose a smaller image' : 'shorten it'}.`,
         ]),
       );
     });

@@ -83,6 +83,7 @@ export function contentSecurityPolicy(scriptHashes: readonly string[]): string {
     // Style attributes (the charts set them) cannot run script; where CSS could carry data away,
     // to a URL, img-src and connect-src allow this origin alone.
     "style-src 'self' 'unsafe-inline'",
+    // Uploaded images are served by this origin (/media), whichever store keeps them.
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",

@@ -13,6 +13,7 @@ import { closeSharedUpstashRedis } from '@/lib/core/upstash-redis';
 import { edgePurger, purgeEdgeForNewBuild } from '@/lib/edge/edge-purge';
 import { applyEdgeCacheControl } from '@/lib/edge/headers';
 import { startInvalidationSweep } from '@/lib/invalidation/sweep';
+import { actionBodyLimitBytes } from '@/lib/media/limits';
 import { FreshnessChecks } from '@/lib/page-cache/freshness';
 import { adoptRecordedNextConfig, NEXT_HEADERS } from '@/lib/page-cache/next-internals';
 import { pageCacheRuntime } from '@/lib/page-cache/runtime';
@@ -47,7 +48,7 @@ export async function startServer(options: {
   pageCache?: PageCacheSetting;
 }) {
   const dir = options.dir ?? process.cwd();
-  adoptRecordedNextConfig(dir, config.FRESHPRESS_DIST_DIR);
+  adoptRecordedNextConfig(dir, config.FRESHPRESS_DIST_DIR, actionBodyLimitBytes);
   // Before Next serves anything: the cache must know every invalidation made before this start.
   const distDir = path.resolve(dir, config.FRESHPRESS_DIST_DIR);
   const pageCache = await startPageCache({ distDir, mode: options.pageCache });

@@ -57,14 +57,17 @@ interface AdminRouteSpec<Input> {
   action: string;
   /** The 404 sentence, for an `[id]` that cannot name a row and for a write that found none. */
   missing: string;
-  /** The JSON body's schema; a route without one never reads its body. */
+  /** The JSON body's schema; a route without one reads no body here. */
   input?: z.ZodType<Input>;
   /** The route sits under `[id]`: the id is checked before the body is read or anything queried. */
   byId?: boolean;
 }
 
-/** What a handler returns: its answer, or null for "no such row" (the spec's 404 sentence). */
-type Act<Input, Id> = (request: { input: Input; id: Id }) => Promise<Response | null>;
+/**
+ * What a handler returns: its answer, or null for "no such row" (the spec's 404 sentence). A
+ * route without an input schema reads its own body from `request`, if it has one (an upload).
+ */
+type Act<Input, Id> = (request: { input: Input; id: Id; request: Request }) => Promise<Response | null>;
 
 type AdminHandler = (request: Request, context: { params: Promise<{ id?: string }> }) => Promise<Response>;
 
@@ -97,7 +100,7 @@ export function adminRoute<Input>(spec: AdminRouteSpec<Input>, act: Act<Input, n
       input = read.data;
     }
     try {
-      return (await act({ input, id: id as never })) ?? missing();
+      return (await act({ input, id: id as never, request })) ?? missing();
     } catch (error) {
       return writeFailed(error, spec.action);
     }

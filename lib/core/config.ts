@@ -151,6 +151,23 @@ const EnvSchema = z
     EDGE_REPURGE_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
     /** Keys waiting to be purged (the edge unreachable); past it, everything is purged instead. */
     EDGE_PURGE_QUEUE: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+    /**
+     * The largest image an author may upload, in megabytes. The editor's server action accepts this
+     * much plus room for the post's own text (lib/media/limits.ts).
+     */
+    MEDIA_MAX_MB: z.coerce.number().int().min(1).max(100).default(10),
+    /**
+     * Where uploaded images are kept. postgres: in the database, so every host sees them and a
+     * pg_dump backs them up; s3: in an S3-compatible bucket (the MEDIA_S3_* settings). Either way
+     * they are served through /media, so the pages' image policy stays this origin.
+     */
+    MEDIA_STORE: z.enum(['postgres', 's3']).default('postgres'),
+    /** An S3-compatible service other than AWS (MinIO, R2…); addressed by path, not by bucket host name. */
+    MEDIA_S3_ENDPOINT: z.url('MEDIA_S3_ENDPOINT must be an absolute URL such as http://127.0.0.1:9000').optional(),
+    MEDIA_S3_REGION: z.string().min(1).default('us-east-1'),
+    MEDIA_S3_BUCKET: z.string().min(1).optional(),
+    MEDIA_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    MEDIA_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     /** on: serve /uncached, the homepage rendered per request, as the benchmark's baseline. */
     UNCACHED_BASELINE: z.enum(['on', 'off']).default('off'),
     /** Server processes `npm start` runs on PORT (default: one per core); more than one needs the shared page cache. */
@@ -218,6 +235,11 @@ const EnvSchema = z
     if (env.EDGE === 'varnish') {
       require('EDGE_PURGE_URL', 'with EDGE=varnish (where Varnish listens, e.g. http://127.0.0.1:6081/)');
       require('EDGE_PURGE_TOKEN', "with EDGE=varnish (the secret in varnishd's FRESHPRESS_PURGE_TOKEN)");
+    }
+    if (env.MEDIA_STORE === 's3') {
+      require('MEDIA_S3_BUCKET', 'with MEDIA_STORE=s3');
+      require('MEDIA_S3_ACCESS_KEY_ID', 'with MEDIA_STORE=s3');
+      require('MEDIA_S3_SECRET_ACCESS_KEY', 'with MEDIA_STORE=s3');
     }
     if (env.EDGE === 'fastly') {
       require('FASTLY_SERVICE_ID', 'with EDGE=fastly');

@@ -141,11 +141,25 @@ export const fileCache = {
  * Runs Next on the configuration the build recorded, as Next's own standalone server.js does:
  * in the standalone folder there is no next.config.ts (nor the TypeScript to load it), and in the
  * source tree the recorded one is the one the pages were built with. The build directory is the
- * server's own, which may be a copy of the one the build wrote.
+ * server's own, which may be a copy of the one the build wrote. The server actions' body limit is
+ * the one setting taken from the running server instead: it follows MEDIA_MAX_MB, which the
+ * server's own refusal in front of Next reads at start (server/guards.ts), and the two must agree.
  */
-export function adoptRecordedNextConfig(dir: string, distDirName: string): void {
+export function adoptRecordedNextConfig(dir: string, distDirName: string, actionBodyLimitBytes: number): void {
   const recorded = path.join(dir, distDirName, 'required-server-files.json');
   if (!existsSync(recorded)) return;
-  const nextConfig = (JSON.parse(readFileSync(recorded, 'utf8')) as { config: Record<string, unknown> }).config;
-  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify({ ...nextConfig, distDir: distDirName });
+  const nextConfig = (
+    JSON.parse(readFileSync(recorded, 'utf8')) as {
+      config: { experimental?: { serverActions?: Record<string, unknown> } & Record<string, unknown> };
+    }
+  ).config;
+  const experimental = nextConfig.experimental ?? {};
+  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify({
+    ...nextConfig,
+    distDir: distDirName,
+    experimental: {
+      ...experimental,
+      serverActions: { ...experimental.serverActions, bodySizeLimit: actionBodyLimitBytes },
+    },
+  });
 }

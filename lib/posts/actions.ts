@@ -9,10 +9,15 @@ import { databaseCode } from '@/db/errors';
 import { redactError } from '@/lib/core/redact';
 import { changePost, createPost, NewPostInput, PostChangeInput } from '@/lib/posts/writers';
 import { dryRunPostSave } from './dry-run';
+import { uploadFailed, uploadImage, type UploadOutcome } from '@/lib/media/upload';
 import {
   DRY_RUN,
   EDITOR_FIELDS,
+  IMAGE_FIELD,
   INTENT,
+  UPLOAD,
+  withImage,
+  type DropUploadState,
   type EditorField,
   type EditorState,
   type EditorValues,
@@ -86,6 +91,44 @@ async function plan(id: number, values: EditorValues): Promise<EditorState> {
   return { status: 'planned', values, summary: planned.summary, tags: planned.tags };
 }
 
+/** The image the form carries, stored; a browser sends an empty file part when none was chosen. */
+async function storeImage(form: FormData, uploadedBy: number | null): Promise<UploadOutcome> {
+  const file = form.get(IMAGE_FIELD);
+  if (!(file instanceof File) || (file.size === 0 && file.name === ''))
+    return { ok: false, status: 422, error: 'Choose an image to upload first.' };
+  try {
+    return await uploadImage(file, { uploadedBy });
+  } catch (error) {
+    return uploadFailed(error);
+  }
+}
+
+/**
+ * "Upload image" without JavaScript (or with it, from the button): the image is stored and its
+ * Markdown added at the end of the body; the post itself is not saved, and everything typed is
+ * sent back as it was, so no unsaved text is lost on the way.
+ */
+async function addImage(values: EditorValues, form: FormData, uploadedBy: number | null): Promise<EditorState> {
+  const outcome = await storeImage(form, uploadedBy);
+  if (!outcome.ok) return { status: 'invalid', values, errors: { [IMAGE_FIELD]: [outcome.error] } };
+  return {
+    status: 'uploaded',
+    values: { ...values, body: withImage(values.body, outcome.image.markdown) },
+    message: `The image (${outcome.image.width} × ${outcome.image.height}) was added at the end of the body. Save the post to publish it with the post.`,
+  };
+}
+
+/** An image dropped on the body (JavaScript): stored, its Markdown sent back to insert where it fell. */
+export const uploadDroppedImage = adminActionWho(
+  () => true,
+  async (session, form: FormData): Promise<DropUploadState> => {
+    const outcome = await storeImage(form, session.accountId);
+    return outcome.ok
+      ? { status: 'uploaded', markdown: outcome.image.markdown }
+      : { status: 'refused', message: outcome.error };
+  },
+);
+
 export const savePost = adminActionWho(
   () => true,
   async (session, id: number | null, _previous: EditorState, form: FormData): Promise<EditorState> => {
@@ -94,6 +137,7 @@ export const savePost = adminActionWho(
     const owned = id === null ? null : await postAuthor(id);
     const notYours = owned && postRefusal(session, owned, await reviewRequired());
     if (notYours) return { status: 'refused', message: notYours };
+    if (form.get(INTENT) === UPLOAD) return addImage(values, form, session.accountId);
     if (id !== null && form.get(INTENT) === DRY_RUN) {
       try {
         return await plan(id, values);

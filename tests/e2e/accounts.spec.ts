@@ -1,4 +1,5 @@
 import type { Browser, Page } from '@playwright/test';
+import { picture } from '../support/images';
 import { expect, test } from './support/fixtures';
 import { get, OwnSite, type SiteServer } from './support/site';
 
@@ -150,10 +151,23 @@ test('an invited author writes, but with review required cannot publish, touch o
   await author.getByLabel('Title', { exact: true }).fill('Written by an invited author');
   await author.getByLabel('Slug').fill(slug);
   await author.getByLabel('Body (Markdown)').fill('A first post, **for review**.');
+  // With an image of the author's own, uploaded in the editor.
+  await author
+    .getByLabel('Image')
+    .setInputFiles({ name: 'lighthouse.jpg', mimeType: 'image/jpeg', buffer: await picture('jpeg', 1400, 900) });
+  await author.getByRole('button', { name: 'Upload image' }).click();
+  await expect(author.getByText('was added at the end of the body')).toBeVisible();
+  const body = await author.getByLabel('Body (Markdown)').inputValue();
+  expect(body).toMatch(
+    /^A first post, \*\*for review\*\*\.\n\n!\[lighthouse\]\(\/media\/[0-9a-f]{64}\/1400x900\.jpg\)\n$/,
+  );
+  const [uploaded] = await site.sql<{ name: string }[]>`
+    select u.name from media m join users u on u.id = m.uploaded_by order by m.created_at desc limit 1`;
+  expect(uploaded?.name).toBe(AUTHOR.name);
   await author.getByLabel('Status').selectOption({ label: 'Published' });
   await author.getByRole('button', { name: 'Save' }).click();
   await expect(author.getByLabel('Status')).toHaveAccessibleDescription(/an editor will publish it/);
-  await expect(author.getByLabel('Body (Markdown)')).toHaveValue('A first post, **for review**.');
+  await expect(author.getByLabel('Body (Markdown)')).toHaveValue(body);
   let [row] = await site.sql<{ n: number }[]>`select count(*)::int as n from posts where slug = ${slug}`;
   expect(row?.n).toBe(0);
   await author.getByLabel('Status').selectOption({ label: 'Draft' });
@@ -179,6 +193,13 @@ test('an invited author writes, but with review required cannot publish, touch o
   expect(page.status).toBe(200);
   expect(page.html).toContain(`by ${AUTHOR.name}`);
   expect(page.html).toContain(`"author":{"@type":"Person","name":"${AUTHOR.name}"}`);
+  const img = page.html.match(/<img [^>]*src="(\/media\/[0-9a-f]{64}\/1400x900\.jpg)"[^>]*>/);
+  expect(img, 'the post shows the author’s image').not.toBeNull();
+  expect(img![0]).toMatch(/srcset="[^"]*\/320w\.jpg 320w, [^"]*\/1280w\.jpg 1280w, [^"]*1400x900\.jpg 1400w"/);
+  const image = await fetch(`${server.base}${img![1]}`);
+  expect(image.status).toBe(200);
+  expect(image.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  expect(image.headers.get('content-type')).toBe('image/jpeg');
   const feed = await get(server.base, '/feed.xml');
   expect(feed.html).toContain(`<dc:creator>${AUTHOR.name}</dc:creator>`);
 

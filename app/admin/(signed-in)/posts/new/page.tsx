@@ -1,5 +1,6 @@
 import { PostEditor } from '@/components/admin/PostEditor';
-import { savePost } from '@/lib/posts/actions';
+import { savePost, uploadDroppedImage } from '@/lib/posts/actions';
+import { mediaMaxBytes } from '@/lib/media/limits';
 import { requireAdmin, reviewRequired } from '@/lib/admin/auth';
 import { publishRefusal } from '@/lib/accounts/roles';
 
@@ -15,6 +16,8 @@ export default async function NewPostPage() {
       <PostEditor
         action={savePost.bind(null, null)}
         initial={{ title: '', slug: '', body: '', tags: '', status: 'draft', publishedAt: '' }}
+        uploadDropped={uploadDroppedImage}
+        maxImageBytes={mediaMaxBytes}
         submitLabel="Save"
       />
     </section>

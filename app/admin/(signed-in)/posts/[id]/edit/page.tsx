@@ -2,7 +2,8 @@ import Link from 'next/link';
 import { forbidden, notFound } from 'next/navigation';
 import { PostEditor } from '@/components/admin/PostEditor';
 import { getEditablePost } from '@/db/admin-reads';
-import { savePost } from '@/lib/posts/actions';
+import { savePost, uploadDroppedImage } from '@/lib/posts/actions';
+import { mediaMaxBytes } from '@/lib/media/limits';
 import { requireAdmin, reviewRequired } from '@/lib/admin/auth';
 import { postRefusal, publishRefusal } from '@/lib/accounts/roles';
 import { toUtcField } from '@/lib/posts/editor-form';
@@ -48,6 +49,8 @@ export default async function EditPostPage({ params, searchParams }: Props) {
           status: post.status,
           publishedAt: toUtcField(post.publishedAt),
         }}
+        uploadDropped={uploadDroppedImage}
+        maxImageBytes={mediaMaxBytes}
         submitLabel="Save"
         dryRun
       />
