@@ -99,6 +99,15 @@ export interface SessionRow {
   address: string;
 }
 
+const sessionColumns = {
+  id: sessions.id,
+  createdAt: sessions.createdAt,
+  lastSeenAt: sessions.lastSeenAt,
+  expiresAt: sessions.expiresAt,
+  userAgent: sessions.userAgent,
+  address: sessions.address,
+};
+
 export async function insertSession(
   session: { id: string; userId: number; expiresAt: Date; userAgent: string; address: string },
   db: Executor = getDb(),
@@ -115,14 +124,7 @@ export async function findSessionAccount(
   const [row] = await db
     .select({
       account: accountColumns,
-      session: {
-        id: sessions.id,
-        createdAt: sessions.createdAt,
-        lastSeenAt: sessions.lastSeenAt,
-        expiresAt: sessions.expiresAt,
-        userAgent: sessions.userAgent,
-        address: sessions.address,
-      },
+      session: sessionColumns,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
@@ -136,14 +138,7 @@ export async function touchSession(id: string, now: Date, db: Database = getDb()
 
 export async function listSessions(userId: number, db: Database = getDb()): Promise<SessionRow[]> {
   return db
-    .select({
-      id: sessions.id,
-      createdAt: sessions.createdAt,
-      lastSeenAt: sessions.lastSeenAt,
-      expiresAt: sessions.expiresAt,
-      userAgent: sessions.userAgent,
-      address: sessions.address,
-    })
+    .select(sessionColumns)
     .from(sessions)
     .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, sql`now()`)))
     .orderBy(desc(sessions.lastSeenAt));

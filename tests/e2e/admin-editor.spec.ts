@@ -1,4 +1,4 @@
-import type { Cookie, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import {
   expect,
   expectRebuilt,
@@ -12,6 +12,7 @@ import {
   type Snapshot,
 } from './support/fixtures';
 import { actionFormsOf } from './support/form-post';
+import { CarriedAdminSession } from './support/admin-session';
 import { get, OwnSite, type SiteServer } from './support/site';
 
 /*
@@ -40,23 +41,8 @@ test.afterAll(async () => {
   await site.close();
 });
 
-// Logins are throttled to five a minute per client, fewer than this file's tests: log in once, then carry the session.
-let session: Cookie[] = [];
-
-async function loggedIn(page: Page): Promise<void> {
-  const heading = page.getByRole('heading', { level: 1, name: 'Admin', exact: true });
-  if (session.length > 0) {
-    await page.context().addCookies(session);
-    await page.goto(`${server.base}/admin`);
-    await expect(heading).toBeVisible();
-    return;
-  }
-  await page.goto(`${server.base}/admin/login`);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(heading).toBeVisible();
-  session = (await page.context().cookies()).filter((cookie) => cookie.name === COOKIE);
-}
+const admin = new CarriedAdminSession(() => server.base, PASSWORD);
+const loggedIn = (page: Page) => admin.loggedIn(page);
 
 interface Draft {
   title: string;

@@ -2,12 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { Browser, Cookie, Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import S3rver from 's3rver';
 import { picture, pngHtmlPolyglot, SVG_WITH_SCRIPT } from '../support/images';
 import { expect, expectUntouched, test, warmAll } from './support/fixtures';
 import { actionFormsOf } from './support/form-post';
 import { freePort } from './support/server';
+import { CarriedAdminSession } from './support/admin-session';
 import { get, OwnSite, SITE_ADMIN_TOKEN, type SiteServer } from './support/site';
 
 /*
@@ -38,23 +39,8 @@ test.afterAll(async () => {
 
 const unique = () => `${Date.now().toString(36)}-${++runs}`;
 
-// Logins are throttled per client: log in once, then carry the session into every context.
-let session: Cookie[] = [];
-
-async function loggedIn(page: Page): Promise<void> {
-  const heading = page.getByRole('heading', { level: 1, name: 'Admin', exact: true });
-  if (session.length > 0) {
-    await page.context().addCookies(session);
-    await page.goto(`${server.base}/admin`);
-    await expect(heading).toBeVisible();
-    return;
-  }
-  await page.goto(`${server.base}/admin/login`);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(heading).toBeVisible();
-  session = (await page.context().cookies()).filter((cookie) => cookie.name === COOKIE);
-}
+const admin = new CarriedAdminSession(() => server.base, PASSWORD);
+const loggedIn = (page: Page) => admin.loggedIn(page);
 
 async function withoutJavaScript<T>(browser: Browser, work: (page: Page) => Promise<T>): Promise<T> {
   const context = await browser.newContext({ javaScriptEnabled: false });
