@@ -19,6 +19,7 @@ import { slotPrefix } from '@/lib/core/redis-keys';
 import { runtimeFiles } from '@/server/runtime-files';
 import { seedStatsHistory } from './seed-stats';
 import { newPurgeToken, startVarnish, type Varnish } from './varnish';
+import { ALLOCATOR_ENV } from '../server/allocator';
 
 /*
  * `npm run bench [-- --quick]`: the speed of cached pages against what a user would pick instead,
@@ -99,6 +100,8 @@ async function startApp(name: string, env: Record<string, string>): Promise<Serv
   const child = spawn(process.execPath, [runtimeFiles.server], {
     env: {
       ...process.env,
+      // As `npm start` runs the server.
+      ...ALLOCATOR_ENV,
       NODE_ENV: 'production',
       PORT: String(port),
       ADMIN_TOKEN: adminToken,

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { cachePrefix, config } from '@/lib/core/config';
 import { redactUrl } from '@/lib/core/redact';
 import { openRedisConnection } from '@/lib/core/redis-connection';
+import { ALLOCATOR_ENV } from './allocator';
 
 /*
  * Several server processes on one port (node:cluster: the primary accepts connections and hands
@@ -52,6 +53,7 @@ export function runPrimary(processes: number, pageCache: 'shared'): void {
   const startedAt = new Map<Worker, number>();
   const fork = (index: number) => {
     const worker = cluster.fork({
+      ...ALLOCATOR_ENV,
       PAGE_CACHE: pageCache,
       FRESHPRESS_PROCESSES: String(processes),
       FRESHPRESS_PROCESS_INDEX: String(index),

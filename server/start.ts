@@ -12,6 +12,7 @@ import { redactSecrets } from '@/lib/core/redact';
 import { build } from './build';
 import { runtimeFiles } from './runtime-files';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@/db/embedded';
+import { ALLOCATOR_ENV } from './allocator';
 
 /*
  * `npm start`: the blog in production mode from a fresh clone. Without DATABASE_URL it runs on an
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url, NODE_ENV: 'production' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...ALLOCATOR_ENV, DATABASE_URL: url, NODE_ENV: 'production' };
   const identity = await buildIdentity(databaseIdentity);
   try {
     if (await buildIsCurrent(identity)) {

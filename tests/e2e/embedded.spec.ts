@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from './support/fixtures';
 import { freePort, startProcess, waitForHttp } from './support/server';
-import { get, postComment, SITE_ADMIN_TOKEN } from './support/site';
+import { get, healthDetail, postComment, SITE_ADMIN_TOKEN } from './support/site';
 
 const distDir = '.next-e2e-embedded';
 
@@ -44,6 +44,9 @@ test.describe('npm start without DATABASE_URL', () => {
         // Two server processes on the one embedded database: a burst of comments through both,
         // each stored once and shown at once.
         expect(first.output()).toContain('starting 2 server processes');
+        // Each server process runs with two malloc arenas (server/allocator.ts).
+        const { processes } = await healthDetail<{ processes: { pid: number } }>(url);
+        expect((await readFile(`/proc/${processes.pid}/environ`, 'utf8')).split('\0')).toContain('MALLOC_ARENA_MAX=2');
         const created = await fetch(`${url}/api/admin/posts`, {
           method: 'POST',
           headers: { authorization: `Bearer ${SITE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
