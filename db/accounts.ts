@@ -44,6 +44,24 @@ export async function insertAccount(
   return row;
 }
 
+/**
+ * Gives an account an import made (password `unusable`, which no password matches) to the person
+ * its address was invited as: their posts keep them as author. Null when no such account waits.
+ */
+export async function claimImportedAccount(
+  email: string,
+  unusable: string,
+  account: Pick<Account, 'name' | 'role'> & { passwordHash: string },
+  db: Executor,
+): Promise<Account | null> {
+  const [row] = await db
+    .update(users)
+    .set(account)
+    .where(and(eq(users.email, email), eq(users.passwordHash, unusable), isNull(users.removedAt)))
+    .returning(accountColumns);
+  return row ?? null;
+}
+
 export interface ListedAccount extends Account {
   createdAt: Date;
   removedAt: Date | null;

@@ -73,6 +73,12 @@ export const posts = pgTable(
     search: tsvector('search').notNull().generatedAlwaysAs(SEARCH_DOCUMENT),
     /** Who wrote it; null for posts written before accounts, by the API's token or the shared password. */
     authorId: integer('author_id').references((): AnyPgColumn => users.id, { onDelete: 'set null' }),
+    /**
+     * Where an imported post came from (e.g. `wordpress:https://old.example`) and its id there:
+     * running the same import again finds the post instead of adding it twice. Null for posts written here.
+     */
+    source: text('source'),
+    sourceId: text('source_id'),
   },
   (t) => [
     uniqueIndex('posts_slug_key').on(t.slug),
@@ -93,6 +99,7 @@ export const posts = pgTable(
     index('posts_search_idx').using('gin', t.search),
     // An author's own posts in the admin, and a byline change's posts.
     index('posts_author_idx').on(t.authorId),
+    uniqueIndex('posts_source_key').on(t.source, t.sourceId),
   ],
 );
 
@@ -134,8 +141,12 @@ export const comments = pgTable(
     body: text('body').notNull(),
     status: commentStatus('status').notNull().default('pending'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** As posts.source and source_id: an imported comment's origin and its id there. */
+    source: text('source'),
+    sourceId: text('source_id'),
   },
   (t) => [
+    uniqueIndex('comments_source_key').on(t.source, t.sourceId),
     // Post pages list published comments oldest first, and lists count them per post.
     index('comments_published_by_post_idx')
       .on(t.postId, t.createdAt, t.id)

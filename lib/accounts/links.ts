@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { getDb } from '@/db/client';
 import { databaseCode } from '@/db/errors';
 import {
+  claimImportedAccount,
   claimLink,
   closeSetupLinks,
   findLink,
@@ -15,7 +16,7 @@ import {
 } from '@/db/accounts';
 import type { UserRole } from '@/db/schema';
 import { config, siteUrl } from '@/lib/core/config';
-import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblem } from './passwords';
+import { hashPassword, MAX_PASSWORD_LENGTH, NO_PASSWORD, passwordProblem } from './passwords';
 
 /*
  * One-use links that create an account: the owner's first-run setup (printed by the server when
@@ -109,10 +110,13 @@ export async function acceptLink(
   try {
     return await getDb().transaction(async (tx) => {
       if (!(await claimLink(link.id, now, tx))) return { status: 'gone' } as const;
-      const account = await insertAccount(
-        { name: parsed.data.name, email: parsed.data.email, role: link.role, passwordHash },
-        tx,
-      );
+      const values = { name: parsed.data.name, email: parsed.data.email, role: link.role, passwordHash };
+      // An invitation to an address an import gave an account (lib/moving/import.ts) makes that
+      // account the person's, with the posts it wrote; only a link naming the address can.
+      const account =
+        (kind === 'invitation' && link.email
+          ? await claimImportedAccount(link.email, NO_PASSWORD, values, tx)
+          : null) ?? (await insertAccount(values, tx));
       if (link.role === 'owner') await closeSetupLinks(now, tx);
       return { status: 'created', account } as const;
     });
