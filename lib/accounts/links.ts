@@ -111,12 +111,13 @@ export async function acceptLink(
     return await getDb().transaction(async (tx) => {
       if (!(await claimLink(link.id, now, tx))) return { status: 'gone' } as const;
       const values = { name: parsed.data.name, email: parsed.data.email, role: link.role, passwordHash };
-      // An invitation to an address an import gave an account (lib/moving/import.ts) makes that
-      // account the person's, with the posts it wrote; only a link naming the address can.
+      // An account an import made (lib/moving/import.ts) becomes the person's, with the posts it
+      // wrote, through an invitation naming its address, or the owner's setup (whoever holds that
+      // link owns the blog anyway): a moved blog's owner gets their own account back.
+      const claimable = kind === 'setup' || link.email !== null;
       const account =
-        (kind === 'invitation' && link.email
-          ? await claimImportedAccount(link.email, NO_PASSWORD, values, tx)
-          : null) ?? (await insertAccount(values, tx));
+        (claimable ? await claimImportedAccount(parsed.data.email, NO_PASSWORD, values, tx) : null) ??
+        (await insertAccount(values, tx));
       if (link.role === 'owner') await closeSetupLinks(now, tx);
       return { status: 'created', account } as const;
     });

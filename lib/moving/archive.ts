@@ -27,7 +27,7 @@ export interface ArchivePost {
 export interface ArchiveComment {
   sourceId: string;
   postSourceId: string;
-  /** The comment it answers; when that one is not in the archive, the reply says its parent was removed. */
+  /** The comment it answers; when that one is not in the archive, `parentRemoved` and the reply says so. */
   parentSourceId: string | null;
   parentRemoved: boolean;
   authorName: string;

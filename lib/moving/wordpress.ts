@@ -236,7 +236,7 @@ function readComments(item: Node, postId: string, postLabel: string, skipped: Sk
       createdAt: wordpressDate(text(node['wp:comment_date_gmt']), text(node['wp:comment_date'])) ?? new Date(0),
     });
   }
-  // A reply whose parent was left out stays in its thread, under "this comment was removed".
+  // A reply whose parent was left out says it answered a removed comment, as after a deletion.
   for (const comment of approved)
     if (comment.parentSourceId && !kept.has(comment.parentSourceId)) {
       comment.parentSourceId = null;

@@ -126,10 +126,13 @@ export const UNREACHABLE_PHOTO = 'http://127.0.0.1:9/wp-content/uploads/2024/01/
 
 /**
  * The export the tests import. Slugs carry `tag` so several runs on one database stay apart;
- * the scheduled post is due `scheduledInDays` from `now`.
+ * the scheduled post is due 30 days after `now`, the others
+ * were written in the hours before it.
  */
 export function sampleExport(site: string, tag: string, now = new Date()): string {
   const later = new Date(now.getTime() + 30 * 86_400_000);
+  // Recent, so the posts are the newest on the homepage of a seeded site; whole seconds, as WordPress keeps them.
+  const ago = (minutes: number) => gmt(new Date(Math.floor(now.getTime() / 60_000) * 60_000 - minutes * 60_000));
   return wxr(site, [
     {
       id: 50,
@@ -138,7 +141,7 @@ export function sampleExport(site: string, tag: string, now = new Date()): strin
       type: 'attachment',
       status: 'inherit',
       creator: 'ann',
-      date: '2024-01-02 08:00:00',
+      date: ago(200),
       content: '',
       parent: 10,
       attachmentUrl: UNREACHABLE_PHOTO,
@@ -149,7 +152,7 @@ export function sampleExport(site: string, tag: string, now = new Date()): strin
       slug: `moving-day-${tag}`,
       status: 'publish',
       creator: 'ann',
-      date: '2024-01-02 09:30:00',
+      date: ago(120),
       content: [
         '<!-- wp:paragraph -->',
         `We finally moved the blog. Variables like snake_case_name stay as they were [sic].`,
@@ -183,7 +186,7 @@ export function sampleExport(site: string, tag: string, now = new Date()): strin
           author: 'Carol',
           email: 'carol@example.net',
           content: `Welcome to the new place, ${tag}!`,
-          date: '2024-01-02 10:00:00',
+          date: ago(110),
         },
         {
           id: 101,
@@ -192,7 +195,7 @@ export function sampleExport(site: string, tag: string, now = new Date()): strin
           author: 'Dan',
           email: 'dan@example.net',
           content: `Thanks <b>Carol</b>, agreed ${tag}.`,
-          date: '2024-01-02 11:00:00',
+          date: ago(100),
         },
         {
           id: 102,
@@ -201,7 +204,7 @@ export function sampleExport(site: string, tag: string, now = new Date()): strin
           author: 'Carol',
           email: 'carol@example.net',
           content: `<p>Third level ${tag}</p><script>alert(1)</script>`,
-          date: '2024-01-02 12:00:00',
+          date: ago(90),
         },
         {
           id: 103,
@@ -209,7 +212,7 @@ export function sampleExport(site: string, tag: string, now = new Date()): strin
           author: 'Eve',
           email: 'eve@example.net',
           content: `pending-${tag}`,
-          date: '2024-01-02 13:00:00',
+          date: ago(80),
         },
         {
           id: 104,
@@ -217,9 +220,9 @@ export function sampleExport(site: string, tag: string, now = new Date()): strin
           author: 'Spammer',
           email: 'spam@example.net',
           content: `spam-${tag} buy now`,
-          date: '2024-01-02 13:30:00',
+          date: ago(75),
         },
-        { id: 105, approved: 'trash', author: 'Troll', content: `trash-${tag}`, date: '2024-01-02 14:00:00' },
+        { id: 105, approved: 'trash', author: 'Troll', content: `trash-${tag}`, date: ago(70) },
         {
           id: 106,
           parent: 103,
@@ -227,14 +230,14 @@ export function sampleExport(site: string, tag: string, now = new Date()): strin
           author: 'Fay',
           email: 'fay@example.net',
           content: `Reply to a pending one ${tag}`,
-          date: '2024-01-02 15:00:00',
+          date: ago(60),
         },
         {
           id: 107,
           approved: '1',
           author: 'Other blog',
           content: 'Pingback',
-          date: '2024-01-02 16:00:00',
+          date: ago(50),
           type: 'pingback',
         },
       ],
@@ -245,7 +248,7 @@ export function sampleExport(site: string, tag: string, now = new Date()): strin
       slug: `second-post-${tag}`,
       status: 'publish',
       creator: 'bob',
-      date: '2023-06-01 12:00:00',
+      date: ago(180),
       content: '<p>Bob writes with <em>explicit</em> paragraphs.</p>\n<p>And a second one.</p>',
       categories: [{ domain: 'post_tag', nicename: `%c3%a9t%c3%a9-${tag}`, name: `Été ${tag}` }],
     },
@@ -291,7 +294,7 @@ export function sampleExport(site: string, tag: string, now = new Date()): strin
       slug: `moving-day-${tag}`,
       status: 'publish',
       creator: 'bob',
-      date: '2024-01-03 09:00:00',
+      date: ago(30),
       content: 'Same slug as the first.',
     },
     {
