@@ -120,12 +120,13 @@ export async function waitingCommentsAfter(afterId: number, limit: number, db: E
     .limit(limit);
 }
 
-export async function countWaitingAfter(afterId: number, db: Executor): Promise<number> {
+/** How many comments wait that no notice has named yet, and the newest of them. */
+export async function countWaitingAfter(afterId: number, db: Executor): Promise<{ count: number; newest: number }> {
   const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
+    .select({ count: sql<number>`count(*)::int`, newest: sql<number>`coalesce(max(${comments.id}), 0)::int` })
     .from(comments)
     .where(and(eq(comments.status, 'pending'), gt(comments.id, afterId)));
-  return row?.n ?? 0;
+  return row ?? { count: 0, newest: afterId };
 }
 
 /** The comment a commenter wants to hear of replies to, with its post, for the confirmation mail. */

@@ -42,10 +42,11 @@ export async function queueModerationNotice(now = new Date(), intervalMs = confi
     const to = config.NOTIFY_EMAIL ?? (await ownerAddress(tx));
     // No owner yet and no NOTIFY_EMAIL: the comments stay unlisted until someone can be told.
     if (!to) return null;
-    const total = await countWaitingAfter(state.lastCommentId, tx);
-    await queueMail(moderationNotice(to, waiting, total), tx);
+    const { count, newest } = await countWaitingAfter(state.lastCommentId, tx);
+    await queueMail(moderationNotice(to, waiting, count), tx);
     queued = true;
-    return { at: now.getTime(), lastCommentId: Math.max(...waiting.map((c) => c.id), state.lastCommentId) };
+    // Past the ones it counted too: "and 87 more" has told of them, the next notice is of new ones.
+    return { at: now.getTime(), lastCommentId: Math.max(newest, state.lastCommentId) };
   });
   return queued;
 }

@@ -96,6 +96,18 @@ describe('mail', () => {
       assert.match(both[1]!.subject!, /^1 comment waiting for moderation/);
       assert.match(both[1]!.text!, /Wynn on “[^”]+”: third-waiting comment/);
       assert.equal(smtp.messages.filter((m) => /waiting for moderation/.test(m.subject ?? '')).length, 2);
+
+      // Past 50, the rest are counted, and the next notice is of newer ones alone.
+      for (let n = 1; n <= 52; n++) await comment('Many', 'many@example.net', `crowd ${n}`, 'pending');
+      assert.equal(await queueModerationNotice(new Date(start.getTime() + 130_000), 60_000), true);
+      await comment('Last', 'last@example.net', 'after the crowd', 'pending');
+      assert.equal(await queueModerationNotice(new Date(start.getTime() + 200_000), 60_000), true);
+      await send.tick();
+      const all = await smtp.waitFor((m) => /waiting for moderation/.test(m.subject ?? ''), 4);
+      assert.match(all[2]!.subject!, /^52 comments waiting/);
+      assert.match(all[2]!.text!, /crowd 50\n- and 2 more/);
+      assert.match(all[3]!.subject!, /^1 comment waiting/);
+      assert.match(all[3]!.text!, /Last on “[^”]+”: after the crowd/);
     } finally {
       await send.stop();
     }
