@@ -70,6 +70,14 @@ export async function slugsLike(tx: Executor, bases: readonly string[]): Promise
   return new Set(rows.map((row) => row.slug));
 }
 
+/** How many of these slugs name posts written here rather than imported: an export's own blog has them all. */
+export async function slugsWrittenHere(tx: Executor, slugs: readonly string[]): Promise<number> {
+  if (slugs.length === 0) return 0;
+  const [row] = await tx.execute<{ n: number }>(sql`
+    select count(*)::int as n from ${posts} where source is null and slug = any(${sql.param([...slugs])}::text[])`);
+  return row?.n ?? 0;
+}
+
 /**
  * Accounts for the archive's authors: an address that already has an account keeps it as it is;
  * a new one gets `passwordHash`, which no password matches. Returns every address's account id.

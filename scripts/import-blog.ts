@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { Archive } from '@/lib/moving/archive';
 import { readExport, UnreadableArchive } from '@/lib/moving/export';
-import { importArchive, type ImportReport } from '@/lib/moving/import';
+import { importArchive, ImportRefused, type ImportReport } from '@/lib/moving/import';
 import { readWordPressExport, UnreadableExport } from '@/lib/moving/wordpress';
 import { Refused, reportFailure, withScriptDatabase } from './script-database';
 
@@ -84,7 +84,7 @@ async function main(kind: Kind, args: string[]): Promise<number> {
     for (const line of describeImport(report, unreachable)) console.log(line);
     return 0;
   } catch (error) {
-    if (error instanceof UnreadableExport || error instanceof UnreadableArchive) {
+    if (error instanceof UnreadableExport || error instanceof UnreadableArchive || error instanceof ImportRefused) {
       console.error(error.message);
       return 1;
     }

@@ -11,6 +11,7 @@ import {
   markImportedAnnounced,
   replaceImportedTags,
   slugsLike,
+  slugsWrittenHere,
   updateImportedPost,
   type CommentValues,
   type ImportedPostRow,
@@ -99,6 +100,26 @@ function inThreadOrder(comments: readonly ArchiveComment[], known: ReadonlySet<s
   return waves;
 }
 
+/** An archive refused as a whole, with what to do. */
+export class ImportRefused extends Error {}
+
+/**
+ * A Freshpress export imported into the database it came from would add every post again (the posts
+ * written there carry no source): refused when most of its slugs are posts written here.
+ */
+async function refuseOwnExport(tx: Executor, archive: Archive): Promise<void> {
+  if (!archive.source.startsWith('freshpress:') || archive.posts.length === 0) return;
+  const here = await slugsWrittenHere(
+    tx,
+    archive.posts.map((post) => post.slug),
+  );
+  if (here * 2 > archive.posts.length)
+    throw new ImportRefused(
+      `${here} of the export's ${archive.posts.length} posts are already here, written in this blog: ` +
+        'this looks like the database the export came from. Import it into another database.',
+    );
+}
+
 export async function importArchive(db: Database, archive: Archive, now = new Date()): Promise<ImportReport> {
   const report: ImportReport = {
     source: archive.source,
@@ -136,6 +157,7 @@ async function writePosts(tx: Executor, archive: Archive, report: ImportReport, 
   const { source } = archive;
   const changedTags = new Set<string>();
   await lockImport(tx, source);
+  await refuseOwnExport(tx, archive);
   const existing = new Map((await findImportedPosts(tx, source)).map((row) => [row.sourceId, row]));
 
   const authors = await ensureAuthors(tx, archive.authors, NO_PASSWORD);

@@ -147,6 +147,12 @@ describe('exporting and importing the export', () => {
     const refused = await run('scripts/export.ts', [dir], source.url);
     assert.equal(refused.code, 1);
     assert.match(refused.output, /is not empty/);
+
+    // Back into the blog it came from, it would add every post again.
+    const own = await run('scripts/import-blog.ts', ['export', dir], source.url);
+    assert.equal(own.code, 1, own.output);
+    assert.match(own.output, /looks like the database the export came from/);
+    assert.equal((await contents(source.url, 'id')).posts.length, original.posts.length);
   });
 
   test('the export imported into an empty database gives the same posts and comments, threaded; again, nothing doubles', async () => {
