@@ -6,6 +6,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import postgres from 'postgres';
 import { createDatabase } from '@/db/client';
+import { startEmbeddedPostgres } from '@/db/embedded';
+import { migrateDatabase } from '@/db/migrate';
 import { findAccountByEmail } from '@/db/accounts';
 import { acceptLink, createInvitation } from '@/lib/accounts/links';
 import { verifyPassword } from '@/lib/accounts/passwords';
@@ -39,12 +41,15 @@ after(async () => {
   if (database.name) await dropDatabase(database.name);
 });
 
-function runImport(args: string[]): Promise<{ code: number; output: string }> {
+function runImport(
+  args: string[],
+  env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database.url },
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       ['--conditions=react-server', '--import', 'tsx', 'scripts/import-blog.ts', 'wordpress', ...args],
-      { env: { ...process.env, DATABASE_URL: database.url }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -298,6 +303,42 @@ describe('importing into the database', () => {
       assert.match(refused.output, /Cannot read/);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('without DATABASE_URL it imports into the embedded database of npm start, and refuses at once while a server holds it', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'fp-wxr-embedded-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, FRESHPRESS_DATA_DIR: dataDir };
+    delete env.DATABASE_URL;
+    try {
+      const file = path.join(dataDir, 'export.xml');
+      await writeFile(file, sampleExport('https://embedded.example', 'emb'));
+      let embedded = await startEmbeddedPostgres(dataDir);
+      try {
+        await migrateDatabase(embedded.url);
+        const held = await runImport([file, '--offline'], env);
+        assert.equal(held.code, 1, held.output);
+        assert.match(held.output, /in use by another process; stop it first/);
+      } finally {
+        await embedded.stop();
+      }
+      const imported = await runImport([file, '--offline'], env);
+      assert.equal(imported.code, 0, imported.output);
+      assert.match(imported.output, /importing into the embedded database/);
+      assert.match(imported.output, /posts: 6 added/);
+      embedded = await startEmbeddedPostgres(dataDir);
+      const sql = postgres(embedded.url, { max: 1, onnotice: () => {} });
+      try {
+        const [row] = await sql<
+          { n: number }[]
+        >`select count(*)::int as n from posts where source = 'wordpress:https://embedded.example'`;
+        assert.equal(row!.n, 6);
+      } finally {
+        await sql.end({ timeout: 5 });
+        await embedded.stop();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
