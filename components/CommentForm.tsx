@@ -16,6 +16,7 @@ import {
   FORM_ELAPSED_FIELD,
   FORM_RENDERED_FIELD,
   HONEYPOT_FIELD,
+  NOTIFY_FIELD,
   PARENT_FIELD,
   readCommentForm,
   type CommentField,
@@ -296,6 +297,12 @@ function CommentFormFields({
           />
           <p className="hint">Plain text. Blank lines start a new paragraph; web addresses become links.</p>
           {fieldError('body')}
+        </div>
+        <div className="field checkbox">
+          <input id={`${id}-${NOTIFY_FIELD}`} name={NOTIFY_FIELD} type="checkbox" value="on" />
+          <label htmlFor={`${id}-${NOTIFY_FIELD}`}>
+            E-mail me when someone replies (we send a link to confirm first)
+          </label>
         </div>
         <div role="status" aria-live="polite" className="form-status">
           {state.status === 'published' && (

@@ -44,6 +44,25 @@ export async function insertAccount(
   return row;
 }
 
+/**
+ * Gives an account an import made (password `unusable`, which no password matches) to the person
+ * its address was invited as: their posts keep them as author. It keeps the name it was imported
+ * with, so no cached byline goes stale. Null when no such account waits.
+ */
+export async function claimImportedAccount(
+  email: string,
+  unusable: string,
+  account: Pick<Account, 'role'> & { passwordHash: string },
+  db: Executor,
+): Promise<Account | null> {
+  const [row] = await db
+    .update(users)
+    .set({ role: account.role, passwordHash: account.passwordHash })
+    .where(and(eq(users.email, email), eq(users.passwordHash, unusable), isNull(users.removedAt)))
+    .returning(accountColumns);
+  return row ?? null;
+}
+
 export interface ListedAccount extends Account {
   createdAt: Date;
   removedAt: Date | null;

@@ -74,6 +74,12 @@ export const posts = pgTable(
     search: tsvector('search').notNull().generatedAlwaysAs(SEARCH_DOCUMENT),
     /** Who wrote it; null for posts written before accounts, by the API's token or the shared password. */
     authorId: integer('author_id').references((): AnyPgColumn => users.id, { onDelete: 'set null' }),
+    /**
+     * Where an imported post came from (e.g. `wordpress:https://old.example`) and its id there:
+     * running the same import again finds the post instead of adding it twice. Null for posts written here.
+     */
+    source: text('source'),
+    sourceId: text('source_id'),
   },
   (t) => [
     uniqueIndex('posts_slug_key').on(t.slug),
@@ -94,6 +100,7 @@ export const posts = pgTable(
     index('posts_search_idx').using('gin', t.search),
     // An author's own posts in the admin, and a byline change's posts.
     index('posts_author_idx').on(t.authorId),
+    uniqueIndex('posts_source_key').on(t.source, t.sourceId),
   ],
 );
 
@@ -135,8 +142,12 @@ export const comments = pgTable(
     body: text('body').notNull(),
     status: commentStatus('status').notNull().default('pending'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** As posts.source and source_id: an imported comment's origin and its id there. */
+    source: text('source'),
+    sourceId: text('source_id'),
   },
   (t) => [
+    uniqueIndex('comments_source_key').on(t.source, t.sourceId),
     // Post pages list published comments oldest first, and lists count them per post.
     index('comments_published_by_post_idx')
       .on(t.postId, t.createdAt, t.id)
@@ -229,6 +240,69 @@ export const mediaFiles = pgTable(
   (t) => [primaryKey({ columns: [t.hash, t.file] })],
 );
 
+export const mailKind = pgEnum('mail_kind', ['moderation', 'confirm-replies', 'reply', 'invitation']);
+
+/**
+ * Mail waiting to be sent, and sent: written by the request that causes it (in its transaction
+ * where there is one), sent by a background loop in the server process (lib/mail/sender.ts), so a
+ * slow mail server never slows a response. Without SMTP_URL nothing is sent and /admin/mail lists it.
+ */
+export const mailOutbox = pgTable(
+  'mail_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: mailKind('kind').notNull(),
+    to: text('to').notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    /** Extra headers (List-Unsubscribe on reply notices). */
+    headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Not before: the next attempt after a failure, or a claim by a sender that is sending it now. */
+    sendAfter: timestamp('send_after', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
+    attempts: integer('attempts').notNull().default(0),
+    /** The last failure, as the mail server said it (never the SMTP_URL's password). */
+    lastError: text('last_error'),
+  },
+  (t) => [
+    index('mail_outbox_due_idx')
+      .on(t.sendAfter)
+      .where(sql`${t.sentAt} IS NULL`),
+    index('mail_outbox_created_idx').on(t.createdAt.desc()),
+  ],
+);
+
+/**
+ * A commenter's wish to hear of replies to their comment. Double opt-in: nothing but the
+ * confirmation is sent until its link is opened. The address is never shown on a page.
+ */
+export const replySubscriptions = pgTable(
+  'reply_subscriptions',
+  {
+    id: serial('id').primaryKey(),
+    commentId: integer('comment_id')
+      .notNull()
+      .references(() => comments.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    /** SHA-256 of the confirmation link's token: the link is mailed once, when asked for. */
+    confirmTokenHash: text('confirm_token_hash').notNull(),
+    /**
+     * The unsubscribe link's token, kept as it is because every reply notice carries it; it can do
+     * nothing but stop these notices.
+     */
+    unsubscribeToken: text('unsubscribe_token').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true, mode: 'date' }),
+    unsubscribedAt: timestamp('unsubscribed_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    uniqueIndex('reply_subscriptions_comment_key').on(t.commentId),
+    uniqueIndex('reply_subscriptions_confirm_key').on(t.confirmTokenHash),
+    uniqueIndex('reply_subscriptions_unsubscribe_key').on(t.unsubscribeToken),
+  ],
+);
+
 /** What happened, in words the statistics can show next to the tags it invalidated. */
 export interface InvalidationEvent {
   kind:
@@ -285,3 +359,5 @@ export type UserRole = (typeof userRole.enumValues)[number];
 export type User = typeof users.$inferSelect;
 export type Media = typeof media.$inferSelect;
 export type NewMedia = typeof media.$inferInsert;
+
+export type MailKind = (typeof mailKind.enumValues)[number];

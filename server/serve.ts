@@ -21,6 +21,7 @@ import { fastPathReport } from '@/lib/page-cache/served-entry';
 import { startPageCache, type PageCacheSetting } from '@/lib/page-cache/setup';
 import { AHEAD_HEADER, withAheadToken } from '@/lib/page-cache/render-ahead';
 import { readIndex, startWarming, WARM_HEADER } from '@/lib/page-cache/warming';
+import { createMailer } from '@/lib/mail/sender';
 import { startPublicationTimer } from '@/lib/posts/scheduled-publication';
 import { applyScriptPolicy, setSecurityHeaders } from '@/server/security-headers';
 import { pagePathOf } from '@/lib/stats/keys';
@@ -56,6 +57,8 @@ export async function startServer(options: {
   await purgeEdgeForNewBuild(distDir, pageCache.runtime.buildId);
   // After the cache has caught up, so what came due while no server ran is announced to it at once.
   const publications = await startPublicationTimer(pageCache.runtime);
+  // Requests only queue mail; this loop sends it (and the owner's moderation notices).
+  const mailer = createMailer();
   const edge = { edge: config.EDGE, maxAge: config.EDGE_MAX_AGE };
   const app = next({ dev: false, dir, hostname: options.hostname, port: options.port });
   const handle = app.getRequestHandler();
@@ -140,6 +143,7 @@ export async function startServer(options: {
       await warmUps.stop();
       await edgePurger()?.close();
       publications.stop();
+      await mailer.stop();
       await recorder?.close();
       await closeSharedUpstashRedis();
       fastPathReport.set(null);

@@ -44,7 +44,7 @@ export function PeopleManager({
           <div className="invitation-link">
             <p>
               Send this link to {state.email}. It makes them {state.role === 'editor' ? 'an editor' : 'an author'},
-              works once, for 7 days:
+              works once, for 7 days{state.mailed ? '. It is on its way to them by e-mail too' : ''}:
             </p>
             <p>
               <input

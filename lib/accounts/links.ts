@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { getDb } from '@/db/client';
 import { databaseCode } from '@/db/errors';
 import {
+  claimImportedAccount,
   claimLink,
   closeSetupLinks,
   findLink,
@@ -15,7 +16,7 @@ import {
 } from '@/db/accounts';
 import type { UserRole } from '@/db/schema';
 import { config, siteUrl } from '@/lib/core/config';
-import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblem } from './passwords';
+import { hashPassword, MAX_PASSWORD_LENGTH, NO_PASSWORD, passwordProblem } from './passwords';
 
 /*
  * One-use links that create an account: the owner's first-run setup (printed by the server when
@@ -109,10 +110,14 @@ export async function acceptLink(
   try {
     return await getDb().transaction(async (tx) => {
       if (!(await claimLink(link.id, now, tx))) return { status: 'gone' } as const;
-      const account = await insertAccount(
-        { name: parsed.data.name, email: parsed.data.email, role: link.role, passwordHash },
-        tx,
-      );
+      const values = { name: parsed.data.name, email: parsed.data.email, role: link.role, passwordHash };
+      // An account an import made (lib/moving/import.ts) becomes the person's, with the posts it
+      // wrote, through an invitation naming its address, or the owner's setup (whoever holds that
+      // link owns the blog anyway): a moved blog's owner gets their own account back.
+      const claimable = kind === 'setup' || link.email !== null;
+      const account =
+        (claimable ? await claimImportedAccount(parsed.data.email, NO_PASSWORD, values, tx) : null) ??
+        (await insertAccount(values, tx));
       if (link.role === 'owner') await closeSetupLinks(now, tx);
       return { status: 'created', account } as const;
     });

@@ -9,6 +9,13 @@ import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './limits';
 
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH };
 
+/**
+ * The password of an account made by an import: not a hash, so verifyPassword matches nothing
+ * against it. The person gets in through an invitation to the same address, which claims the
+ * account (lib/accounts/links.ts).
+ */
+export const NO_PASSWORD = 'none:imported';
+
 /** 2^15 × 8 × 128 B = 32 MiB per hash, ~100 ms on this machine: a login's cost, a guesser's wall. */
 const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;

@@ -11,7 +11,10 @@ import {
   writeSetting,
 } from '@/db/accounts';
 import { adminActionWho, REVIEW_SETTING } from '@/lib/admin/auth';
+import { config } from '@/lib/core/config';
 import { redactError } from '@/lib/core/redact';
+import { queueMail } from '@/db/mail';
+import { invitationMail } from '@/lib/mail/messages';
 import { createInvitation } from './links';
 import { mayManagePeople } from './roles';
 
@@ -22,7 +25,8 @@ import { mayManagePeople } from './roles';
 
 export type PeopleState =
   | { status: 'idle' }
-  | { status: 'invited'; email: string; role: string; url: string }
+  /** `mailed`: the link is on its way by mail too (SMTP_URL is set); without it, /admin/mail shows the mail unsent. */
+  | { status: 'invited'; email: string; role: string; url: string; mailed: boolean }
   | { status: 'invalid'; errors: Partial<Record<'email' | 'role', string[]>>; values: { email: string; role: string } }
   | { status: 'done'; message: string }
   | { status: 'failed'; message: string }
@@ -57,8 +61,15 @@ export const managePeople = adminActionWho(
           const parsed = Invitation.safeParse(values);
           if (!parsed.success) return { status: 'invalid', errors: z.flattenError(parsed.error).fieldErrors, values };
           const url = await createInvitation({ ...parsed.data, invitedBy: session.accountId });
+          await queueMail(invitationMail(parsed.data.email, parsed.data.role, url, session.account?.name ?? null));
           revalidatePath('/admin/people');
-          return { status: 'invited', email: parsed.data.email, role: parsed.data.role, url };
+          return {
+            status: 'invited',
+            email: parsed.data.email,
+            role: parsed.data.role,
+            url,
+            mailed: config.SMTP_URL !== undefined,
+          };
         }
         case 'review': {
           const on = text(form, 'review') === 'on';

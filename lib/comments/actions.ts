@@ -11,18 +11,20 @@ import {
   FORM_RENDERED_FIELD,
   HONEYPOT_FIELD,
   NO_PARENT,
+  NOTIFY_FIELD,
   publicCommentInput,
   readCommentForm,
   readParentField,
   type CommentState,
   type CommentValues,
 } from './input';
+import { requestReplyNotices } from '@/lib/mail/notices';
 import { submitComment, type NewCommentInput } from './writers';
 
 const CommentForm = publicCommentInput(config.COMMENT_MAX_LINKS);
 
-/** What the form sent: the typed fields, and for a reply the comment it answers. */
-type Sent = CommentValues & { parent: number | null | 'invalid' };
+/** What the form sent: the typed fields, for a reply the comment it answers, and whether to hear of replies. */
+type Sent = CommentValues & { parent: number | null | 'invalid'; notify: boolean };
 
 const typed = ({ name, email, body }: Sent): CommentValues => ({ name, email, body });
 const keep = (values: Sent) => ({ name: values.name, email: values.email });
@@ -34,7 +36,11 @@ const keep = (values: Sent) => ({ name: values.name, email: values.email });
  */
 export const postComment = publicAction<Sent, NewCommentInput, CommentState, [postId: number]>(
   {
-    read: (form) => ({ ...readCommentForm(form), parent: readParentField(form) }),
+    read: (form) => ({
+      ...readCommentForm(form),
+      parent: readParentField(form),
+      notify: form.get(NOTIFY_FIELD) === 'on',
+    }),
     notAForm: {
       status: 'failed',
       message: 'That request did not come from the comment form.',
@@ -99,6 +105,12 @@ export const postComment = publicAction<Sent, NewCommentInput, CommentState, [po
           values,
         };
       }
+      // Asked for after the comment is stored, outside its transaction: a failure here loses the
+      // wish to hear of replies, never the comment.
+      if (sent.notify)
+        await requestReplyNotices(inserted.id, input.authorEmail).catch((error: unknown) =>
+          console.error('[mail] could not ask to confirm reply notices', redactError(error)),
+        );
       if (inserted.status === 'published') return { status: 'published', commentId: inserted.id, values: keep(sent) };
       return {
         status: 'pending-moderation',

@@ -74,6 +74,9 @@ export const ModerationInput = z.object({ status: z.enum(['pending', 'published'
 export type CommentField = keyof z.infer<typeof CommentInput>;
 export type CommentValues = Record<CommentField, string>;
 
+/** The box a commenter ticks to be told by e-mail of replies (lib/mail/notices.ts, double opt-in). */
+export const NOTIFY_FIELD = 'notify';
+
 /** The honeypot: hidden from people, filled in by form-spamming bots. */
 export const HONEYPOT_FIELD = 'website';
 

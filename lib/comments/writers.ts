@@ -10,6 +10,7 @@ import type { CommentStatus } from '@/db/schema';
 import { tags } from '@/lib/core/cache-tags';
 import { config } from '@/lib/core/config';
 import { writeContent, type ContentChange, type WriteContext } from '@/lib/invalidation/write-content';
+import { queueReplyNotice } from '@/lib/mail/notices';
 import type { InvalidationEvent } from '@/db/schema';
 
 /*
@@ -64,6 +65,8 @@ export async function submitComment(
     const inserted = await insertCommentOnPublishedPost({ ...input, status }, tx);
     if (typeof inserted === 'string') return { result: inserted, change: null };
     if (inserted.status !== 'published') return { result: inserted, change: null };
+    // With the reply, in its transaction: the notice exists exactly when the reply does.
+    if (inserted.parentId !== null) await queueReplyNotice(inserted.id, tx);
     const what = inserted.parentId === null ? 'published on' : `(a reply to comment ${inserted.parentId}) published on`;
     return {
       result: inserted,
@@ -108,6 +111,8 @@ export async function moderateComment(
 ): Promise<ModerationResult | null> {
   const { result, invalidated } = await writeContent(async (tx) => {
     const changed = await setCommentStatus(id, status, tx);
+    // A held reply is published: its notice goes now, as it would have gone at once without moderation.
+    if (changed && status === 'published' && changed.previous !== 'published') await queueReplyNotice(id, tx);
     return {
       result: changed,
       change: changed && commentOutcomeChange({ id, postId: changed.postId }, changed.previous, status),

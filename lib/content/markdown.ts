@@ -52,6 +52,15 @@ const allowed: sanitizeHtml.IOptions = {
 };
 
 /**
+ * HTML that goes into a post body from elsewhere (an import), cleaned by the same rules a page
+ * renders with: what is stored is what readers will see, and no excerpt or search shows the text
+ * of a script that the page would have dropped.
+ */
+export function sanitizePostHtml(html: string): string {
+  return sanitizeHtml(html, allowed);
+}
+
+/**
  * Post bodies are written by the blog's authors, but they are still sanitized: a pasted snippet
  * with a <script> or an onerror= must not run in every reader's browser.
  */

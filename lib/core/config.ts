@@ -210,6 +210,31 @@ const EnvSchema = z
      * for the pages warming would render to be rendered ahead and go live with the change (0: off).
      */
     RENDER_AHEAD_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
+    /**
+     * Where mail goes: smtp://user:password@host:587 (STARTTLS when the server offers it) or
+     * smtps://…:465. Unset: nothing is sent, and /admin/mail lists what would have been.
+     */
+    SMTP_URL: z
+      .string()
+      .regex(
+        /^smtps?:\/\/[^\s]+$/,
+        'SMTP_URL must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587',
+      )
+      .optional(),
+    /** The From of every mail; unset, Freshpress <no-reply@the host of SITE_URL>. */
+    MAIL_FROM: z.string().min(3).optional(),
+    /** The owner is told of comments waiting for moderation at most once per this interval: 30s, 15m, 2h. */
+    NOTIFY_INTERVAL: z
+      .string()
+      .regex(/^\d+\s*(s|m|h)$/, 'NOTIFY_INTERVAL must be a duration such as 30s, 15m or 2h')
+      .default('15m')
+      .transform(
+        (value) =>
+          Number(value.match(/\d+/)![0]) * { s: 1000, m: 60_000, h: 3_600_000 }[value.at(-1) as 's' | 'm' | 'h'],
+      )
+      .refine((ms) => ms >= 1000, 'NOTIFY_INTERVAL must be at least 1s'),
+    /** Where moderation notices go; unset, the owner account's address. */
+    NOTIFY_EMAIL: z.email('NOTIFY_EMAIL must be an e-mail address').optional(),
     /** How often unapplied invalidations (a crash between commit and invalidation) are looked for. */
     INVALIDATION_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
     /**

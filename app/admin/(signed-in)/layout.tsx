@@ -12,7 +12,12 @@ export default async function SignedInLayout({ children }: { children: React.Rea
     ...(mayModerate(session)
       ? [{ label: 'Pending comments', href: '/admin/comments', count: await countPendingComments() }]
       : []),
-    ...(mayManagePeople(session) ? [{ label: 'People', href: '/admin/people' }] : []),
+    ...(mayManagePeople(session)
+      ? [
+          { label: 'People', href: '/admin/people' },
+          { label: 'Mail', href: '/admin/mail' },
+        ]
+      : []),
     { label: session.account ? `${session.account.name} (account)` : 'Account', href: '/admin/account' },
   ];
   return (
