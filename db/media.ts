@@ -44,3 +44,8 @@ export async function readMediaFile(
     .limit(1);
   return row ?? null;
 }
+
+/** Every image's row, oldest first: what an export copies (lib/moving/images.ts). */
+export async function listMedia(db: Database = getDb()): Promise<Media[]> {
+  return db.select().from(media).orderBy(media.createdAt, media.hash);
+}

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { siteUrl } from '@/lib/core/config';
 import { exportBlog } from '@/lib/moving/export';
+import { storeFor } from '@/lib/moving/images';
 import { Refused, reportFailure, withScriptDatabase } from './script-database';
 
 /*
@@ -23,10 +24,13 @@ async function main(args: string[]): Promise<number> {
       throw new Refused(`${dir} is not empty: export into a new or empty directory.`);
     await mkdir(dir, { recursive: true });
     const started = performance.now();
-    const summary = await withScriptDatabase('exporting', (db) => exportBlog(db, dir, siteUrl));
+    const summary = await withScriptDatabase('exporting', async (db) =>
+      exportBlog(db, dir, siteUrl, await storeFor(db)),
+    );
     console.log(
-      `Exported ${summary.posts} posts, ${summary.comments} comments and ${summary.authors} accounts ` +
-        `(${summary.images} image addresses) to ${dir} in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+      `Exported ${summary.posts} posts, ${summary.comments} comments, ${summary.authors} accounts and ` +
+        `${summary.images} uploaded images (${summary.externalImages} other image addresses listed) to ${dir} ` +
+        `in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
     );
     return 0;
   } catch (error) {

@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { Archive } from '@/lib/moving/archive';
-import { readExport, UnreadableArchive } from '@/lib/moving/export';
+import { readExport, readExportImages, UnreadableArchive } from '@/lib/moving/export';
+import { importImages, storeFor } from '@/lib/moving/images';
 import { importArchive, ImportRefused, type ImportReport } from '@/lib/moving/import';
 import { readWordPressExport, UnreadableExport } from '@/lib/moving/wordpress';
 import { Refused, reportFailure, withScriptDatabase } from './script-database';
@@ -80,8 +81,19 @@ async function main(kind: Kind, args: string[]): Promise<number> {
       throw new Refused(USAGE[kind]);
     const archive = await readArchive(kind, sources[0]!);
     const unreachable = offline ? [] : await unreachableAttachments(archive.attachments);
-    const report = await withScriptDatabase('importing into', (db) => importArchive(db, archive));
+    const { report, images } = await withScriptDatabase('importing into', async (db) => {
+      // The images first, so no imported post shows one that is not there yet.
+      const images =
+        kind === 'export'
+          ? await importImages(await storeFor(db), sources[0]!, await readExportImages(sources[0]!))
+          : null;
+      return { report: await importArchive(db, archive), images };
+    });
     for (const line of describeImport(report, unreachable)) console.log(line);
+    if (images) {
+      console.log(`Images: ${images.added} added, ${images.present} already here.`);
+      for (const skip of images.skipped) console.log(`  skipped ${skip.what}: ${skip.reason}`);
+    }
     return 0;
   } catch (error) {
     if (error instanceof UnreadableExport || error instanceof UnreadableArchive || error instanceof ImportRefused) {

@@ -1,7 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import matter from 'gray-matter';
-import type { Executor } from '@/db/client';
+import type { Database } from '@/db/client';
+import { parseFullSizeUrl } from '@/lib/media/urls';
+import type { MediaStore } from '@/lib/media/store';
+import { exportImages, type ManifestImage } from './images';
 import { commentsOf, exportedAccounts, postsAfter } from '@/db/exports';
 import type { Archive, ArchiveComment, ArchivePost } from './archive';
 
@@ -12,8 +15,8 @@ import type { Archive, ArchiveComment, ArchivePost } from './archive';
  * hashes), the tags and the images the posts show. `readExport` reads it back into an archive that
  * lib/moving/import.ts imports: the round trip tests/integration/export.test.ts checks.
  *
- * Images: this version keeps no uploaded files of its own, so the manifest lists the addresses the
- * posts show images from; the files stay where those addresses point.
+ * Images: every uploaded image is copied, all its sizes, under images/ (./images.ts); images from
+ * elsewhere are listed by address, with the posts that show them, and stay where they are.
  */
 
 export const EXPORT_FORMAT = 'freshpress-export';
@@ -51,7 +54,10 @@ export interface Manifest {
     authorId: number | null;
   }[];
   comments: ManifestComment[];
-  images: { url: string; postIds: number[] }[];
+  /** The uploaded images, their files under images/<hash>/. */
+  images: ManifestImage[];
+  /** Images the posts show from other addresses: not copied. */
+  externalImages: { url: string; postIds: number[] }[];
   notes: string[];
 }
 
@@ -89,10 +95,11 @@ export interface ExportSummary {
   comments: number;
   authors: number;
   images: number;
+  externalImages: number;
 }
 
-/** Writes the blog into `dir` (which must exist and be empty: the caller checks). */
-export async function exportBlog(db: Executor, dir: string, site: string): Promise<ExportSummary> {
+/** Writes the blog into `dir` (which must exist and be empty: the caller checks); `store` holds its uploaded images. */
+export async function exportBlog(db: Database, dir: string, site: string, store: MediaStore): Promise<ExportSummary> {
   const accounts = await exportedAccounts(db);
   const byId = new Map(accounts.map((a) => [a.id, a]));
   const manifest: Manifest = {
@@ -111,7 +118,8 @@ export async function exportBlog(db: Executor, dir: string, site: string): Promi
     posts: [],
     comments: [],
     images: [],
-    notes: ['Images are listed by address: this version of Freshpress keeps no uploaded files, so none are copied.'],
+    externalImages: [],
+    notes: [],
   };
   const tags = new Set<string>();
   const images = new Map<string, number[]>();
@@ -181,13 +189,20 @@ export async function exportBlog(db: Executor, dir: string, site: string): Promi
     }
   }
   manifest.tags = [...tags].sort();
-  manifest.images = [...images].map(([url, postIds]) => ({ url, postIds }));
+  const shownBy = new Map<string, number[]>();
+  for (const [url, postIds] of images) {
+    const upload = parseFullSizeUrl(url);
+    if (upload) shownBy.set(upload.hash, [...(shownBy.get(upload.hash) ?? []), ...postIds]);
+    else manifest.externalImages.push({ url, postIds });
+  }
+  manifest.images = await exportImages(db, store, dir, shownBy);
   await writeFile(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return {
     posts: manifest.posts.length,
     comments: manifest.comments.length,
     authors: manifest.authors.length,
     images: manifest.images.length,
+    externalImages: manifest.externalImages.length,
   };
 }
 
@@ -198,6 +213,12 @@ const date = (value: unknown): Date | null => {
   const parsed = value instanceof Date ? value : new Date(String(value));
   return Number.isNaN(parsed.getTime()) ? null : parsed;
 };
+
+/** The uploaded images an export holds (./images.ts reads their files). */
+export async function readExportImages(dir: string): Promise<ManifestImage[]> {
+  const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Partial<Manifest>;
+  return Array.isArray(manifest.images) ? manifest.images : [];
+}
 
 /**
  * An export read back: the manifest for the authors and the files, each post's file for its

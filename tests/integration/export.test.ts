@@ -16,6 +16,10 @@ import { importArchive } from '@/lib/moving/import';
 import { readWordPressExport } from '@/lib/moving/wordpress';
 import { createDatabase, dropDatabase, freshSeededDatabase } from '../support/databases';
 import { sampleExport } from '../support/wordpress-export';
+import { picture } from '../support/images';
+import { insertPost } from '@/db/writes';
+import { postgresMediaStore } from '@/lib/media/store';
+import { uploadImage } from '@/lib/media/upload';
 
 /*
  * `npm run export` of the seeded blog (with an imported WordPress blog's drafts, scheduled post,
@@ -27,6 +31,7 @@ import { sampleExport } from '../support/wordpress-export';
 let source = { name: '', url: '' };
 const empty = { name: `fp_export_empty_${process.pid}`, url: '' };
 let dir = '';
+let uploaded = '';
 
 function run(script: string, args: string[], url: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
@@ -46,6 +51,21 @@ before(async () => {
   source = await freshSeededDatabase('export');
   const { db, sql } = connect(source.url, { max: 2 });
   await importArchive(db, readWordPressExport(sampleExport('https://old.example', 'ex')));
+  // An uploaded image, shown by a post of its own.
+  const upload = await uploadImage(
+    {
+      name: 'lighthouse.png',
+      size: 0,
+      arrayBuffer: async () => new Uint8Array(await picture('png', 1000, 700)).buffer,
+    },
+    { store: postgresMediaStore(db) },
+  );
+  assert.ok(upload.ok, JSON.stringify(upload));
+  uploaded = upload.image.markdown;
+  await insertPost(
+    { slug: 'with-an-upload', title: 'With an upload', body: `Look.\n\n${uploaded}`, status: 'published' },
+    db,
+  );
   await sql.end({ timeout: 5 });
   empty.url = await createDatabase(empty.name);
   await migrateDatabase(empty.url);
@@ -101,6 +121,16 @@ async function contents(url: string, keyed: 'id' | 'source_id') {
   }
 }
 
+async function imageFiles(url: string) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await sql`select m.hash, m.width, m.height, f.file, md5(f.bytes) as digest
+      from media m join media_files f on f.hash = m.hash order by f.file`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
 describe('exporting and importing the export', () => {
   test('every post and comment is written as Markdown with front matter and a manifest, readable without Freshpress', async () => {
     const exported = await run('scripts/export.ts', [dir], source.url);
@@ -108,7 +138,9 @@ describe('exporting and importing the export', () => {
     const original = await contents(source.url, 'id');
     assert.match(
       exported.output,
-      new RegExp(`Exported ${original.posts.length} posts, ${original.comments.length} comments and \\d+ accounts`),
+      new RegExp(
+        `Exported ${original.posts.length} posts, ${original.comments.length} comments, \\d+ accounts and 1 uploaded images`,
+      ),
     );
     const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
     assert.equal(manifest.posts.length, original.posts.length);
@@ -129,9 +161,19 @@ describe('exporting and importing the export', () => {
       assert.deepEqual(Object.keys(author).sort(), ['email', 'id', 'name', 'removed', 'role'], 'no password hash');
     assert.ok(!/scrypt\$|none:imported/.test(JSON.stringify(manifest)), 'no password hash anywhere');
     assert.ok(
-      manifest.images.some((image) => image.url.endsWith('harbour.jpg')),
-      'image addresses are listed',
+      manifest.externalImages.some((image) => image.url.endsWith('harbour.jpg')),
+      'addresses of images from elsewhere are listed',
     );
+    // The upload's every size is copied under the name of its address.
+    const [image] = manifest.images;
+    assert.equal(manifest.images.length, 1);
+    assert.deepEqual(image!.files, ['1000x700.png', '320w.png', '640w.png', '960w.png']);
+    assert.ok(uploaded.includes(`/media/${image!.hash}/1000x700.png`));
+    assert.equal(image!.postIds.length, 1);
+    for (const file of image!.files) {
+      const bytes = await readFile(path.join(dir, 'images', image!.hash, file));
+      assert.equal(bytes.subarray(1, 4).toString(), 'PNG', file);
+    }
     assert.equal((await readdir(path.join(dir, 'posts'))).length, original.posts.length);
 
     // A post's file alone tells its story.
@@ -163,11 +205,16 @@ describe('exporting and importing the export', () => {
     assert.match(imported.output, new RegExp(`posts: ${original.posts.length} added`));
     assert.deepEqual(copy.posts, original.posts);
     assert.deepEqual(copy.comments, original.comments);
+    // The image is back at its address, every size byte for byte.
+    assert.match(imported.output, /Images: 1 added, 0 already here\./);
+    assert.deepEqual(await imageFiles(empty.url), await imageFiles(source.url));
+    assert.equal((await imageFiles(empty.url)).length, 4);
 
     const again = await run('scripts/import-blog.ts', ['export', dir], empty.url);
     assert.equal(again.code, 0, again.output);
     assert.match(again.output, new RegExp(`posts: 0 added, 0 updated, ${original.posts.length} unchanged`));
     assert.match(again.output, new RegExp(`comments: 0 added, ${original.comments.length} already imported`));
+    assert.match(again.output, /Images: 0 added, 1 already here\./);
   });
 
   test("the moved blog's setup link, used with an imported author's address, makes that account the owner's", async () => {
