@@ -67,6 +67,8 @@ interface Server {
   url: string;
   child: ChildProcess;
   stop(): Promise<void>;
+  /** What the server printed (servers of this app; empty for the others). */
+  output?: () => string;
 }
 
 async function waitFor(url: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -121,6 +123,7 @@ async function startApp(name: string, env: Record<string, string>): Promise<Serv
     name,
     url,
     child,
+    output: () => output,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -676,6 +679,14 @@ async function commentStorm(bench: Bench) {
       await addComment(app.url, post.id, `${strategy}-${i}`);
     }
     await loadDone;
+    // Why a reader would have waited: renders ahead that were late or not kept, or an apply that failed.
+    const health = (await (await fetch(`${app.url}/api/health`, adminHeaders)).json()) as {
+      renderedAhead?: unknown;
+    };
+    const failedApplies = (app.output?.() ?? '').split('\n').filter((line) => line.includes('could not record'));
+    log(
+      `${strategy}: rendered ahead ${JSON.stringify(health.renderedAhead)}; applies that failed: ${failedApplies.length}`,
+    );
     await app.stop();
     bench.servers.splice(bench.servers.indexOf(app), 1);
     const report = await readStats(bench.stats.redis, prefix, '1h', Date.now(), '/');
