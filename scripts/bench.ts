@@ -683,9 +683,14 @@ async function commentStorm(bench: Bench) {
     const health = (await (await fetch(`${app.url}/api/health`, adminHeaders)).json()) as {
       renderedAhead?: unknown;
     };
-    const failedApplies = (app.output?.() ?? '').split('\n').filter((line) => line.includes('could not record'));
+    // An apply that failed, or Redis slower than PAGE_CACHE_TIMEOUT_MS, says so on the server's log.
+    const cacheLines = (app.output?.() ?? '').split('\n').filter((line) => line.includes('[cache]'));
     log(
-      `${strategy}: rendered ahead ${JSON.stringify(health.renderedAhead)}; applies that failed: ${failedApplies.length}`,
+      `${strategy}: rendered ahead ${JSON.stringify(health.renderedAhead)}; ${cacheLines.length} [cache] lines` +
+        cacheLines
+          .slice(0, 3)
+          .map((line) => `\n  ${line}`)
+          .join(''),
     );
     await app.stop();
     bench.servers.splice(bench.servers.indexOf(app), 1);
