@@ -20,23 +20,22 @@ export interface ExportedPostRow {
   tagNames: string;
 }
 
+/** A post as it moves out or in: everything but the cache's bookkeeping (announced_at, search). */
+export const movingPostColumns = {
+  id: posts.id,
+  slug: posts.slug,
+  title: posts.title,
+  body: posts.body,
+  status: posts.status,
+  publishedAt: posts.publishedAt,
+  updatedAt: posts.updatedAt,
+  authorId: posts.authorId,
+  // Kept by the post_tags trigger (drizzle/0005), sorted by name.
+  tagNames: posts.tagNames,
+};
+
 export async function postsAfter(db: Executor, afterId: number, limit: number): Promise<ExportedPostRow[]> {
-  return db
-    .select({
-      id: posts.id,
-      slug: posts.slug,
-      title: posts.title,
-      body: posts.body,
-      status: posts.status,
-      publishedAt: posts.publishedAt,
-      updatedAt: posts.updatedAt,
-      authorId: posts.authorId,
-      tagNames: posts.tagNames,
-    })
-    .from(posts)
-    .where(gt(posts.id, afterId))
-    .orderBy(asc(posts.id))
-    .limit(limit);
+  return db.select(movingPostColumns).from(posts).where(gt(posts.id, afterId)).orderBy(asc(posts.id)).limit(limit);
 }
 
 export type ExportedCommentRow = typeof comments.$inferSelect;

@@ -1,6 +1,7 @@
 import 'server-only';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from './client';
+import { movingPostColumns } from './exports';
 import { comments, postTags, posts, tags, users } from './schema';
 
 /*
@@ -38,19 +39,7 @@ export async function lockImport(tx: Executor, source: string): Promise<void> {
 
 export async function findImportedPosts(tx: Executor, source: string): Promise<ImportedPostRow[]> {
   const rows = await tx
-    .select({
-      id: posts.id,
-      sourceId: posts.sourceId,
-      slug: posts.slug,
-      title: posts.title,
-      body: posts.body,
-      status: posts.status,
-      publishedAt: posts.publishedAt,
-      updatedAt: posts.updatedAt,
-      authorId: posts.authorId,
-      // Kept by the post_tags trigger (drizzle/0005), sorted by name.
-      tagNames: posts.tagNames,
-    })
+    .select({ ...movingPostColumns, sourceId: posts.sourceId })
     .from(posts)
     .where(eq(posts.source, source))
     .for('update');

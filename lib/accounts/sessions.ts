@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cookies, headers } from 'next/headers';
 import { findSessionAccount, insertSession, touchSession, type Account, type SessionRow } from '@/db/accounts';
 import { CLIENT_HEADER } from '@/lib/core/client-address';
-import { secure } from '@/lib/core/session-cookie';
+import { sessionCookieAttributes } from '@/lib/core/session-cookie';
 
 /*
  * Account sessions live in PostgreSQL (db/accounts.ts), so a person can list theirs and end any of
@@ -20,12 +20,7 @@ const TOUCH_AFTER_MS = 5 * 60 * 1000;
 
 export const sessionIdOf = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
-const attributes = async () => ({
-  path: '/admin',
-  httpOnly: true,
-  sameSite: 'strict' as const,
-  secure: await secure(),
-});
+const attributes = () => sessionCookieAttributes('/admin', 'strict');
 
 export function isAccountToken(token: string | undefined): token is string {
   return token !== undefined && token.startsWith(PREFIX);

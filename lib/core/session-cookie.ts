@@ -31,8 +31,13 @@ export interface SessionCookie {
  * proxy that ended TLS does. A browser refuses to send a Secure cookie over plain http, so on
  * http://localhost the flag would lock the visitor out.
  */
-export async function secure(): Promise<boolean> {
+async function secure(): Promise<boolean> {
   return siteUrl.startsWith('https:') || (await headers()).get('x-forwarded-proto') === 'https';
+}
+
+/** What every session cookie is sent with: the account sessions' (lib/accounts/sessions.ts) as well. */
+export async function sessionCookieAttributes(path: string, sameSite: 'strict' | 'lax') {
+  return { path, httpOnly: true, sameSite, secure: await secure() };
 }
 
 export function sessionCookie(spec: SessionCookieSpec): SessionCookie {
@@ -42,7 +47,7 @@ export function sessionCookie(spec: SessionCookieSpec): SessionCookie {
     if (derived?.password !== password) derived = { password, key: sessionKey(spec.kind, password) };
     return derived.key;
   };
-  const attributes = async () => ({ path: spec.path, httpOnly: true, sameSite: spec.sameSite, secure: await secure() });
+  const attributes = () => sessionCookieAttributes(spec.path, spec.sameSite);
   return {
     async read() {
       const password = spec.password();

@@ -64,8 +64,12 @@ function failed(values: EditorValues, error: unknown): EditorState {
 
 type Outcome = { id: number; invalidated: string[] } | { errors: Partial<Record<string, string[]>> } | null;
 
-async function write(session: AdminSession, id: number | null, input: Record<string, unknown>): Promise<Outcome> {
-  const review = await reviewRequired();
+async function write(
+  session: AdminSession,
+  review: boolean,
+  id: number | null,
+  input: Record<string, unknown>,
+): Promise<Outcome> {
   if (id === null) {
     const parsed = NewPostInput.safeParse(input);
     if (!parsed.success) return { errors: z.flattenError(parsed.error).fieldErrors };
@@ -134,8 +138,9 @@ export const savePost = adminActionWho(
   async (session, id: number | null, _previous: EditorState, form: FormData): Promise<EditorState> => {
     const values = readValues(form);
     // Checked on every call, not only by the page: the page may be minutes old, the post published since.
+    const review = await reviewRequired();
     const owned = id === null ? null : await postAuthor(id);
-    const notYours = owned && postRefusal(session, owned, await reviewRequired());
+    const notYours = owned && postRefusal(session, owned, review);
     if (notYours) return { status: 'refused', message: notYours };
     if (form.get(INTENT) === UPLOAD) return addImage(values, form, session.accountId);
     if (id !== null && form.get(INTENT) === DRY_RUN) {
@@ -152,7 +157,7 @@ export const savePost = adminActionWho(
     }
     let outcome;
     try {
-      outcome = await write(session, id, asInput(values));
+      outcome = await write(session, review, id, asInput(values));
     } catch (error) {
       return failed(values, error);
     }
