@@ -226,6 +226,15 @@ export async function claimLink(id: number, now: Date, db: Executor): Promise<bo
   return claimed.length > 0;
 }
 
+/**
+ * Two setup links used at once each claim their own link, then one waits on the other's owner row
+ * while closing its link: a deadlock. Taken first, this makes the second wait for the first to
+ * commit, then find its link closed.
+ */
+export async function lockSetup(db: Executor): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtext('freshpress:setup'))`);
+}
+
 /** Setup links die together once the owner exists. */
 export async function closeSetupLinks(now: Date, db: Executor): Promise<void> {
   await db

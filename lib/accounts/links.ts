@@ -10,6 +10,7 @@ import {
   findLink,
   insertAccount,
   insertLink,
+  lockSetup,
   ownerExists,
   type Account,
   type LinkRow,
@@ -109,6 +110,7 @@ export async function acceptLink(
   const passwordHash = await hashPassword(parsed.data.password);
   try {
     return await getDb().transaction(async (tx) => {
+      if (link.role === 'owner') await lockSetup(tx);
       if (!(await claimLink(link.id, now, tx))) return { status: 'gone' } as const;
       const values = { name: parsed.data.name, email: parsed.data.email, role: link.role, passwordHash };
       // An account an import made (lib/moving/import.ts) becomes the person's, with the posts it
