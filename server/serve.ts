@@ -40,7 +40,8 @@ import { refuseBeforeNext, rewriteFailures } from './guards';
  * the response has finished; the request never waits for it. Built to .freshpress/server.mjs.
  */
 
-const OUTCOMES: Record<string, RequestOutcome> = { HIT: 'hit', STALE: 'stale', MISS: 'miss' };
+// REVALIDATED: an on-demand render, which only this server asks of itself (a render ahead).
+const OUTCOMES: Record<string, RequestOutcome> = { HIT: 'hit', STALE: 'stale', MISS: 'miss', REVALIDATED: 'miss' };
 
 export async function startServer(options: {
   port: number;

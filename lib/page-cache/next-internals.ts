@@ -32,7 +32,11 @@ import type { IncrementalCacheValue } from 'next/dist/server/response-cache';
  * - IncrementalCache also checks entries against the tag manifest, which `updateTag` /
  *   `revalidateTag` stamp at the end of the request with this host's clock;
  * - the file cache keeps an app page or route as `<distDir>/server/app/<path>.html|.body` beside a
- *   `.meta` JSON holding its status and headers.
+ *   `.meta` JSON holding its status and headers;
+ * - a request whose x-prerender-revalidate header holds the build's preview id (its
+ *   prerender-manifest.json) is an on-demand revalidation: the response cache batches its lookup
+ *   apart from other requests' (getBatcher keys on the flag) and renders whatever it finds,
+ *   unstable_cache reads no stored data in it, and it answers x-nextjs-cache: REVALIDATED.
  */
 
 /** The Next version these facts were read from. */
@@ -69,6 +73,27 @@ const manifestChecks = commonJs<{
  */
 export function manifestRefuses(tags: readonly string[], lastModified: number): boolean {
   return manifestChecks.areTagsExpired(tags, lastModified) || manifestChecks.areTagsStale(tags, lastModified);
+}
+
+const previewIds = new Map<string, string>();
+
+/**
+ * The header that makes a request to this build an on-demand revalidation (see above): a render
+ * that no reader's request for the same page is joined to. The build's preview id is a secret:
+ * only this server's requests to itself may carry it.
+ */
+export function onDemandRevalidateHeader(distDir: string): Record<string, string> {
+  let id = previewIds.get(distDir);
+  if (id === undefined) {
+    const manifest = JSON.parse(readFileSync(path.join(distDir, 'prerender-manifest.json'), 'utf8')) as {
+      preview?: { previewModeId?: unknown };
+    };
+    if (typeof manifest.preview?.previewModeId !== 'string')
+      throw new Error(`${distDir}/prerender-manifest.json holds no preview id`);
+    id = manifest.preview.previewModeId;
+    previewIds.set(distDir, id);
+  }
+  return { [constants.PRERENDER_REVALIDATE_HEADER]: id };
 }
 
 /** Whether a request's conditional headers make Next answer 304 for this ETag (its send-payload.js). */

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { InvalidationEvent } from '@/db/schema';
 import { config } from '@/lib/core/config';
 import { processSingleton } from '@/lib/core/process-singleton';
-import { NEXT_HEADERS } from './next-internals';
+import { onDemandRevalidateHeader } from './next-internals';
 import type { PageCacheRuntime } from './runtime';
 import type { PendingChange, SharedStore } from './store';
 import { AHEAD_TTL_SECONDS, INVALIDATE_BATCH } from './store';
@@ -12,8 +12,8 @@ import { fetchOwnPage, warmTargets } from './warming';
 /*
  * Rendering ahead of a change (shared mode): between a writer's commit and the moment its
  * invalidation is applied, the pages read lately that depend on it are rendered by this server
- * with the change's tags treated as invalidated already — their data read afresh, every other
- * entry as usual — and kept aside in Redis. The invalidation installs them in the same script that
+ * with the change's tags treated as invalidated already — their data read afresh — and kept
+ * aside in Redis. The invalidation installs them in the same script that
  * marks the tags (./store.ts), so from the moment the change is visible its pages are already in
  * the cache: no reader waits for their render, and the writer's own response, rendered after the
  * apply, shows the change as before. Until then readers see the page as it was, which is what the
@@ -25,20 +25,21 @@ import { fetchOwnPage, warmTargets } from './warming';
  * token, and WARM_HEADER (it is counted as a page warmed); a token Redis does not know — forged,
  * or one whose change was applied — makes it an ordinary request.
  *
- * Next's response cache joins concurrent requests for one page into one lookup or render (its
- * getBatcher, keyed by the page): a render ahead that arrives while a reader's request for the
- * same page is under way gets that reader's answer, and nothing is kept aside. Under load after a
- * change, readers reach Next for exactly the page being rendered ahead, so the answer says whether
- * this request's own render was kept (KEPT_HEADER), and one that was not is asked again.
+ * It is also an on-demand revalidation, Next's own way to have a page rendered afresh
+ * (./next-internals.ts): Next's response cache joins concurrent requests for one page into one
+ * lookup or render, and an ordinary GET would hand its render to every reader that reached Next
+ * for the page meanwhile — readers waiting for a render of a change not yet applied, which
+ * happened to every reader going through Next. Readers' lookups are batched apart from it and find
+ * the page as it was. Next reads no stored data in it either: every query of the page runs. A
+ * reader's own render under way (the page was missing) can still take it in, and that render began
+ * before the change: then it is asked once more.
  */
 
 export const AHEAD_HEADER = 'x-freshpress-ahead';
 /** On the answer to a render ahead: `1` when its render was kept aside for the change. */
 export const KEPT_HEADER = 'x-freshpress-ahead-kept';
-/** A joined render ahead is asked again after this long (see renderPageAhead)… */
+/** A render ahead given a reader's render is asked again after this long. */
 const RETRY_MS = 5;
-/** …and, joined to readers' lookups, at most this many times. */
-const LOOKUP_RETRIES = 4;
 
 /** At most this many pages are rendered ahead of one change, the most read first. */
 export const MAX_AHEAD_PAGES = 20;
@@ -64,7 +65,7 @@ export interface AheadReport {
   installed: number;
   /** Pages read lately that depended on a change but were not rendered within RENDER_AHEAD_MS. */
   late: number;
-  /** Requests asked again because Next joined them to another request for the same page. */
+  /** Requests asked again because Next gave them a reader's render of the same page. */
   retried: number;
 }
 
@@ -139,12 +140,13 @@ export async function renderAhead(
     const targets = (await warmTargets(runtime, tags)).slice(0, MAX_AHEAD_PAGES);
     if (targets.length === 0) return null;
     const token = await store.beginChange({ tags: [...tags], event }, AHEAD_TTL_SECONDS);
+    const headers = { [AHEAD_HEADER]: token, ...onDemandRevalidateHeader(runtime.distDir) };
     const pages: string[] = [];
     let next = 0;
     const worker = async () => {
       while (next < targets.length && Date.now() < deadline) {
         const { page } = targets[next++]!;
-        if (await renderPageAhead(page, token, deadline)) pages.push(page);
+        if (await renderPageAhead(page, headers, deadline)) pages.push(page);
       }
     };
     await Promise.all(Array.from({ length: Math.min(config.WARM_CONCURRENCY, targets.length) }, worker));
@@ -159,24 +161,16 @@ export async function renderAhead(
 }
 
 /**
- * Asks for `page` as a render ahead of change `token` until its own render is kept, within
- * `deadline`. Joined to a reader's lookup (a HIT: the page as it was, a millisecond's work), it
- * asks again, up to LOOKUP_RETRIES times. Joined to a render under way (a MISS: a reader's, or
- * another change's render ahead), it asks once more, for a render that surely began after this
- * change was committed. Past that, readers or writers keep the page busy, the writer is kept
- * waiting and the server loaded for a render that would rarely go live: it is warmed after the
- * change instead.
+ * Asks for `page` as a render ahead (`headers`) until its own render is kept, within `deadline`.
+ * Given a reader's render under way, which began before the change was committed, it asks once
+ * more; past that, readers keep the page busy rendering, and it is warmed after the change instead.
  */
-async function renderPageAhead(page: string, token: string, deadline: number): Promise<boolean> {
-  let lookups = 0;
-  let renders = 0;
-  for (;;) {
-    const headers = await fetchOwnPage(page, { [AHEAD_HEADER]: token }, deadline - Date.now());
-    if (!headers) return false;
-    if (headers[KEPT_HEADER] === '1') return true;
-    if (headers[NEXT_HEADERS.cacheState] === 'HIT') lookups += 1;
-    else renders += 1;
-    if (lookups > LOOKUP_RETRIES || renders > 1 || Date.now() + RETRY_MS >= deadline) return false;
+async function renderPageAhead(page: string, headers: Record<string, string>, deadline: number): Promise<boolean> {
+  for (let attempt = 0; ; attempt += 1) {
+    const answer = await fetchOwnPage(page, headers, deadline - Date.now());
+    if (!answer) return false;
+    if (answer[KEPT_HEADER] === '1') return true;
+    if (attempt > 0 || Date.now() + RETRY_MS >= deadline) return false;
     report.retried += 1;
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }

@@ -271,14 +271,20 @@ export class SharedMode {
     stale?: { tags: string[]; events: []; previous?: IncrementalCacheValue };
   }> {
     const { store } = request;
-    const stored = await store.read(key);
+    const asked = tagsFor(ctx, []);
+    const read = await store.read(key, asked);
+    const stored = read.entry;
+    let check = read.check;
+    let tags = stored ? [...stored.tags, ...asked] : [];
     const seed = stored ? null : await this.readBuildSeed(request, key, ctx);
-    const tags = tagsFor(ctx, stored?.tags ?? seed?.tags ?? []);
-    const check = await store.check(tags, null);
+    if (seed) {
+      tags = [...tagsFor(ctx, seed.tags)];
+      check = await store.check(tags, null);
+    }
     this.adoptGeneration(request, check);
     if (!stored && !seed) return { check };
     const lastModified = stored ? stored.lastModified : seed!.lastModified;
-    const stale = invalidatedTags(tags, check.times ?? [], lastModified);
+    const stale = [...new Set(invalidatedTags(tags, check.times ?? [], lastModified))];
     let data: CacheHandlerValue;
     if (stored) {
       const decoded = deserializeValue<{

@@ -47,17 +47,36 @@ local clock = tonumber(redis.call('GET', ${clockKey}) or '0')
 if now <= clock then now = clock + 1 end
 `;
 
-const CHECK = `${NOW('KEYS[4]')}
+// The generation (set by the first check, from ARGV[2]) and the epoch.
+const GENERATION_AND_EPOCH = `
 local generation = redis.call('GET', KEYS[3])
 if not generation then
   redis.call('SET', KEYS[3], ARGV[2])
   generation = ARGV[2]
 end
-local epoch = redis.call('GET', KEYS[2]) or '0'
+local epoch = redis.call('GET', KEYS[2]) or '0'`;
+
+const CHECK = `${NOW('KEYS[4]')}${GENERATION_AND_EPOCH}
 local out = {now, epoch, generation}
 if epoch == ARGV[1] or #ARGV < 3 then return out end
 local times = redis.call('HMGET', KEYS[1], unpack(ARGV, 3))
 for i = 1, #times do out[3 + i] = times[i] or '0' end
+return out`;
+
+// An entry (KEYS[5]) and, in the same instant, the check of its tags (its second line) and of
+// those asked about (ARGV[3…]): no invalidation, nor the install of a render ahead, falls between
+// the read and its check, which would have a current entry taken for the stale one it replaced.
+const READ = `${NOW('KEYS[4]')}${GENERATION_AND_EPOCH}
+local text = redis.call('GET', KEYS[5])
+local out = {now, epoch, generation, text}
+if not text then return out end
+local a = string.find(text, '\\n', 1, true)
+local b = string.find(text, '\\n', a + 1, true)
+local tags = cjson.decode(string.sub(text, a + 1, b - 1)).tags
+for i = 3, #ARGV do tags[#tags + 1] = ARGV[i] end
+if #tags == 0 then return out end
+local times = redis.call('HMGET', KEYS[1], unpack(tags))
+for i = 1, #times do out[4 + i] = times[i] or '0' end
 return out`;
 
 // Marks the tags at a time later than any issued before, so that an entry stamped just after an
@@ -279,15 +298,28 @@ export class SharedStore {
     };
   }
 
-  async read(key: string): Promise<StoredEntry | null> {
-    const text = await this.connection.run((client) => client.get(this.keys.entry(key)));
-    if (!text) return null;
+  /**
+   * The entry stored for `key`, if any, with a check made in the same instant of its tags followed
+   * by `tags` (the times in that order), or, without an entry, of none.
+   */
+  async read(key: string, tags: readonly string[] = []): Promise<{ check: TagCheck; entry: StoredEntry | null }> {
+    const reply = (await this.script(
+      READ,
+      [this.keys.tags, this.keys.epoch, this.keys.generation, this.keys.clock, this.keys.entry(key)],
+      ['', randomUUID(), ...tags],
+    )) as (number | string | null)[];
+    const [now, epoch, generation, text, ...times] = reply;
+    const check = { now: Number(now), epoch: String(epoch), generation: String(generation), times: times.map(Number) };
+    if (typeof text !== 'string') return { check, entry: null };
     const newline = text.indexOf('\n');
     const meta = JSON.parse(text.slice(newline + 1, text.indexOf('\n', newline + 1))) as { tags: string[] };
     return {
-      lastModified: Number(text.slice(0, newline)),
-      tags: meta.tags,
-      body: text.slice(text.indexOf('\n', newline + 1) + 1),
+      check,
+      entry: {
+        lastModified: Number(text.slice(0, newline)),
+        tags: meta.tags,
+        body: text.slice(text.indexOf('\n', newline + 1) + 1),
+      },
     };
   }
 

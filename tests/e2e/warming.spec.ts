@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AheadReport } from '@/lib/page-cache/render-ahead';
 import type { StatsReport } from '@/lib/stats/types';
-import { expect, pickUnrelatedTag, test } from './support/fixtures';
+import { expect, generatedAtOf, pickUnrelatedTag, test } from './support/fixtures';
 import { comment, get, healthDetail, OwnSite, type SiteServer } from './support/site';
 
 /*
@@ -217,16 +217,23 @@ test('a page not read within WARM_WINDOW is not warmed: its next reader renders 
 
 /**
  * Readers asking for `path` without pause on each server, with each set of `headers` in turn, until
- * `stop` is called; every answer's x-nextjs-cache.
+ * `stop` is called; every answer's x-nextjs-cache, and what tells where each answer that was not a
+ * hit came from: its server, its time, its render's marker and where else that render was served.
  */
 function readWithoutPause(servers: SiteServer[], path: string, perServer: number, headers: Record<string, string>[]) {
   let reading = true;
+  const started = Date.now();
   const answers: string[] = [];
+  const notHits: { port: number; cache: string; ms: number; marker: string | null }[] = [];
+  const hitsOf = new Map<string | null, Set<number>>();
   const reader = async (server: SiteServer, headers: Record<string, string>) => {
     while (reading) {
       const response = await fetch(`${server.base}${path}`, { headers });
-      await response.arrayBuffer();
-      answers.push(response.headers.get('x-nextjs-cache') ?? '–');
+      const marker = generatedAtOf(await response.text());
+      const cache = response.headers.get('x-nextjs-cache') ?? '–';
+      answers.push(cache);
+      if (cache !== 'HIT') notHits.push({ port: server.port, cache, ms: Date.now() - started, marker });
+      else hitsOf.set(marker, (hitsOf.get(marker) ?? new Set()).add(server.port));
     }
   };
   const readers = servers.flatMap((server) =>
@@ -236,7 +243,10 @@ function readWithoutPause(servers: SiteServer[], path: string, perServer: number
     stop: async () => {
       reading = false;
       await Promise.all(readers);
-      return answers;
+      return {
+        answers,
+        notHits: notHits.map((answer) => ({ ...answer, alsoHitOn: [...(hitsOf.get(answer.marker) ?? [])] })),
+      };
     },
   };
 }
@@ -244,9 +254,9 @@ function readWithoutPause(servers: SiteServer[], path: string, perServer: number
 const aheadReport = async (server: SiteServer) =>
   (await healthDetail<{ renderedAhead: AheadReport }>(server.base)).renderedAhead;
 
-test('with readers asking for the homepage through Next without pause, every page rendered ahead of a comment goes live with it', async () => {
-  // Next joins a render ahead to a reader's request for the same page under way; with every read
-  // going through Next (no fast path) that is nearly every time, and the render ahead is asked again.
+test('with readers asking for the homepage through Next without pause, every page rendered ahead of a comment goes live with it, and no reader waits for it', async () => {
+  // Next joins concurrent requests for one page into one lookup or render: with every read going
+  // through Next (no fast path), a reader is always there to be joined to a render ahead, or to join it.
   const server = await site.start({ ...FAST_STATS, ...AHEAD_BUDGET, FAST_PATH: 'off' });
   try {
     const posts = await site.publishedNewestFirst();
@@ -255,7 +265,9 @@ test('with readers asking for the homepage through Next without pause, every pag
     const before = await aheadReport(server);
     const readers = readWithoutPause([server], '/', 6, [{}]);
     for (const post of posts.slice(0, 5)) await comment(server.base, post.id, `read without pause ${randomUUID()}`);
-    await readers.stop();
+    const { answers, notHits } = await readers.stop();
+    expect(answers.length, 'the readers were answered throughout').toBeGreaterThan(30);
+    expect(notHits, 'no reader was given a render').toEqual([]);
     const after = await aheadReport(server);
     expect(after.changes - before.changes, 'each comment was rendered ahead').toBe(5);
     expect(after.late - before.late, 'no page was left for later').toBe(0);
@@ -281,11 +293,11 @@ test('comments on homepage posts one after another, with browsers reading the ho
     const readers = readWithoutPause([a, b], '/', 6, [{ 'accept-encoding': 'gzip, deflate, br' }, {}]);
     const comments = posts.slice(0, 8);
     for (const post of comments) await comment(a.base, post.id, `storm ${randomUUID()}`);
-    const answers = await readers.stop();
+    const { answers, notHits } = await readers.stop();
     expect(answers.length, 'the readers were answered throughout').toBeGreaterThan(100);
     expect(
       answers.filter((cache) => cache !== 'HIT'),
-      `every reader got a cached page (renders ahead before ${JSON.stringify(ahead)}, after ${JSON.stringify(await aheadReport(a))})`,
+      `every reader got a cached page (renders ahead before ${JSON.stringify(ahead)}, after ${JSON.stringify(await aheadReport(a))}; server a is :${a.port}; not hits: ${JSON.stringify(notHits)})`,
     ).toEqual([]);
     await expectCounted([a, b], ['/'], before, {
       rebuilds: comments.length,

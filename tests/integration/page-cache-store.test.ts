@@ -78,10 +78,10 @@ describe('the shared page cache store', () => {
     const { now } = await store.check([], null);
     for (let i = 0; i < 200; i++)
       assert.equal(await store.put(`/page/${i}`, { ...page(`p${i}`), startedAt: now }, null), 'stored');
-    const stored = await store.read('/page/7');
+    const { entry: stored, check: before } = await store.read('/page/7', ['post:7']);
     assert.ok(stored);
-    const before = await store.check(stored.tags, null);
-    assert.deepEqual(before.times, [0, 0]);
+    assert.deepEqual(stored.tags, ['post:1', 'posts:list']);
+    assert.deepEqual(before.times, [0, 0, 0], "the entry's tags, then those asked about");
 
     const at = await store.invalidate(['posts:list'], {
       kind: 'post-published',
@@ -92,6 +92,8 @@ describe('the shared page cache store', () => {
     assert.notEqual(afterInvalidation.epoch, before.epoch);
     assert.deepEqual(afterInvalidation.times, [0, at]);
     assert.ok(at >= stored.lastModified, 'the invalidation is later than the entry: stale');
+    assert.deepEqual((await store.read('/page/7', ['post:7'])).check.times, [0, at, 0]);
+    assert.deepEqual((await store.read('/page/none', ['posts:list'])).check.times, [], 'no entry, nothing checked');
     assert.deepEqual(await store.eventsOf(['posts:list']), [
       { kind: 'post-published', description: 'post 1 published', postId: 1 },
     ]);
@@ -136,13 +138,13 @@ describe('the shared page cache store', () => {
     assert.ok(token);
     const invalidatedAt = await store.invalidate(['post:1'], null);
     assert.equal(await store.put('/posts/a', { ...page('raced'), startedAt }, token), 'raced');
-    assert.equal(await store.read('/posts/a'), null);
+    assert.equal((await store.read('/posts/a')).entry, null);
     assert.equal(await store.isLocked('/posts/a'), false);
 
     assert.equal(await store.put('/posts/a', { ...page('fresh'), startedAt: invalidatedAt + 5 }, null), 'stored');
     // A slower render that began earlier (after the invalidation too) must not replace what a later one stored.
     assert.equal(await store.put('/posts/a', { ...page('older'), startedAt: invalidatedAt + 2 }, null), 'older');
-    assert.deepEqual(deserializeValue((await store.read('/posts/a'))!.body), { marker: 'fresh' });
+    assert.deepEqual(deserializeValue((await store.read('/posts/a')).entry!.body), { marker: 'fresh' });
   });
 
   test('a render ahead of a change goes live with it: fresh from then on, and stale at the next invalidation even within the same millisecond', async () => {
@@ -154,16 +156,16 @@ describe('the shared page cache store', () => {
     const { now: startedAt } = await store.check([], null);
     await store.putAhead(token, '/posts/a', { ...page('ahead'), startedAt });
     assert.deepEqual(
-      deserializeValue((await store.read('/posts/a'))!.body),
+      deserializeValue((await store.read('/posts/a')).entry!.body),
       { marker: 'old' },
       'not before the change',
     );
 
     const { at, installed } = await store.applyChange(['post:1'], null, token);
     assert.equal(installed, 1);
-    const live = (await store.read('/posts/a'))!;
+    const { entry: live, check } = await store.read('/posts/a');
+    assert.ok(live);
     assert.deepEqual(deserializeValue(live.body), { marker: 'ahead' });
-    const check = await store.check(live.tags, null);
     assert.ok(
       check.times!.every((time) => time < live.lastModified),
       'fresh after the change',
@@ -186,7 +188,7 @@ describe('the shared page cache store', () => {
     await store.invalidate(['posts:list'], null);
     await store.putAhead(token, '/posts/b', { ...page('raced'), startedAt });
     assert.equal((await store.applyChange(['post:1'], null, token)).installed, 0);
-    assert.equal(await store.read('/posts/b'), null);
+    assert.equal((await store.read('/posts/b')).entry, null);
     assert.equal(await store.changeOf(randomUUID()), null);
     assert.equal(await store.changeOf('../not-a-token'), null);
   });
@@ -197,7 +199,7 @@ describe('the shared page cache store', () => {
     const b = openStore({ prefix, buildId: 'build-b' });
     const { now } = await a.check([], null);
     await a.put('/', { ...page('a'), startedAt: now }, null);
-    assert.equal(await b.read('/'), null);
+    assert.equal((await b.read('/')).entry, null);
     await b.invalidate(['post:1'], null);
     assert.ok((await a.check(['post:1'], null)).times![0]! > 0);
   });

@@ -73,7 +73,7 @@ describe('on a Redis Cluster node', () => {
     await store.putAhead(change, '/posts/a', entry(aheadStart, ['post:1', 'posts:list']));
     const applied = await store.applyChange(['post:1'], { kind: 'post-edited', description: 'edited' }, change);
     assert.equal(applied.installed, 1);
-    assert.ok((await store.read('/posts/a'))!.lastModified > applied.at, 'the render ahead went live');
+    assert.ok((await store.read('/posts/a')).entry!.lastModified > applied.at, 'the render ahead went live');
 
     await store.recordReads([{ page: '/posts/a', tags: ['post:1'], reads: 3 }], 60_000, 100);
     assert.deepEqual(
