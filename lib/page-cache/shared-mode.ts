@@ -116,7 +116,10 @@ export class SharedMode {
     setEdgeKeys(data, null);
     const ahead = await this.aheadOf(store);
     if (ahead && (isPage || this.readAfresh(ctx, ahead.change))) {
-      if (isPage) await this.keepAhead(request, key, data, ctx, ahead.request);
+      if (isPage) {
+        await this.endJoinedRender(store, key);
+        await this.keepAhead(request, key, data, ctx, ahead.request);
+      }
       return;
     }
     const startedAt = this.options.starts.take(key);
@@ -208,6 +211,21 @@ export class SharedMode {
     } catch (error) {
       this.logFailure('could not keep a page rendered ahead', error);
     }
+  }
+
+  /**
+   * Next's response cache hands a render under way to every request for the same page that needs
+   * one: a reader whose read missed, here, while a render ahead of the page was under way, gets
+   * that render, and never reaches set() itself. Its render ends with this one, and so do its start
+   * and its rebuild lock, which would otherwise keep every server's readers of the page waiting for a
+   * result that never comes.
+   */
+  private async endJoinedRender(store: SharedStore, key: string): Promise<void> {
+    const token = this.lockTokens.get(key);
+    if (!token) return;
+    this.lockTokens.delete(key);
+    this.options.starts.take(key);
+    await store.unlock(key, token).catch(() => undefined);
   }
 
   /** Tags Next invalidates at the end of a request that the writer had not applied already. */

@@ -8,6 +8,7 @@ import { expireInManifest } from '@/lib/invalidation/apply';
 import { createPageCacheHandler, type PageCacheHandlerClass } from '@/lib/page-cache/handler';
 import { MemoryTier } from '@/lib/page-cache/memory-tier';
 import { FileSystemCache, NEXT_HEADERS, tagsManifest, type NextCacheHandler } from '@/lib/page-cache/next-internals';
+import { withAheadToken } from '@/lib/page-cache/render-ahead';
 import { RenderStarts } from '@/lib/page-cache/render-starts';
 import type { PageCacheRuntime } from '@/lib/page-cache/runtime';
 import { SharedStore } from '@/lib/page-cache/store';
@@ -226,6 +227,28 @@ describe('the handler in shared mode (real Redis)', () => {
     assert.equal(runtime.appliedAhead.has('post:4'), false);
     await new Handler({} as never).revalidateTag(['post:4']);
     assert.equal(await htmlOf(Handler, '/posts/d'), null, 'a tag nobody applied ahead is invalidated');
+  });
+
+  test("a reader's render that Next hands a render ahead of the page ends with it: its rebuild lock is released", async () => {
+    const prefix = `fptest_handler_${randomUUID().slice(0, 8)}`;
+    cleanups.push(() => deleteStatsKeys(prefix));
+    const runtime = await sharedRuntime(prefix);
+    const store = runtime.store!;
+    const Handler = handlerFor(runtime);
+    // The reader's read misses and takes the page's lock; the render it gets is the render ahead's.
+    assert.equal(await new Handler({} as never).get(key('/posts/g'), getPage), null);
+    assert.equal(await store.isLocked(key('/posts/g')), true);
+    const token = await store.beginChange({ tags: ['post:7'], event: null }, 60);
+    const response = { writeHead: () => response, headersSent: false, setHeader: () => response };
+    await withAheadToken(token, response as never, async () => {
+      const handler = new Handler({} as never);
+      assert.equal(await handler.get(key('/posts/g'), getPage), null);
+      await handler.set(key('/posts/g'), pageValue('<p>g ahead</p>', ['post:7']) as never, setPage);
+    });
+    assert.equal(await store.isLocked(key('/posts/g')), false, 'no reader waits for a result that never comes');
+    assert.equal(await htmlOf(Handler, '/posts/g'), null, 'kept aside until the change is applied');
+    assert.equal((await store.applyChange(['post:7'], null, token)).installed, 1);
+    assert.equal(await htmlOf(handlerFor(await sharedRuntime(prefix)), '/posts/g'), '<p>g ahead</p>');
   });
 
   test("while Redis's freshness cannot be trusted (resyncing), every read misses and nothing is stored", async () => {
