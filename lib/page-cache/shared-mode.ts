@@ -115,7 +115,9 @@ export class SharedMode {
     // old content, and is neither kept here nor anywhere in front.
     setEdgeKeys(data, null);
     const ahead = await this.aheadOf(store);
-    if (ahead && (isPage || this.readAfresh(ctx, ahead.change))) {
+    // A render ahead keeps its page aside and stores no data: data carrying the change's tags must
+    // not go live before it, and the rest, never looked up in an on-demand render, has no start.
+    if (ahead) {
       if (isPage) {
         await this.endJoinedRender(store, key);
         await this.keepAhead(request, key, data, ctx, ahead.request);
@@ -162,13 +164,10 @@ export class SharedMode {
     return request && change ? { request, change } : null;
   }
 
-  /** Data carrying one of the change's tags is read afresh ahead of it; other data as for any request. */
-  private readAfresh(ctx: GetContext | SetContext, change: PendingChange): boolean {
-    const tags = 'kind' in ctx && ctx.kind === 'FETCH' ? tagsFor(ctx, []) : 'tags' in ctx ? (ctx.tags ?? []) : [];
-    return tags.some((tag) => change.tags.includes(tag));
-  }
-
-  /** A read in a render ahead of a change: the page itself is rendered, its data read as readAfresh says. */
+  /**
+   * A read in a render ahead of a change: the page itself is rendered, and its data read afresh
+   * (Next asks for none in an on-demand revalidation: ./render-ahead.ts).
+   */
   private async readAhead(
     request: SharedRequest,
     key: string,
@@ -176,7 +175,7 @@ export class SharedMode {
     isPage: boolean,
     ahead: { request: AheadRequest; change: PendingChange },
   ): Promise<CacheHandlerValue | null> {
-    if (!isPage) return this.readAfresh(ctx, ahead.change) ? null : this.read(request, key, ctx, false);
+    if (!isPage) return null;
     const check = await request.store.check([], null);
     ahead.request.starts.set(key, check.now);
     this.options.observer.missed(key, {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ALLOCATOR_ENV } from '@/server/allocator';
 import { expect, test } from './support/fixtures';
 import { OwnSite, type SiteServer } from './support/site';
 
@@ -18,7 +19,9 @@ let server: SiteServer;
 const probeFile = path.join(tmpdir(), `freshpress-gc-probe-${process.pid}.json`);
 test.beforeAll(async () => {
   await site.open('memory');
+  // With the allocator settings `npm start` gives its server: this measures what a blogger runs.
   server = await site.start({
+    ...ALLOCATOR_ENV,
     NODE_OPTIONS: `--import ${path.join(process.cwd(), 'scripts/gc-probe.mjs')}`,
     FRESHPRESS_GC_PROBE_FILE: probeFile,
   });
