@@ -46,8 +46,11 @@ export class OwnSite {
     for (const dir of this.distDirs) await rm(path.join(process.cwd(), dir), { recursive: true, force: true });
   }
 
-  /** `.freshpress/server.mjs` (what `npm start` runs) on this site's database, ready to serve. */
-  async start(extra: Record<string, string> = {}, port?: number): Promise<SiteServer> {
+  /**
+   * `.freshpress/server.mjs` (what `npm start` runs) on this site's database, ready to serve within
+   * `readyWithinMs`.
+   */
+  async start(extra: Record<string, string> = {}, port?: number, readyWithinMs = 60_000): Promise<SiteServer> {
     const chosen = port ?? (await freePort());
     const server = startProcess(process.execPath, [runtimeFiles.server], {
       ...process.env,
@@ -65,7 +68,7 @@ export class OwnSite {
     });
     // HOST, when a test sets it, is an IPv4 address of this host's loopback.
     const base = `http://${extra.HOST ?? '127.0.0.1'}:${chosen}`;
-    await waitForHttp(`${base}/api/health`, server.child, server.output, 60_000);
+    await waitForHttp(`${base}/api/health`, server.child, server.output, readyWithinMs);
     return { ...server, base, port: chosen };
   }
 
