@@ -214,7 +214,7 @@ async function postForm(
 }
 
 test('1,000 comments posted at once through the form, 100 in flight, two server processes: each stored once and shown', async () => {
-  test.setTimeout(240_000);
+  test.setTimeout(360_000);
   const server = await site.start({ WEB_CONCURRENCY: '2', COMMENT_RATE_LIMIT: 'off', COMMENT_MIN_FILL_SECONDS: '0' });
   try {
     const posts = (await site.publishedNewestFirst()).slice(2, 12);
